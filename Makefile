@@ -1,0 +1,113 @@
+# slamon - uptime and availability SLA monitor. GNU make, no autotools.
+#   make            build build/slamon
+#   make check      install missing packages, build, run every test
+#   make run        install, build, start the demo (status page on :8080)
+#   make SAN=1 ...  the same with AddressSanitizer and UBSan (in build-san/)
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl
+TEST_PKGS = cmocka
+
+ifeq ($(SAN),1)
+BUILD    ?= build-san
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    ?= build
+SANFLAGS  =
+endif
+
+WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wwrite-strings
+ifneq ($(CI),)
+WARN    += -Werror
+endif
+CC      ?= cc
+OPT     ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+MAIN_SRC = monitor/main.c
+CORE_SRC = $(filter-out $(MAIN_SRC),$(wildcard monitor/*.c)) $(wildcard probes/*.c)
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+BIN      = $(BUILD)/slamon
+
+.PHONY: all deps deps-check deps-run check unit e2e run bench install clean format format-check
+
+all: deps $(BIN)
+
+deps:
+	@sh mk/deps.sh build
+deps-check:
+	@sh mk/deps.sh check
+deps-run:
+	@sh mk/deps.sh run
+
+$(BIN): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/libslamon.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libslamon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Imonitor -Iprobes -o $@ $< \
+		$(BUILD)/libslamon.a $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) -lpthread
+
+# The summary line of tests/run.py is the last line of `make check`.
+check: deps-check
+	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+	@python3 tests/run.py --build $(BUILD)
+
+unit: $(BIN) $(UNIT_BIN)
+	@python3 tests/run.py --build $(BUILD) --only unit
+
+e2e: $(BIN) $(TOOL_BIN)
+	@python3 tests/run.py --build $(BUILD) --only e2e
+
+run: deps-run
+	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
+	@sh demo/run.sh $(BUILD)
+
+bench: deps-check
+	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
+	@if [ -x bench/run.sh ]; then sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)/etc/slamon $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/slamon
+	install -m 644 doc/slamon.8 $(DESTDIR)$(PREFIX)/share/man/man8/slamon.8
+	[ -f $(DESTDIR)/etc/slamon/slamon.conf ] || \
+		install -m 644 etc/slamon.conf $(DESTDIR)/etc/slamon/slamon.conf
+	sed 's,@PREFIX@,$(PREFIX),g' etc/slamon.service > \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/slamon.service
+
+clean:
+	rm -rf build build-san
+
+FMT_SRC = $(wildcard monitor/*.[ch] probes/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch])
+format:
+	clang-format -i $(FMT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FMT_SRC)
+
+-include $(CORE_OBJ:.o=.d) $(BUILD)/monitor/main.d

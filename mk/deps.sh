@@ -1,0 +1,37 @@
+#!/bin/sh
+# deps.sh - install the Debian packages slamon needs, when they are missing.
+# As root it runs apt-get; otherwise it names the packages to install and fails.
+# Usage: mk/deps.sh build|check|run
+set -eu
+
+build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
+	libconfig-dev libical-dev libjansson-dev"
+check="$build libcmocka-dev rrdcached rrdtool openssl python3 ca-certificates"
+run="$build rrdtool python3"
+
+case "${1:-build}" in
+build) want=$build ;;
+check) want=$check ;;
+run) want=$run ;;
+*) echo "usage: $0 build|check|run" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "slamon: missing Debian packages; install them with: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "slamon: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# An old or absent package list is the usual reason an install fails on a new machine.
+if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
+	apt-get update -qq
+	apt-get install -y --no-install-recommends $missing
+fi

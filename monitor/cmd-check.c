@@ -1,0 +1,81 @@
+/*
+ * cmd-check.c - `slamon check`: validate the configuration and the calendar,
+ * print what was found, change nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../probes/probe.h"
+#include "cmd.h"
+
+static int
+cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct conf *c;
+	size_t rules = 0;
+	size_t nwebhook = 0, nexec = 0, nsmtp = 0;
+	char desc[512];
+
+	(void)argv;
+	if (argc > 1)
+		return cmd_usage(&cmd_check_entry, EXIT_USER);
+	if ((c = cmd_load_conf(ctx)) == NULL)
+		return EXIT_USER;
+
+	printf("%s: OK\n", c->path);
+	printf("  time zone      %s\n", c->timezone);
+	printf("  state dir      %s\n", c->state_dir);
+	printf("  listen         %s\n", c->listen[0] ? c->listen : "(none)");
+	printf("  rrdcached      %s\n", c->rrdcached[0] ? c->rrdcached :
+	    "(none: RRD files written directly)");
+	printf("  targets        %zu (", c->ntargets);
+	for (size_t i = 0, first = 1; probe_table[i]; i++) {
+		size_t n = 0;
+		for (size_t j = 0; j < c->ntargets; j++)
+			n += c->targets[j].ops == probe_table[i];
+		if (n) {
+			printf("%s%s %zu", first ? "" : ", ", probe_table[i]->name, n);
+			first = 0;
+		}
+	}
+	printf(")\n");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const struct conf_target *t = &c->targets[i];
+		t->ops->describe(t->probe, desc, sizeof(desc));
+		printf("    %-20s %-5s %s  every %ds, component \"%s\"\n", t->name, t->type,
+		    desc, t->t.interval, t->component);
+	}
+	for (size_t i = 0; i < c->nwindows; i++)
+		rules += c->windows[i].rrule != NULL;
+	printf("  windows        %zu (%zu recurring, %zu by announcement only), "
+	    "minimum notice %lds\n", c->nwindows, rules, c->nwindows - rules,
+	    c->min_notice);
+	for (size_t i = 0; i < c->nwindows; i++) {
+		const struct conf_window *w = &c->windows[i];
+		if (w->rrule)
+			printf("    %-20s %s from %s%s\n", w->name, w->rrule, w->first_str,
+			    w->requires_announcement ? ", needs announcement" : "");
+		else
+			printf("    %-20s only when announced\n", w->name);
+	}
+	printf("  announcements  %zu\n", c->nannouncements);
+	printf("  ics files      %zu\n", c->ics.n);
+	for (size_t i = 0; i < c->nalerts; i++) {
+		nwebhook += c->alerts[i].type == CONF_ALERT_WEBHOOK;
+		nexec += c->alerts[i].type == CONF_ALERT_EXEC;
+		nsmtp += c->alerts[i].type == CONF_ALERT_SMTP;
+	}
+	printf("  alert channels %zu (webhook %zu, exec %zu, smtp %zu)\n", c->nalerts,
+	    nwebhook, nexec, nsmtp);
+	conf_free(c);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.usage = "",
+	.help = "Validate the configuration and the maintenance calendar, print a\n"
+	    "summary, and change nothing. Exits 1 with FILE:LINE: field: message\n"
+	    "on the first error.",
+	.exec = cmd_check_exec,
+};

@@ -1,0 +1,33 @@
+/* cmd.h - the subcommands of slamon, one file each, gathered in one table. */
+#ifndef SLAMON_CMD_H
+#define SLAMON_CMD_H
+
+#include "conf.h"
+
+/* Exit codes of design.md section 2. */
+#define EXIT_OK 0
+#define EXIT_USER 1
+#define EXIT_INTERNAL 2
+
+struct cmd_ctx {
+	const char *conf_path;
+	int use_syslog;
+	int verbose;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* after "slamon [-c FILE] NAME " */
+	const char *help;	/* one paragraph for --help */
+	int (*exec)(struct cmd_ctx *, int argc, char **argv);
+};
+
+/* Load the configuration, printing the one-line error; NULL means exit 1. */
+struct conf *cmd_load_conf(struct cmd_ctx *);
+int cmd_usage(const struct cmd_entry *, int code);
+/* Whether argv asks for --help / -h (handled uniformly by the dispatcher). */
+
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry *const cmd_table[];
+
+#endif

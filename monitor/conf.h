@@ -1,0 +1,152 @@
+/*
+ * conf.h - the configuration of design.md section 3, loaded once into
+ * read-only structs. Nothing outside conf.c sees libconfig, except probes,
+ * which validate their own keys through conf_* helpers.
+ */
+#ifndef SLAMON_CONF_H
+#define SLAMON_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <libconfig.h>
+
+struct probe_ops;
+
+/* Settings that defaults{} gives and each target may repeat. */
+struct conf_timing {
+	int interval;	     /* seconds between probes */
+	int timeout;	     /* seconds */
+	int retry_interval;  /* seconds between probes while failures are unconfirmed */
+	int fail_threshold;  /* consecutive failures that confirm an outage */
+	int alert_after;     /* unplanned seconds of one outage before the alert */
+	int alert_repeat;    /* seconds between repeated alerts, 0 = never */
+	double slo;	     /* percent */
+};
+
+struct conf_strv {
+	char **v;
+	size_t n;
+};
+
+struct conf_target {
+	char *name;
+	char *component;
+	char *type;
+	const struct probe_ops *ops;
+	void *probe;	     /* the probe's own parsed settings */
+	struct conf_timing t;
+	struct conf_strv groups;
+	int line;
+};
+
+enum conf_applies_kind {
+	CONF_APPLIES_ALL,
+	CONF_APPLIES_TARGET,
+	CONF_APPLIES_GROUP,
+	CONF_APPLIES_COMPONENT,
+};
+
+struct conf_applies {
+	enum conf_applies_kind kind;
+	char *name;	     /* NULL for ALL */
+};
+
+struct conf_window {
+	char *name;
+	char *rrule;	     /* NULL: a category used only through announcements */
+	char *first_str;     /* as written, local time */
+	time_t first;	     /* UTC of first, by RFC 5545 rules */
+	int first_hms;	     /* time of day of first, seconds after local midnight */
+	long duration;	     /* seconds; 0 when end_hms is used */
+	int end_hms;	     /* -1, or local time of day at which each occurrence ends */
+	bool has_published;
+	time_t published;
+	bool requires_announcement;
+	struct conf_applies *applies;
+	size_t napplies;
+	char *description;
+	int line;
+};
+
+struct conf_announcement {
+	char *window;	     /* name of a window */
+	time_t start, end;
+	time_t announced_at;
+	char *note;
+	int line;
+};
+
+enum conf_alert_type {
+	CONF_ALERT_WEBHOOK,
+	CONF_ALERT_EXEC,
+	CONF_ALERT_SMTP,
+};
+
+struct conf_alert {
+	enum conf_alert_type type;
+	char *name;	     /* given, or "<type>#<index>" */
+	char *url;	     /* webhook, smtp */
+	struct conf_strv headers;   /* webhook: "Name: value" */
+	char *secret;	     /* webhook HMAC-SHA256 key, NULL = unsigned */
+	struct conf_strv command;   /* exec argv */
+	char *from;	     /* smtp */
+	struct conf_strv to; /* smtp */
+	char *username, *password; /* smtp, optional */
+	int timeout;	     /* seconds */
+	int retry_for;	     /* seconds of retries before giving up */
+	int line;
+};
+
+struct conf {
+	char *path;
+	char *state_dir;
+	char *timezone;
+	char *listen;	     /* "" = none */
+	char *rrdcached;     /* "" = direct */
+	char *public_url;    /* link to the status page in alerts */
+	struct conf_timing defaults;
+	struct conf_target *targets;
+	size_t ntargets;
+	long min_notice;
+	struct conf_window *windows;
+	size_t nwindows;
+	struct conf_announcement *announcements;
+	size_t nannouncements;
+	struct conf_strv ics;
+	struct conf_alert *alerts;
+	size_t nalerts;
+};
+
+/* Error context while loading: the first error wins and is kept as text. */
+struct conf_ctx {
+	const char *file;
+	char err[1024];
+	int failed;
+};
+
+struct conf *conf_load(const char *path, char *err, size_t errlen);
+void conf_free(struct conf *);
+const struct conf_target *conf_target_find(const struct conf *, const char *);
+const struct conf_window *conf_window_find(const struct conf *, const char *);
+bool conf_applies_to(const struct conf_applies *, size_t, const struct conf_target *);
+
+/* For probes validating their own keys. Each returns 0 when absent (value
+ * untouched), 1 when read, -1 after reporting an error through ctx. */
+void conf_error(struct conf_ctx *, const config_setting_t *, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int conf_get_str(struct conf_ctx *, const config_setting_t *, const char *, char **);
+int conf_get_int(struct conf_ctx *, const config_setting_t *, const char *, long min,
+    long max, long *);
+int conf_get_bool(struct conf_ctx *, const config_setting_t *, const char *, bool *);
+int conf_get_strv(struct conf_ctx *, const config_setting_t *, const char *,
+    struct conf_strv *);
+int conf_get_intv(struct conf_ctx *, const config_setting_t *, const char *, long min,
+    long max, long **, size_t *);
+int conf_require(struct conf_ctx *, const config_setting_t *, const char *);
+int conf_check_url(struct conf_ctx *, const config_setting_t *, const char *field,
+    const char *url, const char *const *schemes);
+void conf_strv_free(struct conf_strv *);
+
+#endif
