@@ -40,6 +40,7 @@ struct eng_target {
 	struct eng_lat *lat;		/* latency of steps not yet written */
 	size_t nlat, caplat;
 	time_t outage_start;		/* 0: none open */
+	long outage_unknown;		/* unknown seconds inside it */
 	bool alerted;
 	time_t due;			/* next alert or repeat, 0: none */
 	char reason[256];
@@ -195,6 +196,8 @@ span_cb(void *arg, const struct state_span *sp)
 			break;
 		case STATE_UNKNOWN:
 			g->unknown += len - (int)m;
+			if (g->st.down && a >= g->st.outage_start)
+				g->outage_unknown += len - m;
 			break;
 		}
 		a = b;
@@ -224,6 +227,7 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	g->begun = true;
 	g->up = g->down = g->maint = g->unknown = 0;
 	g->outage_start = open_outage;
+	g->outage_unknown = 0;
 	g->alerted = alerted;
 	g->due = 0;
 	if (reason)
@@ -327,6 +331,7 @@ outage_started(struct eng_target *g, time_t t)
 	g->outage_start = g->st.outage_start;
 	g->alerted = false;
 	g->outages++;
+	g->outage_unknown = 0;
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));
 	json_object_set_new(f, "reason", json_string(g->reason));
@@ -350,6 +355,9 @@ outage_ended(struct eng_target *g, time_t t)
 	json_object_set_new(f, "down_s", json_integer(down));
 	json_object_set_new(f, "unplanned_s", json_integer(down - m));
 	json_object_set_new(f, "maintenance_s", json_integer(m));
+	/* seconds nobody saw (monitor stopped, probes missing): in the outage,
+	 * but unknown, not down, in RRD */
+	json_object_set_new(f, "unknown_s", json_integer(g->outage_unknown));
 	journal_or_warn(g->e, t, "outage_end", f);
 	say(g, "UP after %lds down (%lds unplanned, %lds in maintenance)", down,
 	    down - m, m);
@@ -362,6 +370,7 @@ outage_ended(struct eng_target *g, time_t t)
 		notice(g, ENGINE_RECOVERY, t, t, down - m, down);
 	}
 	g->outage_start = 0;
+	g->outage_unknown = 0;
 	g->alerted = false;
 	g->due = 0;
 }
