@@ -29,9 +29,12 @@ struct prober_target {
 	double next_ms;	   /* monotonic planned start of the next run */
 	double planned_ms; /* planned start of the run in flight (or the last) */
 	bool suspect;
+	bool grace;	   /* the due start waits for a run about to time out */
 	time_t wall_start;
 	struct probe_run run;
 };
+
+#define GRACE_MS 50.0
 
 struct prober {
 	struct event_base *base;
@@ -137,6 +140,19 @@ prober_timer_cb(evutil_socket_t fd, short what, void *arg)
 		prober_arm(pt);
 		return;
 	}
+	/* A run whose own timeout falls on this very moment (timeout equal to
+	 * the period) is given the few ms to report it with its precise reason
+	 * (connect timeout or timeout) rather than being cut off as cancelled. */
+	if (pt->run.active && !pt->grace) {
+		double left = pt->run.timeout_ms - probe_elapsed_ms(&pt->run);
+		if (left > -GRACE_MS && left < GRACE_MS) {
+			struct timeval tv = {0, (suseconds_t)((left + GRACE_MS) * 1000)};
+			pt->grace = true;
+			evtimer_add(pt->timer, &tv);
+			return;
+		}
+	}
+	pt->grace = false;
 	if (pt->run.active) {
 		struct probe_result res = {PROBE_CANCELLED, "", -1};
 
