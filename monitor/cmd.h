@@ -30,6 +30,7 @@ int cmd_usage(const struct cmd_entry *, int code);
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 #endif

@@ -20,6 +20,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_replay_entry,
 	&cmd_run_entry,
+	&cmd_report_entry,
 	NULL,
 };
 
