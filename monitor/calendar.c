@@ -154,12 +154,9 @@ calendar_new(const struct conf *c, const struct cal_extra *x, char *err, size_t 
 	}
 	for (i = 0; i < x->nann; i++)
 		ann_copy(&cal->ann[cal->nann++], &x->ann[i]);
-	cal->seen = xcalloc(x->nseen + 1, sizeof(*cal->seen));
-	for (i = 0; i < x->nseen; i++) {
-		cal->seen[i].window = xstrdup(x->seen[i].window);
-		cal->seen[i].seen = x->seen[i].seen;
-		cal->nseen++;
-	}
+	for (i = 0; i < x->nseen; i++)
+		calendar_add_seen(cal, x->seen[i].window, x->seen[i].rrule,
+		    x->seen[i].seen);
 	return cal;
 fail:
 	calendar_free(cal);
@@ -179,8 +176,10 @@ calendar_free(struct calendar *cal)
 		free(cal->ann[i].note);
 	}
 	free(cal->ann);
-	for (size_t i = 0; i < cal->nseen; i++)
+	for (size_t i = 0; i < cal->nseen; i++) {
 		free(cal->seen[i].window);
+		free(cal->seen[i].rrule);
+	}
 	free(cal->seen);
 	free(cal);
 }
@@ -347,18 +346,34 @@ window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, vo
 	icalerror_clear_errno();
 }
 
-static bool
-seen_time(const struct calendar *cal, const char *name, time_t *at)
+bool
+calendar_seen(const struct calendar *cal, const struct cal_window *w, time_t *at)
 {
 	bool found = false;
 
-	for (size_t i = 0; i < cal->nseen; i++)
-		if (strcmp(cal->seen[i].window, name) == 0 &&
-		    (!found || cal->seen[i].seen < *at)) {
-			*at = cal->seen[i].seen;
+	for (size_t i = 0; i < cal->nseen; i++) {
+		const struct cal_seen *s = &cal->seen[i];
+		if (strcmp(s->window, w->name) != 0)
+			continue;
+		/* A changed rule is a new rule: it is announced anew. */
+		if (s->rrule && (w->rrule == NULL || strcmp(s->rrule, w->rrule) != 0))
+			continue;
+		if (!found || s->seen < *at) {
+			*at = s->seen;
 			found = true;
 		}
+	}
 	return found;
+}
+
+void
+calendar_add_seen(struct calendar *cal, const char *window, const char *rrule,
+    time_t seen)
+{
+	cal->seen = xreallocarray(cal->seen, cal->nseen + 1, sizeof(*cal->seen));
+	cal->seen[cal->nseen].window = xstrdup(window);
+	cal->seen[cal->nseen].rrule = dup_or_null(rrule);
+	cal->seen[cal->nseen++].seen = seen;
 }
 
 /* Whether an announcement of w touches [s, e). */
@@ -410,7 +425,7 @@ rule_slot_cb(void *arg, const struct cal_window *w, time_t s, time_t e)
 			o.has_announced_at = true;
 			o.announced_at = w->published;
 		} else {
-			o.has_announced_at = seen_time(x->cal, w->name, &o.announced_at);
+			o.has_announced_at = calendar_seen(x->cal, w, &o.announced_at);
 		}
 		o.announced = o.has_announced_at &&
 		    calendar_enough_notice(x->cal, o.announced_at, s);

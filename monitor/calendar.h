@@ -56,6 +56,7 @@ struct cal_announcement {
 /* When slamon first loaded a rule: the journal's rule_seen records. */
 struct cal_seen {
 	char *window;
+	char *rrule;	      /* the rule seen; NULL matches any rule of window */
 	time_t seen;
 };
 
@@ -140,6 +141,24 @@ bool cal_index_next(const struct cal_index *, time_t t, time_t *start, time_t *e
 size_t cal_index_windows(const struct cal_index *, time_t a, time_t b,
     const char **names, size_t max);
 size_t cal_index_count(const struct cal_index *);
+
+/* Add a rule_seen time (after calendar_record_rules wrote one). */
+void calendar_add_seen(struct calendar *, const char *window, const char *rrule,
+    time_t seen);
+/* When the rule of w was first seen; false if never. */
+bool calendar_seen(const struct calendar *, const struct cal_window *w, time_t *at);
+
+/*
+ * The shell (calendar-load.c). calendar_load reads journal announcements
+ * and rule_seen records from state_dir and the ics files, then builds the
+ * calendar. calendar_record_rules appends a rule_seen record for every
+ * window whose rule (name and RRULE) has none yet, stamped now, and adds it
+ * to cal: run, replay (with the simulated time) and announce call it once
+ * after loading. Returns the number of records written, -1 on failure.
+ */
+struct journal;
+struct calendar *calendar_load(const struct conf *, char *err, size_t errlen);
+int calendar_record_rules(struct journal *, struct calendar *, time_t now);
 
 const char *calendar_source_name(enum cal_source);
 void cal_window_free(struct cal_window *);
