@@ -18,6 +18,8 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
+	&cmd_calendar_entry,
+	&cmd_announce_entry,
 	NULL,
 };
 
