@@ -81,13 +81,13 @@ calendar_load(const struct conf *c, char *err, size_t errlen)
 fail:
 	free(all);
 	for (size_t i = 0; i < x.nann; i++) {
-		free(x.ann[i].window);
-		free(x.ann[i].note);
+		free((char *)x.ann[i].window);
+		free((char *)x.ann[i].note);
 	}
 	free(x.ann);
 	for (size_t i = 0; i < x.nseen; i++) {
-		free(x.seen[i].window);
-		free(x.seen[i].rrule);
+		free((char *)x.seen[i].window);
+		free((char *)x.seen[i].rrule);
 	}
 	free(x.seen);
 	ics_set_free(&set);

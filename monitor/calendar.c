@@ -172,13 +172,13 @@ calendar_free(struct calendar *cal)
 		cal_window_free(&cal->w[i]);
 	free(cal->w);
 	for (size_t i = 0; i < cal->nann; i++) {
-		free(cal->ann[i].window);
-		free(cal->ann[i].note);
+		free((char *)cal->ann[i].window);
+		free((char *)cal->ann[i].note);
 	}
 	free(cal->ann);
 	for (size_t i = 0; i < cal->nseen; i++) {
-		free(cal->seen[i].window);
-		free(cal->seen[i].rrule);
+		free((char *)cal->seen[i].window);
+		free((char *)cal->seen[i].rrule);
 	}
 	free(cal->seen);
 	free(cal);

@@ -46,17 +46,17 @@ struct cal_window {
 
 /* An announcement, from the configuration, the journal or an ics file. */
 struct cal_announcement {
-	char *window;
+	const char *window;   /* owned (and freed) by whoever made the array */
 	time_t start, end, announced_at;
-	char *note;
+	const char *note;
 	int line;	      /* config line, journal line, 0 when unknown */
 	const char *origin;   /* "config", "journal", "ics" (static) */
 };
 
 /* When slamon first loaded a rule: the journal's rule_seen records. */
 struct cal_seen {
-	char *window;
-	char *rrule;	      /* the rule seen; NULL matches any rule of window */
+	const char *window;
+	const char *rrule;	      /* the rule seen; NULL matches any rule of window */
 	time_t seen;
 };
 

@@ -313,8 +313,8 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 		const char *note = icalcomponent_get_description(ev);
 		a.note = note ? xstrdup(note) : NULL;
 		if (!stamped) {
-			free(a.window);
-			free(a.note);
+			free((char *)a.window);
+			free((char *)a.note);
 			snprintf(err, errlen, "announcement without CREATED or DTSTAMP");
 			return -1;
 		}
@@ -470,8 +470,8 @@ ics_set_free(struct ics_set *set)
 		cal_window_free(&set->w[i]);
 	free(set->w);
 	for (size_t i = 0; i < set->nann; i++) {
-		free(set->ann[i].window);
-		free(set->ann[i].note);
+		free((char *)set->ann[i].window);
+		free((char *)set->ann[i].note);
 	}
 	free(set->ann);
 	memset(set, 0, sizeof(*set));
