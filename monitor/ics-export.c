@@ -175,6 +175,8 @@ applies_line(struct buf *b, const struct conf_applies *a, size_t n)
 {
 	struct buf v = {NULL, 0, 0};
 
+	if (n == 0)
+		return;
 	buf_add(&v, "", 0);
 	for (size_t i = 0; i < n; i++) {
 		const char *pre = a[i].kind == CONF_APPLIES_GROUP ? "group:" :
