@@ -74,8 +74,10 @@ calendar_load(const struct conf *c, char *err, size_t errlen)
 			goto fail;
 	/* The journal's announcements and the ics files' in one list. */
 	all = xcalloc(x.nann + set.nann + 1, sizeof(*all));
-	memcpy(all, x.ann, x.nann * sizeof(*all));
-	memcpy(all + x.nann, set.ann, set.nann * sizeof(*all));
+	if (x.nann)
+		memcpy(all, x.ann, x.nann * sizeof(*all));
+	if (set.nann)
+		memcpy(all + x.nann, set.ann, set.nann * sizeof(*all));
 	extra = (struct cal_extra){all, x.nann + set.nann, x.seen, x.nseen, set.w, set.nw};
 	cal = calendar_new(c, &extra, err, errlen);
 fail:
