@@ -307,6 +307,22 @@ window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, vo
 		icalerror_clear_errno();
 		return;
 	}
+	/*
+	 * An UNTIL in UTC bounds instants, but the iterator compares it with
+	 * floating local times: give it the local wall time of that instant.
+	 */
+	if (!w->utc && !icaltime_is_null_time(r.until) && !r.until.is_date &&
+	    icaltime_is_utc(r.until)) {
+		time_t u = icaltime_as_timet(r.until);
+		tz_to_local(u, &l);
+		r.until = icaltime_null_time();
+		r.until.year = l.year;
+		r.until.month = l.mon;
+		r.until.day = l.mday;
+		r.until.hour = l.hour;
+		r.until.minute = l.min;
+		r.until.second = l.sec;
+	}
 	dt = icaltime_null_time();
 	dt.year = w->dtstart.year;
 	dt.month = w->dtstart.mon;

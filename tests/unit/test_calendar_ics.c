@@ -91,6 +91,14 @@ static const char ICS[] =
     "SUMMARY:series\r\n"
     "END:VEVENT\r\n"
     "BEGIN:VEVENT\r\n"
+    "UID:until@test\r\n"
+    "DTSTAMP:20260101T000000Z\r\n"
+    "DTSTART;TZID=Europe/Oslo:20260701T100000\r\n"
+    "DURATION:PT1H\r\n"
+    "RRULE:FREQ=DAILY;UNTIL=20260703T080000Z\r\n"
+    "SUMMARY:until\r\n"
+    "END:VEVENT\r\n"
+    "BEGIN:VEVENT\r\n"
     "UID:allday@test\r\n"
     "DTSTAMP:20260101T000000Z\r\n"
     "DTSTART;VALUE=DATE:20260801\r\n"
@@ -136,7 +144,7 @@ test_import(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(set.nw, 7);
+	assert_int_equal(set.nw, 8);
 	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2027-01-01"), &o, &n), 0);
 	/* The DST night: 20:00 to 06:00 local is 9 h; EXDATE removes 4 April. */
 	a = find(o, n, "Infra, weekend", T("2026-03-28T19:00:00Z"));
@@ -169,7 +177,9 @@ test_import(void **state)
 	a = find(o, n, "all-day", T("2026-08-01 00:00"));
 	assert_non_null(a);
 	assert_int_equal(a->end - a->start, 86400);
-	assert_int_equal(n, 2 + 1 + 1 + 1 + 3 + 1);
+	/* UNTIL in UTC is an instant: 10:00 CEST on 3 July is 08:00Z, included. */
+	assert_non_null(find(o, n, "until", T("2026-07-03T08:00:00Z")));
+	assert_int_equal(n, 2 + 1 + 1 + 1 + 3 + 3 + 1);
 	free(o);
 	calendar_free(cal);
 	ics_set_free(&set);
