@@ -125,7 +125,9 @@ bool calendar_enough_notice(const struct calendar *, time_t at, time_t start);
 
 /*
  * Per-target index for the hot path: the merged intervals of announced
- * maintenance that apply to the target, over [from, to).
+ * maintenance that apply to the target, over [from, to). Rebuild it when
+ * the range runs out or the calendar changes (new announcement, SIGHUP);
+ * it points into the calendar and must not outlive it.
  */
 struct cal_index;
 struct cal_index *calendar_index(const struct calendar *, const struct conf_target *,
