@@ -31,6 +31,8 @@ extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_calendar_entry;
+extern const struct cmd_entry cmd_announce_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 #endif

@@ -21,6 +21,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
 	&cmd_run_entry,
 	&cmd_report_entry,
+	&cmd_calendar_entry,
+	&cmd_announce_entry,
 	NULL,
 };
 
