@@ -1,0 +1,307 @@
+/*
+ * test_store.c - RRD files written directly: a month of steps with known
+ * values, summed back exactly from the 1-step, hourly, half-hourly and
+ * daily archives; the writer's rules (no gap, no step twice); files of
+ * another shape left alone; `rrdtool info` and `rrdtool fetch` on the files.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rrd.h>
+
+#include "store.h"
+#include "storetest.h"
+
+/* 2026-02-01 00:00 UTC and the 28 days of February */
+#define FEB	1769904000L
+#define DAYS	28
+#define NSTEPS	(DAYS * 1440)
+
+static int
+setup(void **state)
+{
+	struct fixture *f = fixture_new();
+
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_free(*state);
+	return 0;
+}
+
+/*
+ * A month from `start`: up all the time but for a maintenance hour every
+ * day, an outage with a partial step, six hours with the monitor away
+ * (explicit zeros) and, on the last day, fractional seconds and latencies.
+ */
+static void
+write_month(struct store *s, struct month *m, time_t start)
+{
+	time_t day, t;
+	int d;
+
+	month_init(m, start, NSTEPS);
+	assert_int_equal(store_ensure(s, "web", start + 60), 0);
+	assert_int_equal(store_last(s, "web"), start);
+	for (d = 0; d < DAYS; d++) {
+		day = start + d * 86400L;
+		month_fill(s, m, "web", day + 3 * 3600, 60, 0, 0);
+		month_fill(s, m, "web", day + 4 * 3600, 0, 0, 60);
+		if (d == 5) {
+			month_fill(s, m, "web", day + 10 * 3600, 60, 0, 0);
+			month_fill(s, m, "web", day + 12 * 3600 + 16 * 60, 0, 60, 0);
+			month_put(s, m, "web", day + 12 * 3600 + 17 * 60, 23, 37, 0, 812);
+		}
+		if (d == 9) {
+			month_fill(s, m, "web", day + 18 * 3600, 60, 0, 0);
+			month_fill(s, m, "web", day + 24 * 3600, 0, 0, 0);
+		}
+		if (d == DAYS - 1) {
+			month_fill(s, m, "web", day + 20 * 3600, 60, 0, 0);
+			for (t = day + 20 * 3600 + 60; t <= day + 22 * 3600; t += 60)
+				month_put(s, m, "web", t, 59.5, 0.5, 0,
+				    10 + (double)(t / 60 % 7));
+		}
+		month_fill(s, m, "web", day + 86400, 60, 0, 0);
+	}
+	assert_int_equal(store_last(s, "web"), start + NSTEPS * 60L);
+	assert_int_equal(store_pending(s), 0);
+}
+
+static void
+check_sum(struct store *s, const struct month *m, time_t from, time_t to,
+    long want_resolution)
+{
+	struct store_sums got, want;
+
+	assert_int_equal(store_sum(s, "web", from, to, &got), 0);
+	month_expect(m, from, to, &want);
+	assert_true(got.up_s == want.up_s);
+	assert_true(got.down_s == want.down_s);
+	assert_true(got.maint_s == want.maint_s);
+	assert_int_equal(got.steps, (to - from) / 60);
+	assert_int_equal(got.unknown_steps, 0);
+	assert_int_equal(got.resolution, want_resolution);
+}
+
+static void
+test_month_exact_at_every_resolution(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	struct month m;
+	struct store_sums got;
+	double daily[3];
+
+	write_month(s, &m, FEB);
+	/* the whole month: hourly rows, then 1-step rows (the last 2 days) */
+	check_sum(s, &m, FEB, FEB + NSTEPS * 60L, 3600);
+	/* older than two days: hourly rows only */
+	check_sum(s, &m, FEB, FEB + 20 * 86400L, 3600);
+	check_sum(s, &m, FEB + 5 * 86400L + 3600, FEB + 5 * 86400L + 13 * 3600,
+	    3600);
+	/* within the last two days: the 1-step archive, any step boundary */
+	check_sum(s, &m, FEB + 27 * 86400L + 60 * 61,
+	    FEB + 27 * 86400L + 21 * 3600 + 60 * 7, 60);
+	/* the daily archive (UTC days) agrees with the hourly one */
+	assert_int_equal(fixture_fetch_sum(f, "web", FEB, FEB + 20 * 86400L,
+	    86400, daily), 0);
+	month_expect(&m, FEB, FEB + 20 * 86400L, &got);
+	assert_true(daily[0] == got.up_s && daily[1] == got.down_s &&
+	    daily[2] == got.maint_s);
+	/* a range not on hour boundaries older than two days is refused */
+	assert_int_equal(store_sum(s, "web", FEB + 60, FEB + 86400L, &got), -1);
+	/* the end is cut at the last step written */
+	assert_int_equal(store_sum(s, "web", FEB + 27 * 86400L,
+	    FEB + 40 * 86400L, &got), 0);
+	assert_int_equal(got.steps, 1440);
+	month_free(&m);
+}
+
+/* Asia/Kolkata: local midnight is at :30 UTC, so months need 30-min rows */
+static void
+test_half_hour_zone(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 1800);
+	time_t start = FEB - 19800; /* 2026-02-01 00:00 +05:30 */
+	struct month m;
+
+	write_month(s, &m, start);
+	check_sum(s, &m, start, start + 20 * 86400L, 1800);
+	check_sum(s, &m, start, start + NSTEPS * 60L, 1800);
+	month_free(&m);
+}
+
+static void
+test_hour_file_refuses_half_hour_month(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	time_t start = FEB - 19800;
+	struct store_sums got;
+	struct month m;
+
+	write_month(s, &m, start);
+	assert_int_equal(store_sum(s, "web", start, start + 20 * 86400L, &got), -1);
+	month_free(&m);
+}
+
+static void
+test_writer_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	struct store_sums got;
+
+	assert_int_equal(store_update(s, "web", FEB + 60, 60, 0, 0, 5), -1);
+	assert_int_equal(store_ensure(s, "web", FEB + 61), -1);
+	assert_int_equal(store_ensure(s, "../etc", FEB + 60), -1);
+	assert_int_equal(store_ensure(s, "web", FEB + 60), 0);
+	assert_int_equal(store_update(s, "web", FEB + 60, 60, 0, 0, 5), 0);
+	/* twice, out of order, with a gap, off the step grid, out of range */
+	assert_int_equal(store_update(s, "web", FEB + 60, 60, 0, 0, 5), -1);
+	assert_int_equal(store_update(s, "web", FEB, 60, 0, 0, 5), -1);
+	assert_int_equal(store_update(s, "web", FEB + 180, 60, 0, 0, 5), -1);
+	assert_int_equal(store_update(s, "web", FEB + 150, 60, 0, 0, 5), -1);
+	assert_int_equal(store_update(s, "web", FEB + 120, 61, 0, 0, 5), -1);
+	assert_int_equal(store_update(s, "web", FEB + 120, 30, 31, 0, 5), -1);
+	assert_int_equal(store_update(s, "web", FEB + 120, -1, 0, 0, 5), -1);
+	/* a fill up to the last step is a no-op, then fills the gap */
+	assert_int_equal(store_fill(s, "web", FEB + 60, 0, 0, 0), 0);
+	assert_int_equal(store_fill(s, "web", FEB + 120, 0, 0, 61), -1);
+	assert_int_equal(store_fill(s, "web", FEB + 120, 0, 0, 0), 0);
+	assert_int_equal(store_update(s, "web", FEB + 180, 30, 30, 0, NAN), 0);
+	assert_int_equal(store_last(s, "web"), FEB + 180);
+	assert_int_equal(store_sum(s, "web", FEB, FEB + 180, &got), 0);
+	assert_true(got.up_s == 90 && got.down_s == 30 && got.maint_s == 0);
+	assert_int_equal(got.steps, 3);
+	/* reopened (fixture_store closes the first): the last step is the file's */
+	s = fixture_store(f, NULL, 3600);
+	assert_int_equal(store_ensure(s, "web", FEB + 99 * 60), 0);
+	assert_int_equal(store_last(s, "web"), FEB + 180);
+	assert_int_equal(store_update(s, "web", FEB + 240, 60, 0, 0, 1), 0);
+	/* a target with no file has no data, and gets none from reading */
+	assert_int_equal(store_sum(s, "nofile", FEB, FEB + 180, &got), 0);
+	assert_int_equal(got.steps, 0);
+	assert_int_equal(access(fixture_rrd(f, "nofile"), F_OK), -1);
+}
+
+static void
+test_foreign_file_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	const char *argv[] = {"DS:x:GAUGE:120:0:U", "RRA:AVERAGE:0.5:1:10"};
+	const char *argv2[] = {"DS:up_s:GAUGE:300:0:60", "DS:down_s:GAUGE:300:0:60",
+	    "DS:maint_s:GAUGE:300:0:60", "DS:latency_ms:GAUGE:300:0:U",
+	    "RRA:AVERAGE:0.5:1:10"};
+	const char *path = fixture_rrd(f, "other");
+	struct stat before, after;
+
+	rrd_clear_error();
+	assert_int_equal(rrd_create_r(path, 60, FEB, 2, argv), 0);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(store_ensure(s, "other", FEB + 60), -1);
+	assert_int_equal(store_update(s, "other", FEB + 60, 60, 0, 0, 1), -1);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtime, after.st_mtime);
+
+	path = fixture_rrd(f, "slow");
+	assert_int_equal(rrd_create_r(path, 300, FEB, 5, argv2), 0);
+	assert_int_equal(store_ensure(s, "slow", FEB + 60), -1);
+}
+
+static void
+test_rrdtool_reads_the_file(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	char cmd[1024], *out;
+	int i;
+
+	assert_int_equal(store_ensure(s, "web", FEB + 60), 0);
+	for (i = 1; i <= 5; i++)
+		assert_int_equal(store_update(s, "web", FEB + 60 * i, 60 - i, i, 0,
+		    i == 3 ? NAN : 100 + i), 0);
+	snprintf(cmd, sizeof(cmd), "rrdtool info %s", store_path(s, "web"));
+	out = fixture_run(cmd);
+	assert_non_null(strstr(out, "step = 60\n"));
+	assert_non_null(strstr(out, "last_update = 1769904300\n"));
+	assert_non_null(strstr(out, "ds[up_s].type = \"GAUGE\""));
+	assert_non_null(strstr(out, "ds[latency_ms].max = NaN"));
+	assert_non_null(strstr(out, "ds[maint_s].max = 6.0000000000e+01"));
+	assert_non_null(strstr(out, "rra[2].cf = \"MAX\""));
+	assert_non_null(strstr(out, "rra[1].pdp_per_row = 60"));
+	assert_non_null(strstr(out, "rra[1].rows = 9600"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "rrdtool fetch %s AVERAGE -r 60 -s %ld -e %ld",
+	    store_path(s, "web"), FEB + 60, FEB + 240);
+	out = fixture_run(cmd);
+	assert_non_null(strstr(out, "1769904120: 5.8000000000e+01 2.0000000000e+00 "
+	    "0.0000000000e+00 1.0200000000e+02"));
+	assert_non_null(strstr(out, "1769904180: 5.7000000000e+01 3.0000000000e+00 "
+	    "0.0000000000e+00 -nan"));
+	free(out);
+}
+
+static void
+test_daily_bars(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	struct store_sums bars[DAYS], want;
+	time_t bounds[DAYS + 1];
+	struct month m;
+	int d;
+
+	write_month(s, &m, FEB);
+	/* local days of a +01:00 zone */
+	for (d = 0; d <= DAYS; d++)
+		bounds[d] = FEB - 3600 + d * 86400L;
+	bounds[0] = FEB;
+	assert_int_equal(store_daily(s, "web", bounds, DAYS, bars), 0);
+	for (d = 0; d < DAYS; d++) {
+		month_expect(&m, bounds[d], bounds[d + 1], &want);
+		assert_true(bars[d].up_s == want.up_s);
+		assert_true(bars[d].down_s == want.down_s);
+		assert_true(bars[d].maint_s == want.maint_s);
+	}
+	/* day 9 local: 1 h before midnight UTC, 19 h up less the maintenance hour */
+	assert_true(bars[9].up_s == 18 * 3600 && bars[9].maint_s == 3600);
+	month_free(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_month_exact_at_every_resolution,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_hour_zone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hour_file_refuses_half_hour_month,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_file_left_alone, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rrdtool_reads_the_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_daily_bars, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
