@@ -28,6 +28,7 @@ int cmd_usage(const struct cmd_entry *, int code);
 /* Whether argv asks for --help / -h (handled uniformly by the dispatcher). */
 
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_test_alert_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 #endif

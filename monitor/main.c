@@ -18,6 +18,7 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
+	&cmd_test_alert_entry,
 	NULL,
 };
 
