@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -127,6 +128,24 @@ add_header(struct notify_delivery *d, const char *fmt, ...)
 	return 0;
 }
 
+/* Headers the payload's integrity depends on; the configuration cannot set them. */
+static bool
+reserved_header(const char *h)
+{
+	return strncasecmp(h, "X-Slamon-", 9) == 0 ||
+	    strncasecmp(h, "Content-Type:", 13) == 0 ||
+	    strncasecmp(h, "Content-Length:", 15) == 0;
+}
+
+static bool
+custom_header(const struct conf_alert *a, const char *name)
+{
+	for (size_t i = 0; i < a->headers.n; i++)
+		if (strncasecmp(a->headers.v[i], name, strlen(name)) == 0)
+			return true;
+	return false;
+}
+
 int
 notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 {
@@ -140,7 +159,8 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 	}
 	d->easy = e;
 	if (add_header(d, "Content-Type: application/json") ||
-	    add_header(d, "User-Agent: slamon/%s", SLAMON_VERSION) ||
+	    (!custom_header(a, "User-Agent:") &&
+	    add_header(d, "User-Agent: slamon/%s", SLAMON_VERSION)) ||
 	    add_header(d, "Expect:") ||
 	    add_header(d, "X-Slamon-Event: %s", notify_kind_name(d->msg.kind)) ||
 	    add_header(d, "X-Slamon-Delivery: %s", d->id) ||
@@ -154,9 +174,17 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 		if (add_header(d, "X-Slamon-Signature: sha256=%s", sig))
 			goto nomem;
 	}
-	for (size_t i = 0; i < a->headers.n; i++)
-		if (add_header(d, "%s", a->headers.v[i]))
+	for (size_t i = 0; i < a->headers.n; i++) {
+		const char *h = a->headers.v[i];
+		if (reserved_header(h)) {
+			if (d->attempt == 1)
+				log_warnx("notify: %s: ignoring header \"%.*s\": slamon "
+				    "sets it", a->name, (int)strcspn(h, ":"), h);
+			continue;
+		}
+		if (add_header(d, "%s", h))
 			goto nomem;
+	}
 	curl_easy_setopt(e, CURLOPT_URL, a->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_POST, 1L);

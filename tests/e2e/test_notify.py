@@ -142,7 +142,8 @@ def test_webhook_payload_headers_signature(t):
     hook = Hook()
     try:
         c = conf(t, f"""{{ name = "hook"; type = "webhook"; url = "{hook.url}";
-            secret = "s3cr3t"; headers = ["Authorization: Bearer tok", "X-Team: sre"]; }}""")
+            secret = "s3cr3t"; headers = ["Authorization: Bearer tok", "X-Team: sre",
+                       "x-slamon-delivery: forged", "User-Agent: custom/1"]; }}""")
         before = int(time.time())
         p = t.slamon("test-alert", "--target", "web", conf=c, env=FAST, check=0)
         after = int(time.time())
@@ -155,7 +156,10 @@ def test_webhook_payload_headers_signature(t):
         assert h["content-type"] == ["application/json"]
         assert h["authorization"] == ["Bearer tok"] and h["x-team"] == ["sre"]
         assert h["x-slamon-event"] == ["alert"]
+        assert len(h["x-slamon-delivery"]) == 1, h
         assert re.fullmatch(r"[0-9a-f]{32}", h["x-slamon-delivery"][0])
+        assert h["user-agent"] == ["custom/1"]
+        assert 'ignoring header "x-slamon-delivery"' in p.stderr
         want = hmac.new(b"s3cr3t", post["body"], hashlib.sha256).hexdigest()
         assert h["x-slamon-signature"] == ["sha256=" + want], h
         j = json.loads(post["body"])
