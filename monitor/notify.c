@@ -63,7 +63,7 @@ notify_backoff_ms(int attempt, long base_ms, long cap_ms)
 
 /*
  * -1 = give up. A retry is made only if it starts within retry_for of the
- * first attempt; so retry_for = 0 means a single attempt.
+ * moment the notice was queued; so retry_for = 0 means a single attempt.
  */
 long
 notify_retry_delay_ms(int attempt, long elapsed_ms, long retry_for_ms, long base_ms,
