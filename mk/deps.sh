@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
-	libconfig-dev libical-dev libjansson-dev"
+	libconfig-dev libical-dev libjansson-dev libssl-dev"
 check="$build libcmocka-dev rrdcached rrdtool openssl python3 ca-certificates"
 run="$build rrdtool python3"
 

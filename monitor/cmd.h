@@ -33,6 +33,7 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_calendar_entry;
 extern const struct cmd_entry cmd_announce_entry;
+extern const struct cmd_entry cmd_test_alert_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 #endif

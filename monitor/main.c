@@ -23,6 +23,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_report_entry,
 	&cmd_calendar_entry,
 	&cmd_announce_entry,
+	&cmd_test_alert_entry,
 	NULL,
 };
 
