@@ -42,7 +42,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BIN      = $(BUILD)/slamon
 
-.PHONY: all deps deps-check deps-run check unit e2e run bench install clean format format-check
+.PHONY: all deps deps-check deps-run check unit e2e valgrind run bench install clean format format-check
 
 all: deps $(BIN)
 
@@ -83,6 +83,13 @@ unit: $(BIN) $(UNIT_BIN)
 
 e2e: $(BIN) $(TOOL_BIN)
 	@$(PYTHON) tests/run.py --build $(BUILD) --only e2e
+
+# The daemon's end-to-end tests with slamon under valgrind (timing-sensitive
+# tests are left out: valgrind is 20-50 times slower).
+valgrind: deps-check
+	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O1 -g"
+	@SLAMON_VALGRIND=1 E2E_JOBS=2 $(PYTHON) tests/run.py --build $(BUILD) --only e2e \
+		-k 'test_config|test_calendar|test_replay|test_report|test_run\.test_(reload|sigint)|test_notify\.test_webhook_payload'
 
 run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)

@@ -130,10 +130,8 @@ run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *
 	json_object_set_new(f, "final", json_boolean(final));
 	if (error)
 		json_object_set_new(f, "error", json_string(error));
+	/* notify has logged the attempt already */
 	journal_append(ctx->pl->journal, time(NULL), "delivery", f);
-	if (!delivered)
-		log_warnx("alert to %s for %s: attempt %d failed%s: %s", ch->name,
-		    m->target, attempt, final ? ", giving up" : "", error ? error : "");
 }
 
 static void

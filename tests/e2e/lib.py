@@ -22,6 +22,9 @@ def free_port(kind=socket.SOCK_STREAM):
     return port
 
 
+VALGRIND = os.environ.get("SLAMON_VALGRIND")
+
+
 class T:
     """One test's context: a temporary folder and the processes it started."""
 
@@ -52,7 +55,7 @@ class T:
 
     def slamon(self, *args, conf=None, env=None, timeout=60, check=None, input=None):
         """Run slamon to completion; returns CompletedProcess with text output."""
-        argv = [self.bin]
+        argv = self._wrap([self.bin])
         if conf:
             argv += ["-c", conf]
         argv += list(args)
@@ -67,7 +70,15 @@ class T:
             assert p.returncode == check, f"exit {p.returncode}, wanted {check}: {p.stderr}{p.stdout}"
         return p
 
+    def _wrap(self, argv):
+        """Under SLAMON_VALGRIND=1 the slamon binary runs in valgrind (make valgrind)."""
+        if not VALGRIND or argv[0] != self.bin:
+            return list(argv)
+        return ["valgrind", "--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                "--log-file=" + self.path("valgrind.%p.log")] + list(argv)
+
     def spawn(self, argv, env=None, stdout=None, stderr=None, cwd=None):
+        argv = self._wrap(argv)
         e = dict(os.environ)
         if env:
             e.update(env)
@@ -116,10 +127,17 @@ class T:
                 except ProcessLookupError:
                     pass
                 p.wait()
+        bad = []
+        if VALGRIND and os.path.isdir(self.dir):
+            for f in sorted(os.listdir(self.dir)):
+                if f.startswith("valgrind.") and os.path.getsize(self.path(f)) > 0:
+                    bad.append(f + ":\n" + open(self.path(f)).read()[-3000:])
         if os.environ.get("KEEP_TMP"):
             print("kept", self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if bad:
+            raise AssertionError("valgrind found errors:\n" + "\n".join(bad))
 
 
 def read_jsonl(path):
