@@ -50,6 +50,14 @@
 #define STORE_CMD_ROOM	 3072 /* bytes of values in one rrdcached command (4096 max) */
 #define STORE_VALUE_LEN	 160
 #define STORE_MAX_RRA	 16
+/*
+ * rrdcached acknowledges an update before its journal reaches the disk, so
+ * a daemon killed outright loses its last updates (seen with 1.7.2 and
+ * kill -9). Steps it accepted are kept this long and sent again when, after
+ * a reconnection, it reports an older last update. Its -w + -z (the most a
+ * step waits in its cache for the file) should be below this.
+ */
+#define STORE_RETAIN	 3600
 
 static const char *const store_ds[] = {"up_s", "down_s", "maint_s", "latency_ms"};
 #define STORE_NDS 4
@@ -59,12 +67,19 @@ struct store_run {		 /* steps first..last (ends), all the same row */
 	double v[STORE_NDS];
 };
 
+struct store_runs {		 /* v[head..len) */
+	struct store_run *v;
+	size_t head, len, cap;
+};
+
 struct store_target {
 	char *name;
-	char *path;	     /* what librrd or rrdcached is given */
-	time_t last;	     /* end of the last step written or queued */
-	struct store_run *q; /* pending runs q[head..len) */
-	size_t head, len, cap;
+	char *path;		/* what librrd or rrdcached is given */
+	time_t last;		/* end of the last step written or queued */
+	struct store_runs q;	/* not yet written */
+	struct store_runs acked; /* accepted by rrdcached in the last STORE_RETAIN s */
+	unsigned gen;		/* the rrdcached connection it was synced on */
+	bool resync;
 };
 
 struct store {
@@ -75,8 +90,12 @@ struct store {
 	struct store_target **t; /* sorted by name */
 	size_t nt;
 	size_t runs, runs_max;	 /* queued runs, and their bound */
+	unsigned gen;		 /* rrdcached instances seen (all targets resync) */
+	const char *sock;	 /* rrdcached's unix socket, to see it restart */
+	ino_t sock_ino;
+	struct timespec sock_ctime;
 	struct timespec next_try;
-	bool full_logged;
+	bool full_logged, away;
 };
 
 struct store_info {
@@ -146,6 +165,9 @@ store_open(const char *state_dir, const char *rrdcached, long tz_granularity,
 	if (rrdcached != NULL && *rrdcached != '\0') {
 		s->daemon = xstrdup(rrdcached);
 		s->remote = strncmp(rrdcached, "unix:", 5) != 0 && *rrdcached != '/';
+		if (!s->remote)
+			s->sock = s->daemon + (*s->daemon == '/' ? 0 : 5);
+		s->gen = 1;
 		/* a daemon that goes away must be a failed write, not SIGPIPE */
 		if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 			log_warn("store: ignoring SIGPIPE");
@@ -224,12 +246,31 @@ store_zone_granularity(time_t now)
 /* --- rrdcached connection -------------------------------------------------- */
 
 /* 0 when connected; -1 (logged once per failure spell by the caller) */
+/*
+ * librrd reconnects by itself, so a daemon restarted between two updates
+ * goes unnoticed by rrdc_update; before it forgets steps it accepted, it
+ * must be noticed: a new connection after a failure, or for a unix socket a
+ * new socket file, makes every target ask the daemon where it is.
+ */
 static int
 daemon_connect(struct store *s)
 {
+	bool was = rrdc_is_any_connected();
+	struct stat st;
+
+	if (s->sock != NULL && stat(s->sock, &st) == 0 &&
+	    (st.st_ino != s->sock_ino || st.st_ctim.tv_sec != s->sock_ctime.tv_sec ||
+	    st.st_ctim.tv_nsec != s->sock_ctime.tv_nsec)) {
+		if (s->sock_ino != 0)
+			s->gen++;
+		s->sock_ino = st.st_ino;
+		s->sock_ctime = st.st_ctim;
+	}
 	rrd_clear_error();
 	if (rrdc_connect(s->daemon) != 0)
 		return -1;
+	if (!was)
+		s->gen++;
 	return 0;
 }
 
@@ -428,24 +469,62 @@ store_last(struct store *s, const char *target)
 
 /* --- queue and writers ---------------------------------------------------- */
 
+static bool
+same_row(const double a[STORE_NDS], const double b[STORE_NDS])
+{
+	int k;
+
+	for (k = 0; k < STORE_NDS; k++)
+		if (!(a[k] == b[k] || (isnan(a[k]) && isnan(b[k]))))
+			return false;
+	return true;
+}
+
+/* Append steps first..last; returns 1 when that took a new entry. */
 static int
-queue_push(struct store *s, struct store_target *t, time_t first, time_t last,
+runs_push(struct store_runs *q, time_t first, time_t last,
     const double v[STORE_NDS])
 {
 	struct store_run *r;
-	int k;
 
-	if (t->len > t->head) {
-		r = &t->q[t->len - 1];
-		for (k = 0; k < STORE_NDS; k++)
-			if (!(r->v[k] == v[k] || (isnan(r->v[k]) && isnan(v[k]))))
-				break;
-		if (k == STORE_NDS && r->last + STORE_STEP == first) {
+	if (q->len > q->head) {
+		r = &q->v[q->len - 1];
+		if (r->last + STORE_STEP == first && same_row(r->v, v)) {
 			r->last = last;
 			return 0;
 		}
 	}
-	if (s->runs >= s->runs_max) {
+	if (q->head > 0 && q->head == q->len)
+		q->head = q->len = 0;
+	if (q->len == q->cap) {
+		q->cap = q->cap == 0 ? 4 : q->cap * 2;
+		q->v = xreallocarray(q->v, q->cap, sizeof(*q->v));
+	}
+	r = &q->v[q->len++];
+	r->first = first;
+	r->last = last;
+	memcpy(r->v, v, sizeof(r->v));
+	return 1;
+}
+
+static size_t
+runs_steps(const struct store_runs *q)
+{
+	size_t i, n = 0;
+
+	for (i = q->head; i < q->len; i++)
+		n += (size_t)((q->v[i].last - q->v[i].first) / STORE_STEP + 1);
+	return n;
+}
+
+static int
+queue_push(struct store *s, struct store_target *t, time_t first, time_t last,
+    const double v[STORE_NDS])
+{
+	struct store_run *r = t->q.len > t->q.head ? &t->q.v[t->q.len - 1] : NULL;
+
+	if (s->runs >= s->runs_max &&
+	    !(r != NULL && r->last + STORE_STEP == first && same_row(r->v, v))) {
 		log_warnx("store: %s: NOT WRITTEN: steps ending %lld..%lld: %zu "
 		    "updates are already waiting for %s; these steps will read as "
 		    "unknown", t->name, (long long)first, (long long)last, s->runs,
@@ -453,17 +532,7 @@ queue_push(struct store *s, struct store_target *t, time_t first, time_t last,
 		s->full_logged = true;
 		return -1;
 	}
-	if (t->head > 0 && t->head == t->len)
-		t->head = t->len = 0;
-	if (t->len == t->cap) {
-		t->cap = t->cap == 0 ? 4 : t->cap * 2;
-		t->q = xreallocarray(t->q, t->cap, sizeof(*t->q));
-	}
-	r = &t->q[t->len++];
-	r->first = first;
-	r->last = last;
-	memcpy(r->v, v, sizeof(r->v));
-	s->runs++;
+	s->runs += (size_t)runs_push(&t->q, first, last, v);
 	return 0;
 }
 
@@ -484,39 +553,102 @@ format_value(char *buf, size_t len, time_t when, const double v[STORE_NDS])
 }
 
 /*
- * Write n values; 0 done, 1 not written (try again later), -1 refused by
- * rrdcached (it answered, so resending cannot help).
+ * One attempt to write n values: 0 done, 1 not written (try again later),
+ * -1 refused by rrdcached (it answered; it stops at the first bad value).
  */
 static int
 write_values(struct store *s, struct store_target *t, int n, const char **vals)
 {
-	int i, rc;
+	int rc;
 
+	rrd_clear_error();
 	if (s->daemon == NULL) {
-		rrd_clear_error();
 		if (rrd_updatex_r(t->path, NULL, RRD_SKIP_PAST_UPDATES, n, vals) == 0)
 			return 0;
 		log_warnx("store: %s (%s): update: %s", t->name, t->path, rrd_err());
 		return 1;
 	}
-	for (i = 0; i < 2; i++) {
-		if (daemon_connect(s) == -1)
-			continue;
-		rrd_clear_error();
-		if ((rc = rrdc_update(t->path, n, (const char *const *)vals)) == 0)
-			return 0;
-		/* a negative status with the daemon's message is its answer */
-		if (rc < 0 && strncmp(rrd_err(), "rrdcached:", 10) == 0) {
-			log_warnx("store: %s (%s): rrdcached refused steps ending "
-			    "%.10s..%.10s: %s", t->name, t->path, vals[0],
-			    vals[n - 1], rrd_err());
-			return -1;
-		}
-		rrdc_disconnect(); /* a stale connection: reconnect, retry once */
+	if ((rc = rrdc_update(t->path, n, (const char *const *)vals)) == 0)
+		return 0;
+	/* a negative status with the daemon's message is its answer */
+	if (rc < 0 && strncmp(rrd_err(), "rrdcached:", 10) == 0) {
+		log_warnx("store: %s (%s): rrdcached refused steps %.10s..%.10s: %s",
+		    t->name, t->path, vals[0], vals[n - 1], rrd_err());
+		return -1;
 	}
-	log_warnx("store: %s (%s): rrdcached %s: %s; keeping the updates", t->name,
-	    t->path, s->daemon, rrd_err());
 	return 1;
+}
+
+/*
+ * After a new connection (or a refusal) the daemon's last update decides
+ * what to send: queued steps it has are dropped, steps it accepted and then
+ * lost are sent again, and steps it lost that are no longer kept are
+ * written as steps without data, so the archives' sums stay exact.
+ */
+static int
+target_sync(struct store *s, struct store_target *t)
+{
+	static const double zero[STORE_NDS] = {0, 0, 0, NAN};
+	struct store_runs all = {0}, *src[2] = {&t->acked, &t->q};
+	time_t last, first = 0;
+	size_t i, k, before = t->q.len - t->q.head;
+
+	rrd_clear_error();
+	last = rrdc_last(t->path);
+	if (last <= 0) {
+		log_warnx("store: %s (%s): rrdcached %s last: %s", t->name, t->path,
+		    s->daemon, rrd_err());
+		return -1;
+	}
+	for (k = 0; k < 2 && first == 0; k++)
+		for (i = src[k]->head; i < src[k]->len && first == 0; i++)
+			if (src[k]->v[i].last > last)
+				first = src[k]->v[i].first > last ?
+				    src[k]->v[i].first : last + STORE_STEP;
+	if ((first == 0 && t->last > last) || first > last + STORE_STEP) {
+		time_t end = first != 0 ? first - STORE_STEP : t->last;
+
+		log_warnx("store: %s (%s): RRDCACHED LOST the steps ending "
+		    "%lld..%lld after accepting them; they are written as steps "
+		    "without data", t->name, t->path, (long long)last + STORE_STEP,
+		    (long long)end);
+		runs_push(&all, last + STORE_STEP, end, zero);
+	}
+	if (first != 0 && t->acked.len > t->acked.head &&
+	    t->acked.v[t->acked.len - 1].last > last)
+		log_warnx("store: %s (%s): rrdcached is back at step %lld and lost "
+		    "steps it had accepted; sending them again", t->name, t->path,
+		    (long long)last);
+	for (k = 0; k < 2; k++)
+		for (i = src[k]->head; i < src[k]->len; i++) {
+			struct store_run *r = &src[k]->v[i];
+
+			if (r->last > last)
+				runs_push(&all, r->first > last ? r->first :
+				    last + STORE_STEP, r->last, r->v);
+		}
+	free(t->q.v);
+	free(t->acked.v);
+	memset(&t->acked, 0, sizeof(t->acked));
+	t->q = all;
+	s->runs = s->runs - before + (all.len - all.head);
+	t->gen = s->gen;
+	t->resync = false;
+	return 0;
+}
+
+/* Remember steps rrdcached accepted, for STORE_RETAIN seconds. */
+static void
+target_acked(struct store_target *t, time_t first, time_t last,
+    const double v[STORE_NDS])
+{
+	struct store_runs *a = &t->acked;
+
+	runs_push(a, first, last, v);
+	while (a->head < a->len && a->v[a->head].last <= t->last - STORE_RETAIN)
+		a->head++;
+	if (a->head < a->len && a->v[a->head].first <= t->last - STORE_RETAIN)
+		a->v[a->head].first = t->last - STORE_RETAIN + STORE_STEP;
 }
 
 /* Write t's queue in order; -1 when some of it could not be written. */
@@ -526,12 +658,23 @@ target_flush(struct store *s, struct store_target *t)
 	char buf[STORE_BATCH][STORE_VALUE_LEN];
 	const char *vals[STORE_BATCH];
 	struct store_run *r;
+	bool synced = false;
+	int n, rc, failures = 0;
 	size_t room;
 	time_t when;
-	int n, rc;
 
-	while (t->head < t->len) {
-		r = &t->q[t->head];
+	while (t->q.head < t->q.len) {
+		if (s->daemon != NULL) {
+			if (daemon_connect(s) == -1)
+				goto away;
+			if (t->gen != s->gen || t->resync) {
+				if (target_sync(s, t) == -1)
+					goto away;
+				synced = true;
+				continue;
+			}
+		}
+		r = &t->q.v[t->q.head];
 		n = 0;
 		room = STORE_CMD_ROOM - strlen(t->path);
 		for (when = r->first; when <= r->last && n < STORE_BATCH;
@@ -543,21 +686,46 @@ target_flush(struct store *s, struct store_target *t)
 			vals[n] = buf[n];
 			n++;
 		}
-		if ((rc = write_values(s, t, n, vals)) == 1)
-			return -1;
+		if ((rc = write_values(s, t, n, vals)) == 1) {
+			if (s->daemon == NULL)
+				return -1;
+			/* a stale connection: reconnect (and resync), retry once */
+			rrdc_disconnect();
+			s->gen++;
+			if (++failures < 2)
+				continue;
+			goto away;
+		}
+		if (rc == -1 && !synced) {
+			t->resync = true;
+			continue;
+		}
+		/* written, or refused after a resync: logged, skipped */
+		if (s->daemon != NULL && rc == 0)
+			target_acked(t, r->first, r->first + (n - 1) * STORE_STEP, r->v);
 		r->first += (time_t)n * STORE_STEP;
 		if (r->first > r->last) {
-			t->head++;
+			t->q.head++;
 			s->runs--;
 		}
-		(void)rc; /* refused steps are logged and skipped */
 	}
-	t->head = t->len = 0;
+	t->q.head = t->q.len = 0;
+	if (s->away) {
+		log_info("store: rrdcached %s answers again", s->daemon);
+		s->away = false;
+	}
 	if (s->full_logged && s->runs == 0) {
 		log_info("store: every pending update is written");
 		s->full_logged = false;
 	}
 	return 0;
+away:
+	if (!s->away)
+		log_warnx("store: rrdcached %s: %s; keeping the updates until it "
+		    "answers", s->daemon, rrd_err());
+	s->away = true;
+	s->gen++;
+	return -1;
 }
 
 /* Write every queue; in rrdcached mode stop at the first failure and wait. */
@@ -580,17 +748,17 @@ store_flush(struct store *s, bool force)
 			return;
 		}
 	}
+	s->next_try.tv_sec = 0;
+	s->next_try.tv_nsec = 0;
 }
 
 size_t
 store_pending(struct store *s)
 {
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < s->nt; i++)
-		for (j = s->t[i]->head; j < s->t[i]->len; j++)
-			n += (size_t)((s->t[i]->q[j].last - s->t[i]->q[j].first) /
-			    STORE_STEP + 1);
+		n += runs_steps(&s->t[i]->q);
 	return n;
 }
 
@@ -700,7 +868,8 @@ store_close(struct store *s)
 			daemon_flush(s, s->t[i], false);
 		free(s->t[i]->name);
 		free(s->t[i]->path);
-		free(s->t[i]->q);
+		free(s->t[i]->q.v);
+		free(s->t[i]->acked.v);
 		free(s->t[i]);
 	}
 	if (s->daemon != NULL)
@@ -847,7 +1016,7 @@ readable(struct store *s, const char *target, struct store_info *fi,
 		t = target_find(s, target);
 	}
 	if (s->daemon != NULL) {
-		if (t->head < t->len)
+		if (t->q.head < t->q.len)
 			target_flush(s, t);
 		if (daemon_flush(s, t, false) == -1 && s->remote)
 			return -1;

@@ -29,8 +29,8 @@
 #define UNUSED __attribute__((unused))
 
 struct fixture {
-	char dir[256];
-	char state[300];
+	char dir[64];
+	char state[100];
 	char buf[512];
 	char daemon[320];
 	int port;
@@ -187,7 +187,7 @@ fixture_rrdcached_start(struct fixture *f, int tcp)
 
 		dup2(null, 1);
 		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-b", base, "-B",
-		    "-p", pidf, "-j", journal, "-F", "-w", "3600", "-z", "1",
+		    "-p", pidf, "-j", journal, "-F", "-w", "3600", "-z", "1", "-f", "7200",
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -218,7 +218,7 @@ fixture_free(struct fixture *f)
 	char cmd[300];
 
 	store_close(f->s);
-	fixture_rrdcached_stop(f, SIGTERM);
+	fixture_rrdcached_stop(f, SIGKILL); /* SIGTERM costs a second */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "%s failed\n", cmd);
