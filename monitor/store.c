@@ -94,7 +94,7 @@ struct store {
 	const char *sock;	 /* rrdcached's unix socket, to see it restart */
 	ino_t sock_ino;
 	struct timespec sock_ctime;
-	struct timespec next_try;
+	double next_try;	 /* monotonic; no write to rrdcached before it */
 	bool full_logged, away;
 };
 
@@ -651,7 +651,10 @@ target_acked(struct store_target *t, time_t first, time_t last,
 		a->v[a->head].first = t->last - STORE_RETAIN + STORE_STEP;
 }
 
-/* Write t's queue in order; -1 when some of it could not be written. */
+/*
+ * Write t's queue in order; -1 when rrdcached is away (or, directly, the
+ * file could not be written), -2 when rrdcached refuses this file.
+ */
 static int
 target_flush(struct store *s, struct store_target *t)
 {
@@ -668,8 +671,13 @@ target_flush(struct store *s, struct store_target *t)
 			if (daemon_connect(s) == -1)
 				goto away;
 			if (t->gen != s->gen || t->resync) {
-				if (target_sync(s, t) == -1)
+				if (target_sync(s, t) == -1) {
+					/* an answer about this file (no such file):
+					 * the other targets can still be written */
+					if (strncmp(rrd_err(), "rrdcached:", 10) == 0)
+						return -2;
 					goto away;
+				}
 				synced = true;
 				continue;
 			}
@@ -728,28 +736,31 @@ away:
 	return -1;
 }
 
-/* Write every queue; in rrdcached mode stop at the first failure and wait. */
+/*
+ * Write what is queued: t's queue (NULL: all of them). While rrdcached is
+ * away it is tried again at most once a second, unless forced; when it
+ * answers again, every other queue is written too.
+ */
 static void
-store_flush(struct store *s, bool force)
+store_flush(struct store *s, struct store_target *t, bool force)
 {
 	size_t i;
 
 	if (s->runs == 0)
 		return;
-	if (s->daemon != NULL && !force &&
-	    mono_now() < s->next_try.tv_sec + s->next_try.tv_nsec / 1e9)
+	if (s->daemon != NULL && !force && mono_now() < s->next_try)
 		return;
-	for (i = 0; i < s->nt; i++) {
-		if (target_flush(s, s->t[i]) == -1 && s->daemon != NULL) {
-			double next = mono_now() + 1;
-
-			s->next_try.tv_sec = (time_t)next;
-			s->next_try.tv_nsec = (long)((next - (double)(time_t)next) * 1e9);
-			return;
-		}
-	}
-	s->next_try.tv_sec = 0;
-	s->next_try.tv_nsec = 0;
+	if (t != NULL && target_flush(s, t) == -1 && s->daemon != NULL)
+		goto away;
+	if (s->runs == 0 || (t != NULL && s->daemon == NULL))
+		return;
+	for (i = 0; i < s->nt; i++)
+		if (target_flush(s, s->t[i]) == -1 && s->daemon != NULL)
+			goto away;
+	s->next_try = 0;
+	return;
+away:
+	s->next_try = mono_now() + 1;
 }
 
 size_t
@@ -765,7 +776,7 @@ store_pending(struct store *s)
 size_t
 store_retry(struct store *s)
 {
-	store_flush(s, true);
+	store_flush(s, NULL, true);
 	return store_pending(s);
 }
 
@@ -826,7 +837,7 @@ store_update(struct store *s, const char *target, time_t step_end, double up_s,
 	if (queue_push(s, t, step_end, step_end, v) == -1)
 		return -1;
 	t->last = step_end;
-	store_flush(s, false);
+	store_flush(s, t, false);
 	return 0;
 }
 
@@ -849,7 +860,7 @@ store_fill(struct store *s, const char *target, time_t to, double up_s,
 	if (queue_push(s, t, t->last + STORE_STEP, to, v) == -1)
 		return -1;
 	t->last = to;
-	store_flush(s, false);
+	store_flush(s, t, false);
 	return 0;
 }
 
