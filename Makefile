@@ -8,6 +8,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl
 TEST_PKGS = cmocka
+PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 ifeq ($(SAN),1)
 BUILD    ?= build-san
@@ -39,8 +40,6 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
-BENCH_SRC = $(wildcard bench/*.c)
-BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 BIN      = $(BUILD)/slamon
 
 .PHONY: all deps deps-check deps-run check unit e2e run bench install clean format format-check
@@ -74,27 +73,23 @@ $(BUILD)/tests/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) -lpthread
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libslamon.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libslamon.a $(LDFLAGS) $(PKG_LIBS)
-
 # The summary line of tests/run.py is the last line of `make check`.
 check: deps-check
 	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(TOOL_BIN)
-	@python3 tests/run.py --build $(BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD)
 
 unit: $(BIN) $(UNIT_BIN)
-	@python3 tests/run.py --build $(BUILD) --only unit
+	@$(PYTHON) tests/run.py --build $(BUILD) --only unit
 
 e2e: $(BIN) $(TOOL_BIN)
-	@python3 tests/run.py --build $(BUILD) --only e2e
+	@$(PYTHON) tests/run.py --build $(BUILD) --only e2e
 
 run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
 	@sh demo/run.sh $(BUILD)
 
 bench: deps-check
-	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) $(BENCH_BIN) OPT="-O2 -g -DNDEBUG"
+	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
 	@if [ -x bench/run.sh ]; then sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
 
 install: all

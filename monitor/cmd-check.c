@@ -6,13 +6,41 @@
 #include <string.h>
 
 #include "../probes/probe.h"
+#include "calendar.h"
 #include "cmd.h"
+
+static void
+check_problem_cb(void *arg, const char *msg)
+{
+	fprintf(stderr, "%s: calendar: %s\n", (const char *)arg, msg);
+}
+
+/* The calendar beyond the syntax: ics files, announcements, dead rules. */
+static int
+check_calendar(const struct conf *c, size_t *nics)
+{
+	char err[1024];
+	struct calendar *cal;
+	time_t now = time(NULL);
+	size_t bad;
+
+	if ((cal = calendar_load(c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*nics = calendar_nwindows(cal) - c->nwindows;
+	/* "The next years": five, enough for any yearly rule. */
+	bad = calendar_validate(cal, now, now + 5 * 366 * 86400L, check_problem_cb,
+	    c->path);
+	calendar_free(cal);
+	return bad ? -1 : 0;
+}
 
 static int
 cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct conf *c;
-	size_t rules = 0;
+	size_t rules = 0, nics = 0;
 	size_t nwebhook = 0, nexec = 0, nsmtp = 0;
 	char desc[512];
 
@@ -21,6 +49,10 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_check_entry, EXIT_USER);
 	if ((c = cmd_load_conf(ctx)) == NULL)
 		return EXIT_USER;
+	if (check_calendar(c, &nics) < 0) {
+		conf_free(c);
+		return EXIT_USER;
+	}
 
 	printf("%s: OK\n", c->path);
 	printf("  time zone      %s\n", c->timezone);
@@ -59,7 +91,7 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			printf("    %-20s only when announced\n", w->name);
 	}
 	printf("  announcements  %zu\n", c->nannouncements);
-	printf("  ics files      %zu\n", c->ics.n);
+	printf("  ics files      %zu (%zu windows)\n", c->ics.n, nics);
 	for (size_t i = 0; i < c->nalerts; i++) {
 		nwebhook += c->alerts[i].type == CONF_ALERT_WEBHOOK;
 		nexec += c->alerts[i].type == CONF_ALERT_EXEC;

@@ -28,6 +28,12 @@ int cmd_usage(const struct cmd_entry *, int code);
 /* Whether argv asks for --help / -h (handled uniformly by the dispatcher). */
 
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_replay_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_calendar_entry;
+extern const struct cmd_entry cmd_announce_entry;
+extern const struct cmd_entry cmd_test_alert_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 #endif

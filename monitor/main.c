@@ -18,6 +18,12 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
+	&cmd_replay_entry,
+	&cmd_run_entry,
+	&cmd_report_entry,
+	&cmd_calendar_entry,
+	&cmd_announce_entry,
+	&cmd_test_alert_entry,
 	NULL,
 };
 

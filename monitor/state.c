@@ -217,11 +217,11 @@ state_resume(struct state *s, time_t outage_start, time_t stopped_at, time_t now
 {
 	if (stopped_at > s->settled_to)
 		s->settled_to = stopped_at;
-	emit(s, s->settled_to, now, STATE_UNKNOWN, cb, arg);
 	if (outage_start) {
 		s->down = true;
 		s->outage_start = outage_start;
 		s->fails = s->threshold;
 		s->first_fail = outage_start;
 	}
+	emit(s, s->settled_to, now, STATE_UNKNOWN, cb, arg);
 }

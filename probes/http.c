@@ -2,12 +2,14 @@
  * http.c - the http probe: one GET (or other method) through libcurl on a
  * fresh connection, judged by status code and, optionally, body content.
  */
+#include <errno.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../monitor/log.h"
+#include "curlm.h"
 #include "probe.h"
 
 struct http_conf {
@@ -116,6 +118,156 @@ fail:
 	return NULL;
 }
 
+/* One run: the borrowed easy handle and what came back. */
+struct http_run {
+	struct probe_run *run;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char *body;
+	size_t len, cap;
+	bool keep_body, too_large;
+	char err[CURL_ERROR_SIZE];
+};
+
+static size_t
+http_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_run *r = arg;
+	const struct http_conf *h = r->run->conf;
+	size_t len = size * n;
+
+	/* Stop reading at max_body: a runaway body must not eat the monitor. */
+	if (r->len + len > (size_t)h->max_body) {
+		r->too_large = true;
+		return 0;
+	}
+	if (r->keep_body) {
+		if (r->len + len + 1 > r->cap) {
+			r->cap = (r->len + len + 1) * 2;
+			if (r->cap > (size_t)h->max_body + 1)
+				r->cap = (size_t)h->max_body + 1;
+			r->body = xreallocarray(r->body, r->cap, 1);
+		}
+		memcpy(r->body + r->len, p, len);
+		r->body[r->len + len] = '\0';
+	}
+	r->len += len;
+	return len;
+}
+
+static void
+http_cancel(struct probe_run *run)
+{
+	struct http_run *r = run->priv;
+
+	if (r == NULL)
+		return;
+	curlm_cancel(run->env->curlm, r->easy);
+	curl_slist_free_all(r->hdrs);
+	free(r->body);
+	free(r);
+	run->priv = NULL;
+}
+
+static bool
+http_status_ok(const struct http_conf *h, long code)
+{
+	for (size_t i = 0; i < h->nexpect_status; i++)
+		if (h->expect_status[i] == code)
+			return true;
+	return false;
+}
+
+static void
+http_done_cb(CURL *e, CURLcode rc, void *arg)
+{
+	struct http_run *r = arg;
+	struct probe_run *run = r->run;
+	const struct http_conf *h = run->conf;
+	char text[256];
+	long code = 0;
+	int reason;
+
+	if (rc == CURLE_WRITE_ERROR && r->too_large) {
+		probe_done(run, PROBE_TOO_LARGE, "response too large (> %ld bytes)",
+		    h->max_body);
+		return;
+	}
+	if ((reason = curlm_reason(run, e, rc, r->err, text, sizeof(text))) !=
+	    PROBE_OK) {
+		probe_done(run, reason, "%s", text);
+		return;
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	if (!http_status_ok(h, code)) {
+		probe_done(run, PROBE_HTTP_STATUS, "HTTP status %ld", code);
+		return;
+	}
+	if (h->body_contains && (r->body == NULL ||
+	    memmem(r->body, r->len, h->body_contains, strlen(h->body_contains)) == NULL)) {
+		probe_done(run, PROBE_BODY_MISMATCH, "body mismatch: no \"%s\" in %zu bytes",
+		    h->body_contains, r->len);
+		return;
+	}
+	if (h->has_regex && (r->body == NULL || strlen(r->body) != r->len ||
+	    regexec(&h->body_regex, r->body, 0, NULL, 0) != 0)) {
+		probe_done(run, PROBE_BODY_MISMATCH, "body mismatch: /%s/ not found in "
+		    "%zu bytes", h->body_regex_src, r->len);
+		return;
+	}
+	probe_done(run, PROBE_OK, "HTTP status %ld", code);
+}
+
+static int
+http_start(struct probe_run *run)
+{
+	const struct http_conf *h = run->conf;
+	struct http_run *r = xcalloc(1, sizeof(*r));
+	CURL *e;
+
+	r->run = run;
+	r->keep_body = h->body_contains || h->has_regex;
+	if ((e = curlm_get(run->env->curlm)) == NULL) {
+		free(r);
+		return -1;
+	}
+	r->easy = e;
+	run->priv = r;
+	for (size_t i = 0; i < h->headers.n; i++)
+		r->hdrs = curl_slist_append(r->hdrs, h->headers.v[i]);
+	curl_easy_setopt(e, CURLOPT_URL, h->url);
+	if (strcmp(h->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (strcmp(h->method, "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, h->method);
+	if (strcmp(h->method, "POST") == 0 || strcmp(h->method, "PUT") == 0) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)run->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)run->timeout_ms);
+	/* A pooled connection could hide an outage: every probe connects anew. */
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, h->follow_redirects ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->verify_tls ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->verify_tls ? 2L : 0L);
+	if (h->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "slamon");
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	run->phase = PROBE_PHASE_SELF;
+	if (curlm_add(run->env->curlm, e, http_done_cb, r) == -1)
+		return -1;	/* probe.c releases r through http_cancel */
+	return 0;
+}
+
 static void
 http_describe(const void *p, char *buf, size_t len)
 {
@@ -129,5 +281,7 @@ const struct probe_ops probe_http_ops = {
 	.keys = http_keys,
 	.configure = http_configure,
 	.free = http_free,
+	.start = http_start,
+	.cancel = http_cancel,
 	.describe = http_describe,
 };

@@ -1,6 +1,12 @@
 /* probe.c - the table of probe types and the names of their reasons. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "curlm.h"
 #include "probe.h"
 
 extern const struct probe_ops probe_http_ops, probe_tcp_ops, probe_dns_ops,
@@ -44,4 +50,164 @@ probe_reason_name(enum probe_reason r)
 	if ((unsigned)r >= PROBE_NREASONS)
 		return "unknown";
 	return names[r];
+}
+
+/*
+ * The run machinery every probe shares: one deadline per run, and one way
+ * out. A probe that finishes, fails or times out ends in probe_done(), which
+ * first has the probe release its state (ops->cancel) so that a done callback
+ * may start the next run of the same target at once.
+ */
+
+double
+probe_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double
+probe_elapsed_ms(const struct probe_run *run)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(ts.tv_sec - run->t0.tv_sec) * 1e3 +
+	    (double)(ts.tv_nsec - run->t0.tv_nsec) / 1e6;
+}
+
+static void
+probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_run *run = arg;
+
+	(void)fd;
+	(void)what;
+	switch (run->phase) {
+	case PROBE_PHASE_CONNECT:
+		probe_done(run, PROBE_CONNECT_TIMEOUT, "connect timeout after %d ms",
+		    run->timeout_ms);
+		break;
+	case PROBE_PHASE_DNS:
+		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: timeout after %d ms",
+		    run->timeout_ms);
+		break;
+	case PROBE_PHASE_REPLY:
+	case PROBE_PHASE_SELF:
+		probe_done(run, PROBE_TIMEOUT, "timeout after %d ms", run->timeout_ms);
+		break;
+	}
+}
+
+void
+probe_start(struct probe_run *run)
+{
+	struct timeval tv;
+	int ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &run->t0);
+	run->phase = PROBE_PHASE_CONNECT;
+	run->priv = NULL;
+	run->active = true;
+	if (run->deadline == NULL &&
+	    (run->deadline = evtimer_new(run->env->base, probe_deadline_cb, run)) == NULL) {
+		probe_done(run, PROBE_INTERNAL, "cannot create a timer");
+		return;
+	}
+	ms = run->timeout_ms;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(run->deadline, &tv);
+	if (run->ops->start == NULL) {
+		probe_done(run, PROBE_INTERNAL, "%s probes cannot run here",
+		    run->ops->name);
+		return;
+	}
+	if (run->ops->start(run) == -1 && run->active) {
+		probe_done(run, PROBE_INTERNAL, "could not start the probe");
+		return;
+	}
+	/* A probe that keeps its own clock (curl knows whether it was still
+	 * connecting) gets only a backstop, so its precise reason wins. */
+	if (run->active && run->phase == PROBE_PHASE_SELF) {
+		ms += 1000;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(run->deadline, &tv);
+	}
+}
+
+static void
+probe_release(struct probe_run *run)
+{
+	if (run->deadline) {
+		event_free(run->deadline);
+		run->deadline = NULL;
+	}
+	if (run->priv && run->ops->cancel)
+		run->ops->cancel(run);
+	run->priv = NULL;
+	run->active = false;
+}
+
+void
+probe_cancel(struct probe_run *run)
+{
+	if (run->active)
+		probe_release(run);
+}
+
+void
+probe_done(struct probe_run *run, enum probe_reason reason, const char *fmt, ...)
+{
+	struct probe_result res;
+	va_list ap;
+
+	if (!run->active)
+		return;
+	res.reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(res.text, sizeof(res.text), fmt, ap);
+	va_end(ap);
+	res.latency_ms = reason == PROBE_OK ? probe_elapsed_ms(run) : -1;
+	probe_release(run);
+	run->done(run, &res, run->arg);
+}
+
+int
+probe_env_init(struct probe_env *env, struct event_base *base)
+{
+	FILE *f;
+	char line[256], addr[64];
+
+	memset(env, 0, sizeof(*env));
+	env->base = base;
+	snprintf(env->nameserver, sizeof(env->nameserver), "127.0.0.1");
+	if ((f = fopen("/etc/resolv.conf", "r")) != NULL) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, " nameserver %63s", addr) == 1) {
+				snprintf(env->nameserver, sizeof(env->nameserver), "%s", addr);
+				break;
+			}
+		fclose(f);
+	}
+	if ((env->curlm = curlm_new(base)) == NULL)
+		return -1;
+	env->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (env->dns == NULL)	/* no resolv.conf: numeric hosts still work */
+		env->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	return 0;
+}
+
+void
+probe_env_clear(struct probe_env *env)
+{
+	curlm_free(env->curlm);
+	env->curlm = NULL;
+	if (env->dns)
+		evdns_base_free(env->dns, 0);
+	env->dns = NULL;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "../monitor/conf.h"
 
@@ -40,8 +41,50 @@ struct probe_result {
 	double latency_ms;	 /* < 0 when not measured */
 };
 
-struct probe_env;		 /* event base, curl multi, evdns: owned by the prober */
+struct event_base;
+struct event;
+struct curlm;
+struct evdns_base;
+
+/* What probes share, owned by the prober: the event base and the libcurl
+ * multi handle on it (curlm.c). */
+struct probe_env {
+	struct event_base *base;
+	struct curlm *curlm;
+	struct evdns_base *dns;	 /* resolver for names in tcp probes */
+	char nameserver[64];	 /* first of /etc/resolv.conf, for dns probes */
+};
+
+/* Where a run is when its deadline passes decides the reason reported. */
+enum probe_phase {
+	PROBE_PHASE_CONNECT = 0, /* "connect timeout after N ms" */
+	PROBE_PHASE_DNS,	 /* "DNS failure: timeout after N ms" */
+	PROBE_PHASE_REPLY,	 /* "timeout after N ms" */
+	PROBE_PHASE_SELF,	 /* the probe enforces its own deadline */
+};
+
 struct probe_run;
+typedef void probe_done_cb(struct probe_run *, const struct probe_result *, void *);
+
+/*
+ * One run of one probe. The caller fills env, ops, conf, timeout_ms, done
+ * and arg, then calls probe_start(); the rest belongs to probe.c and the
+ * probe. Exactly one done() follows, unless probe_cancel() comes first.
+ */
+struct probe_run {
+	struct probe_env *env;
+	const struct probe_ops *ops;
+	const void *conf;	 /* the probe's own settings */
+	int timeout_ms;
+	probe_done_cb *done;
+	void *arg;
+
+	struct timespec t0;	 /* monotonic start */
+	enum probe_phase phase;
+	void *priv;		 /* the probe's per-run state */
+	struct event *deadline;
+	bool active;
+};
 
 struct probe_ops {
 	const char *name;
@@ -49,13 +92,28 @@ struct probe_ops {
 	/* Parse and validate the type's keys; NULL after conf_error(). */
 	void *(*configure)(struct conf_ctx *, const config_setting_t *target);
 	void (*free)(void *);
-	/* Start a run; must end, now or later, in exactly one probe_done(). */
+	/* Start a run; must end, now or later, in exactly one probe_done().
+	 * -1 (after logging) when nothing was started and nothing is held. */
 	int (*start)(struct probe_run *);
-	/* Abandon a run: release everything, call nothing back. */
+	/* Abandon a run: release everything in run->priv, call nothing back. */
 	void (*cancel)(struct probe_run *);
 	/* One line describing the endpoint, for logs and `slamon check`. */
 	void (*describe)(const void *, char *, size_t);
 };
+
+int probe_env_init(struct probe_env *, struct event_base *);
+void probe_env_clear(struct probe_env *);
+
+/* Start run; its done callback may come from inside this call. */
+void probe_start(struct probe_run *);
+/* Abandon an active run without a result. */
+void probe_cancel(struct probe_run *);
+/* The one way out of a run: release the probe's state (ops->cancel), measure,
+ * and call run->done once. Latency is measured for PROBE_OK only. */
+void probe_done(struct probe_run *, enum probe_reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+double probe_elapsed_ms(const struct probe_run *);
+double probe_mono_ms(void);
 
 const struct probe_ops *probe_find(const char *name);
 extern const struct probe_ops *const probe_table[];

@@ -1,7 +1,13 @@
 /* tcp.c - the tcp probe: connect, optionally send a line and expect a reply. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
 
 #include "../monitor/log.h"
 #include "probe.h"
@@ -12,6 +18,10 @@ struct tcp_conf {
 	char *send;
 	char *expect;
 };
+
+#define TCP_MAX_REPLY 4096
+
+static void tcp_write_cb(struct bufferevent *, void *);
 
 static const char *const tcp_keys[] = {"host", "port", "send", "expect", NULL};
 
@@ -54,6 +64,136 @@ fail:
 	return NULL;
 }
 
+struct tcp_run {
+	struct probe_run *run;
+	struct bufferevent *bev;
+};
+
+static void
+tcp_cancel(struct probe_run *run)
+{
+	struct tcp_run *r = run->priv;
+
+	if (r == NULL)
+		return;
+	if (r->bev)
+		bufferevent_free(r->bev);
+	free(r);
+	run->priv = NULL;
+}
+
+static void
+tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct tcp_run *r = arg;
+	const struct tcp_conf *t = r->run->conf;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr p;
+	size_t n = evbuffer_get_length(in);
+
+	p = evbuffer_search(in, t->expect, strlen(t->expect), NULL);
+	if (p.pos >= 0) {
+		probe_done(r->run, PROBE_OK, "connected, \"%s\" received", t->expect);
+		return;
+	}
+	if (n >= TCP_MAX_REPLY)
+		probe_done(r->run, PROBE_EXPECT_MISMATCH, "expect mismatch: no \"%s\" in "
+		    "the first %zu bytes", t->expect, n);
+}
+
+static void
+tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_run *r = arg;
+	struct probe_run *run = r->run;
+	const struct tcp_conf *t = run->conf;
+	int err = EVUTIL_SOCKET_ERROR(), dnserr;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		run->phase = PROBE_PHASE_REPLY;
+		if (t->expect == NULL && t->send == NULL) {
+			probe_done(run, PROBE_OK, "connected");
+			return;
+		}
+		if (t->send)
+			bufferevent_write(bev, t->send, strlen(t->send));
+		if (t->expect == NULL) {
+			/* nothing to wait for but the bytes leaving */
+			bufferevent_setcb(bev, NULL, tcp_write_cb, tcp_event_cb, r);
+			if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+				probe_done(run, PROBE_OK, "connected");
+			return;
+		}
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if ((dnserr = bufferevent_socket_get_dns_error(bev)) != 0) {
+		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: %s: %s", t->host,
+		    evutil_gai_strerror(dnserr));
+		return;
+	}
+	if (run->phase != PROBE_PHASE_REPLY) {
+		if (err == ECONNREFUSED)
+			probe_done(run, PROBE_CONNECT_REFUSED, "connection refused");
+		else
+			probe_done(run, PROBE_NETWORK, "cannot connect: %s",
+			    evutil_socket_error_to_string(err));
+		return;
+	}
+	if (what & BEV_EVENT_EOF)
+		probe_done(run, PROBE_EXPECT_MISMATCH, "expect mismatch: connection "
+		    "closed before \"%s\"", t->expect ? t->expect : "");
+	else if (err == ECONNRESET)
+		probe_done(run, PROBE_RESET, "reset mid-response");
+	else
+		probe_done(run, PROBE_NETWORK, "%s", evutil_socket_error_to_string(err));
+}
+
+static void
+tcp_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct tcp_run *r = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		probe_done(r->run, PROBE_OK, "connected, sent %zu bytes",
+		    strlen(((const struct tcp_conf *)r->run->conf)->send));
+}
+
+static int
+tcp_start(struct probe_run *run)
+{
+	const struct tcp_conf *t = run->conf;
+	struct tcp_run *r = xcalloc(1, sizeof(*r));
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	char addr[300];
+
+	r->run = run;
+	run->priv = r;
+	if ((r->bev = bufferevent_socket_new(run->env->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return -1;
+	bufferevent_setcb(r->bev, tcp_read_cb, NULL, tcp_event_cb, r);
+	bufferevent_setwatermark(r->bev, EV_READ, 0, TCP_MAX_REPLY);
+	snprintf(addr, sizeof(addr), strchr(t->host, ':') ? "[%s]:%ld" : "%s:%ld",
+	    t->host, t->port);
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) == 0) {
+		/* a refusal may be reported from inside connect: the event callback
+		 * then ends the run before we return */
+		if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&ss, sslen) == -1
+		    && run->active)
+			probe_done(run, PROBE_NETWORK, "cannot connect: %s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return 0;
+	}
+	run->phase = PROBE_PHASE_DNS;
+	if (bufferevent_socket_connect_hostname(r->bev, run->env->dns, AF_UNSPEC,
+	    t->host, (int)t->port) == -1 && run->active)
+		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: cannot resolve %s",
+		    t->host);
+	return 0;
+}
+
 static void
 tcp_describe(const void *p, char *buf, size_t len)
 {
@@ -67,5 +207,7 @@ const struct probe_ops probe_tcp_ops = {
 	.keys = tcp_keys,
 	.configure = tcp_configure,
 	.free = tcp_free,
+	.start = tcp_start,
+	.cancel = tcp_cancel,
 	.describe = tcp_describe,
 };

@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../monitor/log.h"
+#include "curlm.h"
 #include "probe.h"
 
 struct tls_conf {
@@ -57,6 +59,120 @@ fail:
 	return NULL;
 }
 
+struct tls_run {
+	CURL *easy;
+	struct curl_slist *connect_to;
+	char err[CURL_ERROR_SIZE];
+};
+
+static void
+tls_cancel(struct probe_run *run)
+{
+	struct tls_run *r = run->priv;
+
+	if (r == NULL)
+		return;
+	curlm_cancel(run->env->curlm, r->easy);
+	curl_slist_free_all(r->connect_to);
+	free(r);
+	run->priv = NULL;
+}
+
+/* "Expire date" of the leaf, as OpenSSL prints it: "Jan  1 00:00:00 2027 GMT". */
+static int
+tls_expiry(CURL *e, time_t *out)
+{
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *s;
+	struct tm tm;
+
+	if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	    ci->num_of_certs < 1)
+		return -1;
+	for (s = ci->certinfo[0]; s; s = s->next) {
+		if (strncmp(s->data, "Expire date:", 12) != 0)
+			continue;
+		memset(&tm, 0, sizeof(tm));
+		if (strptime(s->data + 12, " %b %d %H:%M:%S %Y", &tm) == NULL)
+			return -1;
+		*out = timegm(&tm);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+tls_done_cb(CURL *e, CURLcode rc, void *arg)
+{
+	struct probe_run *run = arg;
+	struct tls_run *r = run->priv;
+	const struct tls_conf *t = run->conf;
+	char text[256];
+	time_t expiry, now = time(NULL);
+	long days;
+	int reason;
+
+	if ((reason = curlm_reason(run, e, rc, r->err, text, sizeof(text))) != PROBE_OK) {
+		probe_done(run, reason, "%s", text);
+		return;
+	}
+	if (tls_expiry(e, &expiry) == -1) {
+		probe_done(run, PROBE_TLS_FAILURE, "TLS failure: no certificate expiry date");
+		return;
+	}
+	/* whole days left, rounded down: 23 hours left is 0 days */
+	days = (long)((expiry - now) / 86400);
+	if (expiry <= now)
+		probe_done(run, PROBE_CERT_EXPIRING, "certificate expired %ld days ago",
+		    (long)((now - expiry) / 86400));
+	else if (days < t->min_days)
+		probe_done(run, PROBE_CERT_EXPIRING, "certificate expiring in %ld days "
+		    "(< %ld)", days, t->min_days);
+	else
+		probe_done(run, PROBE_OK, "certificate valid for %ld more days", days);
+}
+
+static int
+tls_start(struct probe_run *run)
+{
+	const struct tls_conf *t = run->conf;
+	struct tls_run *r = xcalloc(1, sizeof(*r));
+	const char *name = t->servername ? t->servername : t->host;
+	char url[600], map[600];
+	CURL *e;
+
+	if ((e = curlm_get(run->env->curlm)) == NULL) {
+		free(r);
+		return -1;
+	}
+	r->easy = e;
+	run->priv = r;
+	snprintf(url, sizeof(url), strchr(name, ':') ? "https://[%s]:%ld/" :
+	    "https://%s:%ld/", name, t->port);
+	if (t->servername) {
+		snprintf(map, sizeof(map), "%s:%ld:%s:%ld", t->servername, t->port,
+		    t->host, t->port);
+		r->connect_to = curl_slist_append(NULL, map);
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, r->connect_to);
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	/* the handshake is the whole probe: no request is sent */
+	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)run->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)run->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->verify ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->verify ? 2L : 0L);
+	if (t->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+	run->phase = PROBE_PHASE_SELF;
+	return curlm_add(run->env->curlm, e, tls_done_cb, run);
+}
+
 static void
 tls_describe(const void *p, char *buf, size_t len)
 {
@@ -71,5 +187,7 @@ const struct probe_ops probe_tls_ops = {
 	.keys = tls_keys,
 	.configure = tls_configure,
 	.free = tls_free,
+	.start = tls_start,
+	.cancel = tls_cancel,
 	.describe = tls_describe,
 };

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "e2e"))
 def run_unit(build, pattern):
     passed = failed = 0
     bindir = os.path.join(build, "tests")
-    bins = sorted(f for f in os.listdir(bindir) if f.startswith("test_")) if os.path.isdir(bindir) else []
+    bins = sorted(f for f in os.listdir(bindir) if f.startswith("test_") and "." not in f and os.access(os.path.join(bindir, f), os.X_OK)) if os.path.isdir(bindir) else []
     for b in bins:
         if pattern and not re.search(pattern, b):
             continue

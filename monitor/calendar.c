@@ -1,0 +1,737 @@
+/*
+ * calendar.c - expansion of the maintenance calendar (design.md 3-4).
+ *
+ * Rules are expanded by libical's recurrence iterator in floating local
+ * time, and every local start is converted with tz_from_local(): libical
+ * 3.0's own zone handling moves the shifted hour of a DST day into the next
+ * day (libical issues 318, 1402), the tz database does not. Each occurrence
+ * then gets its announcement status. Nothing here reads a clock or a file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "calendar.h"
+#include "log.h"
+
+struct calendar {
+	long min_notice;
+	struct cal_window *w;
+	size_t nw;
+	struct cal_announcement *ann;
+	size_t nann;
+	struct cal_seen *seen;
+	size_t nseen;
+};
+
+/* A growing array of occurrences. */
+struct occv {
+	struct cal_occ *v;
+	size_t n, cap;
+};
+
+typedef void slot_cb(void *arg, const struct cal_window *, time_t s, time_t e);
+
+static void
+occv_push(struct occv *o, const struct cal_occ *x)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->v = xreallocarray(o->v, o->cap, sizeof(*o->v));
+	}
+	o->v[o->n++] = *x;
+}
+
+const char *
+calendar_source_name(enum cal_source s)
+{
+	switch (s) {
+	case CAL_SRC_RULE:
+		return "rule";
+	case CAL_SRC_ANNOUNCEMENT:
+		return "announcement";
+	case CAL_SRC_ICS:
+		return "ics";
+	}
+	return "?";
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void
+cal_window_copy(struct cal_window *d, const struct cal_window *s)
+{
+	*d = *s;
+	d->name = dup_or_null(s->name);
+	d->rrule = dup_or_null(s->rrule);
+	d->description = dup_or_null(s->description);
+	d->uid = dup_or_null(s->uid);
+	d->applies = xcalloc(s->napplies ? s->napplies : 1, sizeof(*d->applies));
+	for (size_t i = 0; i < s->napplies; i++) {
+		d->applies[i].kind = s->applies[i].kind;
+		d->applies[i].name = dup_or_null(s->applies[i].name);
+	}
+	d->exdates = xcalloc(s->nexdates ? s->nexdates : 1, sizeof(*d->exdates));
+	if (s->nexdates)
+		memcpy(d->exdates, s->exdates, s->nexdates * sizeof(*d->exdates));
+}
+
+void
+cal_window_free(struct cal_window *w)
+{
+	free(w->name);
+	free(w->rrule);
+	free(w->description);
+	free(w->uid);
+	for (size_t i = 0; i < w->napplies; i++)
+		free(w->applies[i].name);
+	free(w->applies);
+	free(w->exdates);
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+ann_copy(struct cal_announcement *d, const struct cal_announcement *s)
+{
+	*d = *s;
+	d->window = xstrdup(s->window);
+	d->note = dup_or_null(s->note);
+}
+
+struct calendar *
+calendar_new(const struct conf *c, const struct cal_extra *x, char *err, size_t errlen)
+{
+	static const struct cal_extra none;
+	struct calendar *cal;
+	size_t i;
+
+	if (x == NULL)
+		x = &none;
+	cal = xcalloc(1, sizeof(*cal));
+	cal->min_notice = c->min_notice;
+	cal->w = xcalloc(c->nwindows + x->nics + 1, sizeof(*cal->w));
+	for (i = 0; i < c->nwindows; i++) {
+		const struct conf_window *cw = &c->windows[i];
+		struct cal_window tmp = {
+			.name = cw->name, .rrule = cw->rrule,
+			.category = cw->rrule == NULL, .duration = cw->duration,
+			.end_hms = cw->end_hms, .has_published = cw->has_published,
+			.published = cw->published,
+			.requires_announcement = cw->requires_announcement,
+			.applies = cw->applies, .napplies = cw->napplies,
+			.description = cw->description, .source = CAL_SRC_RULE,
+		};
+		if (cw->rrule)
+			tz_to_local(cw->first, &tmp.dtstart);
+		cal_window_copy(&cal->w[cal->nw++], &tmp);
+	}
+	for (i = 0; i < x->nics; i++) {
+		if (x->ics[i].rrule) {
+			struct icalrecurrencetype r;
+			icalerror_clear_errno();
+			r = icalrecurrencetype_from_string(x->ics[i].rrule);
+			if (r.freq == ICAL_NO_RECURRENCE) {
+				icalerror_clear_errno();
+				snprintf(err, errlen, "ics event \"%s\": bad RRULE \"%s\"",
+				    x->ics[i].name, x->ics[i].rrule);
+				goto fail;
+			}
+		}
+		cal_window_copy(&cal->w[cal->nw++], &x->ics[i]);
+	}
+	cal->ann = xcalloc(c->nannouncements + x->nann + 1, sizeof(*cal->ann));
+	for (i = 0; i < c->nannouncements; i++) {
+		const struct conf_announcement *ca = &c->announcements[i];
+		struct cal_announcement tmp = {ca->window, ca->start, ca->end,
+		    ca->announced_at, ca->note, ca->line, "config"};
+		ann_copy(&cal->ann[cal->nann++], &tmp);
+	}
+	for (i = 0; i < x->nann; i++)
+		ann_copy(&cal->ann[cal->nann++], &x->ann[i]);
+	for (i = 0; i < x->nseen; i++)
+		calendar_add_seen(cal, x->seen[i].window, x->seen[i].rrule,
+		    x->seen[i].seen);
+	return cal;
+fail:
+	calendar_free(cal);
+	return NULL;
+}
+
+void
+calendar_free(struct calendar *cal)
+{
+	if (cal == NULL)
+		return;
+	for (size_t i = 0; i < cal->nw; i++)
+		cal_window_free(&cal->w[i]);
+	free(cal->w);
+	for (size_t i = 0; i < cal->nann; i++) {
+		free((char *)cal->ann[i].window);
+		free((char *)cal->ann[i].note);
+	}
+	free(cal->ann);
+	for (size_t i = 0; i < cal->nseen; i++) {
+		free((char *)cal->seen[i].window);
+		free((char *)cal->seen[i].rrule);
+	}
+	free(cal->seen);
+	free(cal);
+}
+
+long
+calendar_min_notice(const struct calendar *cal)
+{
+	return cal->min_notice;
+}
+
+size_t
+calendar_nwindows(const struct calendar *cal)
+{
+	return cal->nw;
+}
+
+const struct cal_window *
+calendar_window(const struct calendar *cal, size_t i)
+{
+	return i < cal->nw ? &cal->w[i] : NULL;
+}
+
+const struct cal_window *
+calendar_window_find(const struct calendar *cal, const char *name)
+{
+	for (size_t i = 0; i < cal->nw; i++)
+		if (strcmp(cal->w[i].name, name) == 0)
+			return &cal->w[i];
+	return NULL;
+}
+
+size_t
+calendar_nannouncements(const struct calendar *cal)
+{
+	return cal->nann;
+}
+
+const struct cal_announcement *
+calendar_announcement(const struct calendar *cal, size_t i)
+{
+	return i < cal->nann ? &cal->ann[i] : NULL;
+}
+
+bool
+calendar_enough_notice(const struct calendar *cal, time_t at, time_t start)
+{
+	/* Exactly min_notice counts; one second less is short notice. */
+	return at <= start - cal->min_notice;
+}
+
+/* A floating wall time of the window's zone to UTC. */
+static time_t
+wall_to_utc(const struct cal_window *w, const struct tz_local *l)
+{
+	struct tm tm;
+	time_t t;
+
+	if (w->utc) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = l->year - 1900;
+		tm.tm_mon = l->mon - 1;
+		tm.tm_mday = l->mday;
+		tm.tm_hour = l->hour;
+		tm.tm_min = l->min;
+		tm.tm_sec = l->sec;
+		return timegm(&tm);
+	}
+	tz_from_local(l, &t);
+	return t;
+}
+
+/* The end of an occurrence that starts at floating local time l, UTC s. */
+static time_t
+slot_end(const struct cal_window *w, const struct tz_local *l, time_t s)
+{
+	struct tz_local e;
+	int hms = l->hour * 3600 + l->min * 60 + l->sec;
+
+	if (w->end_hms < 0)
+		return s + w->duration;
+	e = *l;
+	e.hour = w->end_hms / 3600;
+	e.min = w->end_hms / 60 % 60;
+	e.sec = w->end_hms % 60;
+	if (w->end_hms <= hms)
+		tz_local_add_days(&e, 1);
+	return wall_to_utc(w, &e);
+}
+
+static bool
+excluded(const struct cal_window *w, time_t s)
+{
+	for (size_t i = 0; i < w->nexdates; i++)
+		if (w->exdates[i] == s)
+			return true;
+	return false;
+}
+
+/*
+ * Calls cb for every slot of w touching [from, to). Slots end at most 32
+ * days after they start (conf.c caps duration at 31 days), which bounds
+ * the wall-time test that stops the iteration.
+ */
+static void
+window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, void *arg)
+{
+	struct icalrecurrencetype r;
+	icalrecur_iterator *it;
+	struct icaltimetype dt, next;
+	struct tz_local l;
+	time_t s, e, wall_stop = to + 2 * 86400;
+
+	if (w->category || from >= to)
+		return;
+	if (w->rrule == NULL) {
+		s = wall_to_utc(w, &w->dtstart);
+		e = slot_end(w, &w->dtstart, s);
+		if (s < to && e > from && !excluded(w, s))
+			cb(arg, w, s, e);
+		return;
+	}
+	icalerror_clear_errno();
+	r = icalrecurrencetype_from_string(w->rrule);
+	if (r.freq == ICAL_NO_RECURRENCE) {
+		icalerror_clear_errno();
+		return;
+	}
+	/*
+	 * An UNTIL in UTC bounds instants, but the iterator compares it with
+	 * floating local times: give it the local wall time of that instant.
+	 */
+	if (!w->utc && !icaltime_is_null_time(r.until) && !r.until.is_date &&
+	    icaltime_is_utc(r.until)) {
+		time_t u = icaltime_as_timet(r.until);
+		tz_to_local(u, &l);
+		r.until = icaltime_null_time();
+		r.until.year = l.year;
+		r.until.month = l.mon;
+		r.until.day = l.mday;
+		r.until.hour = l.hour;
+		r.until.minute = l.min;
+		r.until.second = l.sec;
+	}
+	dt = icaltime_null_time();
+	dt.year = w->dtstart.year;
+	dt.month = w->dtstart.mon;
+	dt.day = w->dtstart.mday;
+	dt.hour = w->dtstart.hour;
+	dt.minute = w->dtstart.min;
+	dt.second = w->dtstart.sec;
+	dt.is_date = 0;
+	if ((it = icalrecur_iterator_new(r, dt)) == NULL) {
+		icalerror_clear_errno();
+		return;
+	}
+	for (;;) {
+		next = icalrecur_iterator_next(it);
+		if (icaltime_is_null_time(next))
+			break;
+		l.year = next.year;
+		l.mon = next.month;
+		l.mday = next.day;
+		l.hour = next.hour;
+		l.min = next.minute;
+		l.sec = next.second;
+		if (!tz_local_valid(&l))
+			break;
+		if (timegm(&(struct tm){.tm_year = l.year - 1900, .tm_mon = l.mon - 1,
+		    .tm_mday = l.mday, .tm_hour = l.hour, .tm_min = l.min,
+		    .tm_sec = l.sec}) > wall_stop)
+			break;
+		s = wall_to_utc(w, &l);
+		if (s >= to)
+			break;
+		e = slot_end(w, &l, s);
+		if (e > from && !excluded(w, s))
+			cb(arg, w, s, e);
+	}
+	icalrecur_iterator_free(it);
+	icalerror_clear_errno();
+}
+
+bool
+calendar_seen(const struct calendar *cal, const struct cal_window *w, time_t *at)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < cal->nseen; i++) {
+		const struct cal_seen *s = &cal->seen[i];
+		if (strcmp(s->window, w->name) != 0)
+			continue;
+		/* A changed rule is a new rule: it is announced anew. */
+		if (s->rrule && (w->rrule == NULL || strcmp(s->rrule, w->rrule) != 0))
+			continue;
+		if (!found || s->seen < *at) {
+			*at = s->seen;
+			found = true;
+		}
+	}
+	return found;
+}
+
+void
+calendar_add_seen(struct calendar *cal, const char *window, const char *rrule,
+    time_t seen)
+{
+	cal->seen = xreallocarray(cal->seen, cal->nseen + 1, sizeof(*cal->seen));
+	cal->seen[cal->nseen].window = xstrdup(window);
+	cal->seen[cal->nseen].rrule = dup_or_null(rrule);
+	cal->seen[cal->nseen++].seen = seen;
+}
+
+/* Whether an announcement of w touches [s, e). */
+static bool
+slot_announced(const struct calendar *cal, const struct cal_window *w, time_t s,
+    time_t e)
+{
+	for (size_t i = 0; i < cal->nann; i++)
+		if (strcmp(cal->ann[i].window, w->name) == 0 && cal->ann[i].start < e &&
+		    cal->ann[i].end > s)
+			return true;
+	return false;
+}
+
+struct expand_ctx {
+	const struct calendar *cal;
+	struct occv *out;
+	const struct cal_announcement *ann; /* when expanding for an announcement */
+	time_t from, to;
+	size_t hits;
+};
+
+static void
+occ_fill(struct cal_occ *o, const struct cal_window *w, time_t s, time_t e)
+{
+	memset(o, 0, sizeof(*o));
+	o->name = w->name;
+	o->start = s;
+	o->end = e;
+	o->applies = w->applies;
+	o->napplies = w->napplies;
+	o->source = w->source;
+	o->description = w->description;
+	o->window = w;
+}
+
+static void
+rule_slot_cb(void *arg, const struct cal_window *w, time_t s, time_t e)
+{
+	struct expand_ctx *x = arg;
+	struct cal_occ o;
+
+	/* A slot that needs announcement and has one is listed as that use. */
+	if (w->requires_announcement && slot_announced(x->cal, w, s, e))
+		return;
+	occ_fill(&o, w, s, e);
+	if (!w->requires_announcement) {
+		if (w->has_published) {
+			o.has_announced_at = true;
+			o.announced_at = w->published;
+		} else {
+			o.has_announced_at = calendar_seen(x->cal, w, &o.announced_at);
+		}
+		o.announced = o.has_announced_at &&
+		    calendar_enough_notice(x->cal, o.announced_at, s);
+		o.short_notice = o.has_announced_at && !o.announced;
+	}
+	occv_push(x->out, &o);
+}
+
+static void
+ann_occ(struct expand_ctx *x, const struct cal_window *w, time_t s, time_t e)
+{
+	const struct cal_announcement *a = x->ann;
+	struct cal_occ o;
+
+	if (s >= x->to || e <= x->from)
+		return;
+	occ_fill(&o, w, s, e);
+	o.source = CAL_SRC_ANNOUNCEMENT;
+	o.note = a->note;
+	o.has_announced_at = true;
+	o.announced_at = a->announced_at;
+	o.announced = calendar_enough_notice(x->cal, a->announced_at, s);
+	o.short_notice = !o.announced;
+	occv_push(x->out, &o);
+}
+
+static void
+ann_slot_cb(void *arg, const struct cal_window *w, time_t s, time_t e)
+{
+	struct expand_ctx *x = arg;
+
+	x->hits++;
+	ann_occ(x, w, s > x->ann->start ? s : x->ann->start,
+	    e < x->ann->end ? e : x->ann->end);
+}
+
+static int
+occ_cmp(const void *a, const void *b)
+{
+	const struct cal_occ *x = a, *y = b;
+	int c;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return (int)x->source - (int)y->source;
+}
+
+int
+calendar_expand(const struct calendar *cal, time_t from, time_t to,
+    struct cal_occ **occs, size_t *n)
+{
+	struct occv out = {NULL, 0, 0};
+	struct expand_ctx x = {cal, &out, NULL, from, to, 0};
+
+	for (size_t i = 0; i < cal->nw; i++)
+		window_slots(&cal->w[i], from, to, rule_slot_cb, &x);
+	for (size_t i = 0; i < cal->nann; i++) {
+		const struct cal_announcement *a = &cal->ann[i];
+		const struct cal_window *w = calendar_window_find(cal, a->window);
+
+		if (w == NULL || a->start >= to || a->end <= from || a->end <= a->start)
+			continue;
+		x.ann = a;
+		if (w->category)
+			ann_occ(&x, w, a->start, a->end);
+		else
+			window_slots(w, a->start, a->end, ann_slot_cb, &x);
+	}
+	if (out.n)
+		qsort(out.v, out.n, sizeof(*out.v), occ_cmp);
+	*occs = out.v;
+	*n = out.n;
+	return 0;
+}
+
+static void
+count_cb(void *arg, const struct cal_window *w, time_t s, time_t e)
+{
+	(void)w;
+	(void)s;
+	(void)e;
+	(*(size_t *)arg)++;
+}
+
+static size_t
+slots_in(const struct cal_window *w, time_t from, time_t to)
+{
+	size_t n = 0;
+
+	window_slots(w, from, to, count_cb, &n);
+	return n;
+}
+
+int
+calendar_check_announcement(const struct calendar *cal, const char *window,
+    time_t start, time_t end, char *err, size_t errlen)
+{
+	const struct cal_window *w = calendar_window_find(cal, window);
+
+	if (w == NULL) {
+		snprintf(err, errlen, "no window named \"%s\"", window);
+		return -1;
+	}
+	if (end <= start) {
+		snprintf(err, errlen, "end must be after start");
+		return -1;
+	}
+	if (end - start > 31 * 86400) {
+		snprintf(err, errlen, "a maintenance longer than 31 days is not a window");
+		return -1;
+	}
+	if (!w->category && slots_in(w, start, end) == 0) {
+		snprintf(err, errlen, "overlaps no slot of window \"%s\"%s%s", window,
+		    w->rrule ? " (" : "", w->rrule ? w->rrule : "");
+		if (w->rrule)
+			strncat(err, ")", errlen - strlen(err) - 1);
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+calendar_validate(const struct calendar *cal, time_t from, time_t to,
+    calendar_problem_cb *cb, void *arg)
+{
+	char msg[512], err[256], ts[TZ_RFC3339_LEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < cal->nw; i++) {
+		const struct cal_window *w = &cal->w[i];
+		if (w->rrule && slots_in(w, from, to) == 0) {
+			snprintf(msg, sizeof(msg), "window \"%s\": rule %s has no occurrence "
+			    "between %s and the following years", w->name, w->rrule,
+			    tz_rfc3339(from, ts, sizeof(ts)));
+			cb(arg, msg);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < cal->nann; i++) {
+		const struct cal_announcement *a = &cal->ann[i];
+		if (calendar_check_announcement(cal, a->window, a->start, a->end, err,
+		    sizeof(err)) == 0)
+			continue;
+		snprintf(msg, sizeof(msg), "announcement (%s%s%.0d) of %s at %s: %s",
+		    a->origin ? a->origin : "?", a->line ? " line " : "", a->line,
+		    a->window, tz_rfc3339(a->start, ts, sizeof(ts)), err);
+		cb(arg, msg);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The per-target index: merged intervals for the O(log n) queries, and the
+ * announced occurrences themselves to name the windows an incident touched.
+ */
+struct cal_iv {
+	time_t start, end;
+};
+
+struct cal_index {
+	struct cal_iv *iv;	/* merged, sorted, disjoint and not adjacent */
+	size_t niv;
+	struct cal_occ *occ;	/* announced occurrences applying, by start */
+	size_t nocc;
+};
+
+struct cal_index *
+calendar_index(const struct calendar *cal, const struct conf_target *t, time_t from,
+    time_t to)
+{
+	struct cal_index *idx = xcalloc(1, sizeof(*idx));
+	struct cal_occ *occs;
+	size_t n;
+
+	if (calendar_expand(cal, from, to, &occs, &n) == -1) {
+		free(idx);
+		return NULL;
+	}
+	idx->occ = xcalloc(n + 1, sizeof(*idx->occ));
+	idx->iv = xcalloc(n + 1, sizeof(*idx->iv));
+	for (size_t i = 0; i < n; i++) {
+		const struct cal_occ *o = &occs[i];
+		if (!o->announced || !conf_applies_to(o->applies, o->napplies, t))
+			continue;
+		idx->occ[idx->nocc++] = *o;
+		/* Sorted by start: merge into the last interval when they meet. */
+		if (idx->niv && o->start <= idx->iv[idx->niv - 1].end) {
+			if (o->end > idx->iv[idx->niv - 1].end)
+				idx->iv[idx->niv - 1].end = o->end;
+		} else {
+			idx->iv[idx->niv].start = o->start;
+			idx->iv[idx->niv].end = o->end;
+			idx->niv++;
+		}
+	}
+	free(occs);
+	return idx;
+}
+
+void
+cal_index_free(struct cal_index *idx)
+{
+	if (idx == NULL)
+		return;
+	free(idx->iv);
+	free(idx->occ);
+	free(idx);
+}
+
+size_t
+cal_index_count(const struct cal_index *idx)
+{
+	return idx->niv;
+}
+
+/* The first interval whose end is after t, or niv. */
+static size_t
+first_ending_after(const struct cal_index *idx, time_t t)
+{
+	size_t lo = 0, hi = idx->niv;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (idx->iv[mid].end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool
+cal_index_in_maint(const struct cal_index *idx, time_t t, time_t *until)
+{
+	size_t i = first_ending_after(idx, t);
+
+	if (i == idx->niv || idx->iv[i].start > t)
+		return false;
+	if (until)
+		*until = idx->iv[i].end;
+	return true;
+}
+
+long
+cal_index_overlap(const struct cal_index *idx, time_t a, time_t b)
+{
+	long sum = 0;
+
+	for (size_t i = first_ending_after(idx, a); i < idx->niv && idx->iv[i].start < b;
+	    i++) {
+		time_t s = idx->iv[i].start > a ? idx->iv[i].start : a;
+		time_t e = idx->iv[i].end < b ? idx->iv[i].end : b;
+		if (e > s)
+			sum += (long)(e - s);
+	}
+	return sum;
+}
+
+bool
+cal_index_next(const struct cal_index *idx, time_t t, time_t *start, time_t *end)
+{
+	size_t i = first_ending_after(idx, t);
+
+	if (i == idx->niv)
+		return false;
+	*start = idx->iv[i].start;
+	*end = idx->iv[i].end;
+	return true;
+}
+
+size_t
+cal_index_windows(const struct cal_index *idx, time_t a, time_t b, const char **names,
+    size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < idx->nocc && idx->occ[i].start < b; i++) {
+		size_t j;
+		if (idx->occ[i].end <= a)
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], idx->occ[i].name) == 0)
+				break;
+		if (j == n && n < max)
+			names[n++] = idx->occ[i].name;
+	}
+	return n;
+}

@@ -1,0 +1,358 @@
+/*
+ * cmd-run.c - `slamon run [--dry-run]`: the daemon in the foreground.
+ *
+ * The shell around the pure core: the event base, signals (SIGHUP reloads,
+ * SIGTERM/SIGINT stop), the prober feeding the pipeline (engine, calendar,
+ * store, journal), a timer for what is due (alert deadlines, settled steps,
+ * storage retries, announcements made meanwhile), and alert delivery.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <event2/event.h>
+
+#include "cmd.h"
+#include "journal.h"
+#include "log.h"
+#include "notify.h"
+#include "pipeline.h"
+#include "prober.h"
+#include "store.h"
+#include "tz.h"
+
+#define RUN_TICK 5		/* seconds between looks at what is due */
+#define RUN_CALENDAR_EVERY 30	/* seconds between looks for new announcements */
+
+struct run_ctx {
+	struct cmd_ctx *cmd;
+	struct conf *conf;
+	struct event_base *base;
+	struct prober *prober;
+	struct pipeline *pl;
+	struct notify *notify;
+	struct event *sighup, *sigterm, *sigint, *tick;
+	time_t last_calendar;
+	bool dry_run;
+};
+
+static void run_schedule(struct run_ctx *);
+
+static int
+max_timeout(const struct conf *c)
+{
+	int m = 0;
+
+	for (size_t i = 0; i < c->ntargets; i++)
+		if (c->targets[i].t.timeout > m)
+			m = c->targets[i].t.timeout;
+	return m;
+}
+
+static bool
+run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start,
+    const struct probe_result *res)
+{
+	struct run_ctx *ctx = arg;
+	size_t i = (size_t)(t - ctx->conf->targets);
+	bool ok = res->reason == PROBE_OK;
+
+	(void)tdata;
+	if (i >= ctx->conf->ntargets)
+		return false; /* a result of a configuration that is gone */
+	engine_observe(ctx->pl->engine, i, start, ok,
+	    res->latency_ms >= 0 ? res->latency_ms : NAN, res->text);
+	if (!ok && engine_suspect(ctx->pl->engine, i))
+		log_info("%s: failing, not yet confirmed (%s)", t->name, res->text);
+	run_schedule(ctx); /* an outage may have brought an alert deadline */
+	return engine_suspect(ctx->pl->engine, i);
+}
+
+static void
+run_drop_cb(void *arg, const char *name, void *tdata)
+{
+	/* the engine keeps per-target state; nothing hangs off the prober */
+	(void)arg;
+	(void)name;
+	(void)tdata;
+}
+
+static void
+run_notice_cb(void *arg, const struct engine_notice *n)
+{
+	struct run_ctx *ctx = arg;
+	struct notify_msg m;
+	const char *names[16];
+	size_t i = (size_t)(n->target - ctx->conf->targets);
+
+	if (ctx->notify == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.kind = n->kind == ENGINE_ALERT ? NOTIFY_ALERT :
+	    n->kind == ENGINE_REPEAT ? NOTIFY_REPEAT : NOTIFY_RECOVERY;
+	m.target = n->target->name;
+	m.component = n->target->component;
+	m.outage_start = n->outage_start;
+	m.end = n->end;
+	m.unplanned_s = n->unplanned_s;
+	m.down_s = n->down_s;
+	m.nwindows = pipeline_windows(ctx->pl, i, n->outage_start,
+	    n->end ? n->end : n->time, names, 16);
+	m.windows = names;
+	m.reason = n->reason[0] ? n->reason : NULL;
+	m.status_url = ctx->conf->public_url;
+	m.time = n->time;
+	notify_send(ctx->notify, &m);
+}
+
+/* Every attempt that failed, and every final outcome, goes to the journal. */
+static void
+run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *ch,
+    int attempt, bool delivered, bool final, const char *error)
+{
+	struct run_ctx *ctx = arg;
+	json_t *f;
+
+	if (ctx->pl == NULL || ctx->pl->journal == NULL || (delivered && attempt == 1))
+		return;
+	f = json_object();
+	json_object_set_new(f, "channel", json_string(ch->name));
+	json_object_set_new(f, "kind", json_string(m->kind == NOTIFY_RECOVERY ?
+	    "recovery" : m->kind == NOTIFY_REPEAT ? "repeat" : "alert"));
+	json_object_set_new(f, "target", json_string(m->target));
+	json_object_set_new(f, "outage_start", journal_time(m->outage_start));
+	json_object_set_new(f, "attempt", json_integer(attempt));
+	json_object_set_new(f, "delivered", json_boolean(delivered));
+	json_object_set_new(f, "final", json_boolean(final));
+	if (error)
+		json_object_set_new(f, "error", json_string(error));
+	journal_append(ctx->pl->journal, time(NULL), "delivery", f);
+	if (!delivered)
+		log_warnx("alert to %s for %s: attempt %d failed%s: %s", ch->name,
+		    m->target, attempt, final ? ", giving up" : "", error ? error : "");
+}
+
+static void
+run_log_cb(void *arg, const struct conf_target *t, const char *msg)
+{
+	(void)arg;
+	log_info("%s: %s", t->name, msg);
+}
+
+static void
+run_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run_ctx *ctx = arg;
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)what;
+	if (now - ctx->last_calendar >= RUN_CALENDAR_EVERY) {
+		ctx->last_calendar = now;
+		if (pipeline_refresh_calendar(ctx->pl, now) > 0)
+			log_info("calendar reloaded (new announcements in the journal)");
+	}
+	engine_advance(ctx->pl->engine, now);
+	if (ctx->pl->store && store_pending(ctx->pl->store) > 0)
+		store_retry(ctx->pl->store);
+	run_schedule(ctx);
+}
+
+/* The next tick: at the next alert deadline, or in RUN_TICK seconds. */
+static void
+run_schedule(struct run_ctx *ctx)
+{
+	time_t now = time(NULL), due = engine_next_due(ctx->pl->engine);
+	struct timeval tv = {RUN_TICK, 0};
+
+	if (due && due - now < RUN_TICK)
+		tv.tv_sec = due > now ? due - now : 0;
+	if (evtimer_pending(ctx->tick, NULL)) {
+		struct timeval left, nowtv;
+		/* keep an earlier tick that is already armed */
+		evtimer_pending(ctx->tick, &left);
+		event_base_gettimeofday_cached(ctx->base, &nowtv);
+		if (timercmp(&left, &nowtv, >)) {
+			struct timeval rem;
+			timersub(&left, &nowtv, &rem);
+			if (timercmp(&rem, &tv, <))
+				return;
+		}
+	}
+	evtimer_add(ctx->tick, &tv);
+}
+
+static void
+run_sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct run_ctx *ctx = arg;
+	struct conf *nc;
+	char err[1024];
+
+	(void)sig;
+	(void)what;
+	log_info("SIGHUP: reloading %s", ctx->cmd->conf_path);
+	if ((nc = conf_load(ctx->cmd->conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("reload rejected, the old configuration keeps running: %s", err);
+		tz_set(ctx->conf->timezone);
+		return;
+	}
+	if (strcmp(nc->state_dir, ctx->conf->state_dir) != 0 ||
+	    strcmp(nc->timezone, ctx->conf->timezone) != 0 ||
+	    strcmp(nc->rrdcached, ctx->conf->rrdcached) != 0 ||
+	    strcmp(nc->listen, ctx->conf->listen) != 0)
+		log_warnx("reload: state_dir, timezone, rrdcached and listen change only "
+		    "with a restart; the old values stay");
+	/* keep what cannot change under a running daemon */
+	free(nc->state_dir);
+	nc->state_dir = xstrdup(ctx->conf->state_dir);
+	free(nc->timezone);
+	nc->timezone = xstrdup(ctx->conf->timezone);
+	free(nc->rrdcached);
+	nc->rrdcached = xstrdup(ctx->conf->rrdcached);
+	free(nc->listen);
+	nc->listen = xstrdup(ctx->conf->listen);
+	tz_set(nc->timezone);
+	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
+		log_warnx("reload rejected, the old configuration keeps running: %s", err);
+		conf_free(nc);
+		return;
+	}
+	if (prober_reload(ctx->prober, nc) == -1)
+		log_warnx("reload: the prober kept its old targets");
+	if (ctx->notify)
+		notify_reload(ctx->notify, nc);
+	conf_free(ctx->conf);
+	ctx->conf = nc;
+	log_info("reloaded: %zu targets", nc->ntargets);
+	run_schedule(ctx);
+}
+
+static void
+run_sigterm_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct run_ctx *ctx = arg;
+
+	(void)what;
+	log_info("%s: stopping", strsignal((int)sig));
+	event_base_loopbreak(ctx->base);
+}
+
+static void
+run_ctx_free(struct run_ctx *ctx)
+{
+	prober_free(ctx->prober);
+	ctx->prober = NULL;
+	/* pending deliveries are given up, and journaled as such, first */
+	notify_free(ctx->notify);
+	ctx->notify = NULL;
+	pipeline_close(ctx->pl, time(NULL));
+	ctx->pl = NULL;
+	if (ctx->tick)
+		event_free(ctx->tick);
+	if (ctx->sighup)
+		event_free(ctx->sighup);
+	if (ctx->sigterm)
+		event_free(ctx->sigterm);
+	if (ctx->sigint)
+		event_free(ctx->sigint);
+	if (ctx->base)
+		event_base_free(ctx->base);
+	conf_free(ctx->conf);
+}
+
+static int
+cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	struct run_ctx ctx = {.cmd = cmd};
+	struct event_config *cfg = NULL;
+	struct pipeline_opts o;
+	char err[1024];
+	int ch, rc = EXIT_INTERNAL;
+
+	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			ctx.dry_run = true;
+			break;
+		default:
+			return cmd_usage(&cmd_run_entry, EXIT_USER);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_run_entry, EXIT_USER);
+	if ((ctx.conf = cmd_load_conf(cmd)) == NULL)
+		return EXIT_USER;
+	tz_set(ctx.conf->timezone);
+	signal(SIGPIPE, SIG_IGN);
+	/* the default coarse clock would blur start times by a few ms */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) == -1 ||
+	    (ctx.base = event_base_new_with_config(cfg)) == NULL) {
+		log_warnx("cannot create the event loop");
+		goto fail;
+	}
+	if ((ctx.sighup = evsignal_new(ctx.base, SIGHUP, run_sighup_cb, &ctx)) == NULL ||
+	    (ctx.sigterm = evsignal_new(ctx.base, SIGTERM, run_sigterm_cb, &ctx)) == NULL ||
+	    (ctx.sigint = evsignal_new(ctx.base, SIGINT, run_sigterm_cb, &ctx)) == NULL ||
+	    (ctx.tick = evtimer_new(ctx.base, run_tick_cb, &ctx)) == NULL ||
+	    evsignal_add(ctx.sighup, NULL) == -1 || evsignal_add(ctx.sigterm, NULL) == -1 ||
+	    evsignal_add(ctx.sigint, NULL) == -1) {
+		log_warnx("cannot set up signal handling");
+		goto fail;
+	}
+	memset(&o, 0, sizeof(o));
+	o.dry_run = ctx.dry_run;
+	o.notice = run_notice_cb;
+	o.log = run_log_cb;
+	o.arg = &ctx;
+	if ((ctx.pl = pipeline_open(ctx.conf, &o, time(NULL), err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		rc = EXIT_USER;
+		goto fail;
+	}
+	engine_set_lag(ctx.pl->engine, max_timeout(ctx.conf) + 1);
+	ctx.last_calendar = time(NULL);
+	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
+	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) == NULL)
+		goto fail;
+	if ((ctx.prober = prober_new(ctx.base, ctx.conf, run_result_cb, run_drop_cb,
+	    &ctx)) == NULL)
+		goto fail;
+	run_schedule(&ctx);
+	log_info("running%s with %s: %zu targets, state in %s", ctx.dry_run ?
+	    " (dry run: nothing stored or sent)" : "", ctx.conf->path,
+	    ctx.conf->ntargets, ctx.conf->state_dir);
+	if (event_base_dispatch(ctx.base) == -1) {
+		log_warnx("event loop failed");
+		goto fail;
+	}
+	rc = EXIT_OK;
+	log_info("stopped");
+fail:
+	run_ctx_free(&ctx);
+	if (cfg)
+		event_config_free(cfg);
+	libevent_global_shutdown();
+	return rc;
+}
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.usage = "[--dry-run]",
+	.help = "Probe every target on its interval, classify every second, store\n"
+	    "the steps in RRD, journal outages and alert, in the foreground.\n"
+	    "SIGHUP reloads the configuration (a broken file is rejected and the\n"
+	    "old one keeps running); SIGTERM and SIGINT stop cleanly. With -v\n"
+	    "every probe start and result is logged. --dry-run probes and logs\n"
+	    "but stores, journals and sends nothing.",
+	.exec = cmd_run_exec,
+};

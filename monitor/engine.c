@@ -1,0 +1,615 @@
+/*
+ * engine.c - from probe results to outages, seconds, steps and alerts.
+ *
+ * Each target's state machine emits settled spans in time order; spans are
+ * cut at step boundaries and each piece is split into maintenance (asked of
+ * the calendar) and the span's own kind. A step is handed to storage once
+ * every one of its seconds is settled, which is at its end, or a little
+ * later while a failure run that began in it is still unconfirmed.
+ *
+ * Alerts are decided against a deadline computed when the outage starts:
+ * the instant its unplanned seconds reach alert_after, skipping announced
+ * maintenance. Run arms a timer for it; replay reaches it between rows.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "journal.h"
+#include "log.h"
+#include "tz.h"
+
+struct eng_lat {
+	time_t step_end;
+	double sum;
+	int n;
+};
+
+struct eng_target {
+	struct engine *e;
+	size_t idx;
+	const struct conf_target *t;
+	struct state st;
+	bool begun;
+	time_t step_end;		/* end of the step being filled */
+	int up, down, maint, unknown;
+	struct eng_lat *lat;		/* latency of steps not yet written */
+	size_t nlat, caplat;
+	time_t outage_start;		/* 0: none open */
+	long outage_unknown;		/* unknown seconds inside it */
+	bool alerted;
+	time_t due;			/* next alert or repeat, 0: none */
+	char reason[256];
+	time_t last_probe;
+	bool last_ok;
+	double last_latency;
+	unsigned long probes, failures, outages, alerts;
+};
+
+struct engine {
+	const struct conf *conf;
+	struct journal *journal;
+	struct engine_maint maint;
+	struct engine_hooks hooks;
+	struct eng_target *tg;
+	size_t n;
+	int lag;			/* seconds steps wait for probes in flight */
+};
+
+static long
+maint_overlap(const struct engine *e, size_t i, time_t a, time_t b)
+{
+	if (e->maint.overlap == NULL || b <= a)
+		return 0;
+	return e->maint.overlap(e->maint.arg, i, a, b);
+}
+
+static void
+say(struct eng_target *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct eng_target *g, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (g->e->hooks.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	g->e->hooks.log(g->e->hooks.arg, g->t, msg);
+}
+
+struct engine *
+engine_new(const struct conf *c, struct journal *j, const struct engine_maint *m,
+    const struct engine_hooks *h)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->conf = c;
+	e->journal = j;
+	if (m)
+		e->maint = *m;
+	if (h)
+		e->hooks = *h;
+	e->n = c->ntargets;
+	e->tg = xcalloc(e->n, sizeof(*e->tg));
+	for (size_t i = 0; i < e->n; i++) {
+		e->tg[i].e = e;
+		e->tg[i].idx = i;
+		e->tg[i].t = &c->targets[i];
+		e->tg[i].last_latency = NAN;
+	}
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		state_free(&e->tg[i].st);
+		free(e->tg[i].lat);
+	}
+	free(e->tg);
+	free(e);
+}
+
+size_t
+engine_ntargets(const struct engine *e)
+{
+	return e->n;
+}
+
+static struct eng_lat *
+lat_slot(struct eng_target *g, time_t step_end, bool create)
+{
+	for (size_t i = 0; i < g->nlat; i++)
+		if (g->lat[i].step_end == step_end)
+			return &g->lat[i];
+	if (!create)
+		return NULL;
+	if (g->nlat == g->caplat) {
+		g->caplat = g->caplat ? g->caplat * 2 : 4;
+		g->lat = xreallocarray(g->lat, g->caplat, sizeof(*g->lat));
+	}
+	g->lat[g->nlat] = (struct eng_lat){step_end, 0, 0};
+	return &g->lat[g->nlat++];
+}
+
+static void
+write_step(struct eng_target *g)
+{
+	struct engine_step s;
+	struct eng_lat *l = lat_slot(g, g->step_end, false);
+
+	s.end = g->step_end;
+	s.up_s = g->up;
+	s.down_s = g->down;
+	s.maint_s = g->maint;
+	s.unknown_s = ENGINE_STEP - g->up - g->down - g->maint;
+	s.latency_ms = l && l->n ? l->sum / l->n : NAN;
+	if (g->e->hooks.step && g->e->hooks.step(g->e->hooks.arg, g->t, &s) == -1)
+		log_warnx("%s: step ending %lld not stored", g->t->name,
+		    (long long)s.end);
+	/* drop latency of this and older steps */
+	for (size_t i = 0; i < g->nlat;) {
+		if (g->lat[i].step_end <= g->step_end)
+			g->lat[i] = g->lat[--g->nlat];
+		else
+			i++;
+	}
+	g->up = g->down = g->maint = g->unknown = 0;
+	g->step_end += ENGINE_STEP;
+}
+
+static void
+span_cb(void *arg, const struct state_span *sp)
+{
+	struct eng_target *g = arg;
+	time_t a = sp->start;
+
+	while (a < sp->end) {
+		time_t b = sp->end < g->step_end ? sp->end : g->step_end;
+		long m;
+		int len;
+
+		if (a < g->step_end - ENGINE_STEP) {
+			/* before the current step: already written, drop */
+			a = g->step_end - ENGINE_STEP;
+			continue;
+		}
+		len = (int)(b - a);
+		m = maint_overlap(g->e, g->idx, a, b);
+		g->maint += (int)m;
+		switch (sp->kind) {
+		case STATE_UP:
+			g->up += len - (int)m;
+			break;
+		case STATE_DOWN:
+			g->down += len - (int)m;
+			break;
+		case STATE_UNKNOWN:
+			g->unknown += len - (int)m;
+			if (g->st.down && a >= g->st.outage_start)
+				g->outage_unknown += len - m;
+			break;
+		}
+		a = b;
+		if (b == g->step_end)
+			write_step(g);
+	}
+}
+
+static time_t
+floor_step(time_t t)
+{
+	time_t r = t % ENGINE_STEP;
+
+	return t - (r < 0 ? r + ENGINE_STEP : r);
+}
+
+void
+engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_outage,
+    bool alerted, const char *reason)
+{
+	struct eng_target *g = &e->tg[i];
+	time_t start = floor_step(from);
+
+	state_free(&g->st);
+	state_init(&g->st, g->t->t.interval, g->t->t.fail_threshold, start);
+	g->step_end = start + ENGINE_STEP;
+	g->begun = true;
+	g->up = g->down = g->maint = g->unknown = 0;
+	g->outage_start = open_outage;
+	g->outage_unknown = 0;
+	g->alerted = alerted;
+	g->due = 0;
+	if (reason)
+		snprintf(g->reason, sizeof(g->reason), "%s", reason);
+	if (open_outage) {
+		state_resume(&g->st, open_outage, start, now > start ? now : start,
+		    span_cb, g);
+		if (!alerted)
+			g->due = engine_alert_deadline(&e->maint, i, open_outage,
+			    g->t->t.alert_after);
+		else if (g->t->t.alert_repeat > 0)
+			g->due = now + g->t->t.alert_repeat;
+	} else if (now > start)
+		state_advance(&g->st, now, span_cb, g);
+}
+
+time_t
+engine_alert_deadline(const struct engine_maint *m, size_t i, time_t start, long need)
+{
+	time_t cur = start, s, e;
+
+	/* walk forward, skipping maintenance, until need unplanned seconds */
+	for (int guard = 0; guard < 100000; guard++) {
+		if (m == NULL || m->next == NULL || m->next(m->arg, i, cur, &s, &e) < 0)
+			return cur + need;
+		if (s <= cur) {
+			cur = e;
+			continue;
+		}
+		if (s - cur >= need)
+			return cur + need;
+		need -= (long)(s - cur);
+		cur = e;
+	}
+	return cur + need;
+}
+
+static void
+journal_or_warn(struct engine *e, time_t t, const char *event, json_t *fields)
+{
+	if (e->journal == NULL) {
+		json_decref(fields);
+		return;
+	}
+	if (journal_append(e->journal, t, event, fields) == -1)
+		log_warnx("journal: %s record could not be written", event);
+}
+
+static void
+notice(struct eng_target *g, enum engine_notice_kind kind, time_t t, time_t end,
+    long unplanned, long down)
+{
+	struct engine_notice n;
+
+	if (g->e->hooks.notice == NULL)
+		return;
+	n.kind = kind;
+	n.target = g->t;
+	n.time = t;
+	n.outage_start = g->outage_start;
+	n.end = end;
+	n.unplanned_s = unplanned;
+	n.down_s = down;
+	n.reason = g->reason;
+	g->e->hooks.notice(g->e->hooks.arg, &n);
+}
+
+/* Alerts whose deadline is at or before now, while the outage lasts. */
+static void
+fire_due(struct eng_target *g, time_t now)
+{
+	while (g->outage_start && g->due && g->due <= now && g->st.have_last) {
+		time_t at = g->due > g->last_probe ? g->due : g->last_probe;
+		long down = (long)(at - g->outage_start);
+		long unplanned = down - maint_overlap(g->e, g->idx, g->outage_start, at);
+		enum engine_notice_kind kind = g->alerted ? ENGINE_REPEAT : ENGINE_ALERT;
+		json_t *f = json_object();
+
+		json_object_set_new(f, "target", json_string(g->t->name));
+		json_object_set_new(f, "outage_start", journal_time(g->outage_start));
+		json_object_set_new(f, "unplanned_s", json_integer(unplanned));
+		if (kind == ENGINE_REPEAT)
+			json_object_set_new(f, "repeat", json_true());
+		/* on disk before anyone is told, so a restart cannot repeat it */
+		journal_or_warn(g->e, at, "alert", f);
+		g->alerted = true;
+		g->alerts++;
+		say(g, "ALERT: down since %lds, %lds unplanned (%s)", down, unplanned,
+		    g->reason);
+		notice(g, kind, at, 0, unplanned, down);
+		g->due = g->t->t.alert_repeat > 0 ? at + g->t->t.alert_repeat : 0;
+	}
+}
+
+static void
+outage_started(struct eng_target *g, time_t t)
+{
+	json_t *f = json_object();
+	char buf[TZ_RFC3339_LEN];
+
+	g->outage_start = g->st.outage_start;
+	g->alerted = false;
+	g->outages++;
+	g->outage_unknown = 0;
+	json_object_set_new(f, "target", json_string(g->t->name));
+	json_object_set_new(f, "start", journal_time(g->outage_start));
+	json_object_set_new(f, "reason", json_string(g->reason));
+	journal_or_warn(g->e, t, "outage_start", f);
+	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
+	    g->reason);
+	g->due = engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
+	    g->t->t.alert_after);
+}
+
+static void
+outage_ended(struct eng_target *g, time_t t)
+{
+	long down = (long)(t - g->outage_start);
+	long m = maint_overlap(g->e, g->idx, g->outage_start, t);
+	json_t *f = json_object();
+
+	json_object_set_new(f, "target", json_string(g->t->name));
+	json_object_set_new(f, "start", journal_time(g->outage_start));
+	json_object_set_new(f, "end", journal_time(t));
+	json_object_set_new(f, "down_s", json_integer(down));
+	json_object_set_new(f, "unplanned_s", json_integer(down - m));
+	json_object_set_new(f, "maintenance_s", json_integer(m));
+	/* seconds nobody saw (monitor stopped, probes missing): in the outage,
+	 * but unknown, not down, in RRD */
+	json_object_set_new(f, "unknown_s", json_integer(g->outage_unknown));
+	journal_or_warn(g->e, t, "outage_end", f);
+	say(g, "UP after %lds down (%lds unplanned, %lds in maintenance)", down,
+	    down - m, m);
+	if (g->alerted) {
+		f = json_object();
+		json_object_set_new(f, "target", json_string(g->t->name));
+		json_object_set_new(f, "outage_start", journal_time(g->outage_start));
+		json_object_set_new(f, "end", journal_time(t));
+		journal_or_warn(g->e, t, "recovery", f);
+		notice(g, ENGINE_RECOVERY, t, t, down - m, down);
+	}
+	g->outage_start = 0;
+	g->outage_unknown = 0;
+	g->alerted = false;
+	g->due = 0;
+}
+
+void
+engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
+    const char *detail)
+{
+	struct eng_target *g = &e->tg[i];
+	struct eng_lat *l;
+
+	if (!g->begun)
+		engine_begin(e, i, t, t, 0, false, NULL);
+	fire_due(g, t);
+	if (g->probes == 0 && ok && g->outage_start == 0)
+		say(g, "UP (%s)", detail ? detail : "ok");
+	g->probes++;
+	g->last_probe = t;
+	g->last_ok = ok;
+	g->last_latency = latency_ms;
+	if (!ok) {
+		g->failures++;
+		snprintf(g->reason, sizeof(g->reason), "%s", detail ? detail : "failed");
+	}
+	if (!isnan(latency_ms) && latency_ms >= 0 && t >= g->step_end - ENGINE_STEP) {
+		l = lat_slot(g, floor_step(t) + ENGINE_STEP, true);
+		l->sum += latency_ms;
+		l->n++;
+	}
+	switch (state_observe(&g->st, t, ok, span_cb, g)) {
+	case STATE_OUTAGE_START:
+		outage_started(g, t);
+		fire_due(g, t); /* alert_after may already have passed */
+		break;
+	case STATE_OUTAGE_END:
+		outage_ended(g, t);
+		break;
+	case STATE_NO_CHANGE:
+		break;
+	}
+}
+
+void
+engine_advance(struct engine *e, time_t now)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct eng_target *g = &e->tg[i];
+
+		if (!g->begun)
+			continue;
+		fire_due(g, now);
+		state_advance(&g->st, now - e->lag, span_cb, g);
+	}
+}
+
+void
+engine_set_lag(struct engine *e, int seconds)
+{
+	e->lag = seconds;
+}
+
+/*
+ * Targets kept by name carry their state, outage and step over; new ones
+ * wait for engine_begin; removed ones are closed at now.
+ */
+void
+engine_reload(struct engine *e, const struct conf *c, time_t now)
+{
+	struct eng_target *tg = xcalloc(c->ntargets, sizeof(*tg));
+	bool *kept = xcalloc(e->n ? e->n : 1, sizeof(*kept));
+
+	for (size_t j = 0; j < c->ntargets; j++) {
+		struct eng_target *g = &tg[j];
+		size_t i;
+
+		for (i = 0; i < e->n; i++)
+			if (!kept[i] && strcmp(e->tg[i].t->name, c->targets[j].name) == 0)
+				break;
+		if (i < e->n) {
+			kept[i] = true;
+			*g = e->tg[i];
+			g->st.interval = c->targets[j].t.interval;
+			g->st.threshold = c->targets[j].t.fail_threshold;
+		} else
+			g->last_latency = NAN;
+		g->e = e;
+		g->idx = j;
+		g->t = &c->targets[j];
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		if (kept[i])
+			continue;
+		engine_close_target(e, i, now);
+		state_free(&e->tg[i].st);
+		free(e->tg[i].lat);
+	}
+	free(kept);
+	free(e->tg);
+	e->tg = tg;
+	e->n = c->ntargets;
+	e->conf = c;
+	/* an alert_after changed by the reload moves the pending deadline */
+	for (size_t j = 0; j < e->n; j++) {
+		struct eng_target *g = &e->tg[j];
+		if (g->outage_start && !g->alerted)
+			g->due = engine_alert_deadline(&e->maint, j, g->outage_start,
+			    g->t->t.alert_after);
+	}
+}
+
+bool
+engine_begun(const struct engine *e, size_t i)
+{
+	return e->tg[i].begun;
+}
+
+time_t
+engine_next_due(const struct engine *e)
+{
+	time_t best = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct eng_target *g = &e->tg[i];
+		if (g->outage_start && g->due && (best == 0 || g->due < best))
+			best = g->due;
+	}
+	return best;
+}
+
+void
+engine_close_target(struct engine *e, size_t i, time_t now)
+{
+	struct eng_target *g = &e->tg[i];
+
+	if (!g->begun)
+		return;
+	fire_due(g, now);
+	state_close(&g->st, now, span_cb, g);
+	/* the partial step: what is known of it, the rest unknown */
+	if (g->up + g->down + g->maint + g->unknown > 0) {
+		long m = maint_overlap(e, i, now, g->step_end);
+		g->maint += (int)m;
+		write_step(g);
+	}
+	g->begun = false;
+}
+
+void
+engine_close(struct engine *e, time_t now)
+{
+	for (size_t i = 0; i < e->n; i++)
+		engine_close_target(e, i, now);
+}
+
+bool
+engine_suspect(const struct engine *e, size_t i)
+{
+	return state_suspect(&e->tg[i].st);
+}
+
+void
+engine_status(const struct engine *e, size_t i, struct engine_status *s)
+{
+	const struct eng_target *g = &e->tg[i];
+
+	memset(s, 0, sizeof(*s));
+	if (g->outage_start)
+		s->kind = STATE_DOWN;
+	else if (g->last_probe)
+		s->kind = STATE_UP;
+	else
+		s->kind = STATE_UNKNOWN;
+	s->suspect = state_suspect(&g->st);
+	s->alerted = g->alerted;
+	s->outage_start = g->outage_start;
+	s->last_probe = g->last_probe;
+	s->last_ok = g->last_ok;
+	s->last_latency_ms = g->last_latency;
+	snprintf(s->reason, sizeof(s->reason), "%s", g->reason);
+	s->probes = g->probes;
+	s->failures = g->failures;
+	s->outages = g->outages;
+	s->alerts = g->alerts;
+}
+
+struct recover_ctx {
+	const struct conf *c;
+	time_t *open;
+	bool *alerted;
+	time_t *last;
+};
+
+static void
+recover_cb(void *arg, json_t *rec, int line)
+{
+	struct recover_ctx *r = arg;
+	const char *ev = json_string_value(json_object_get(rec, "event"));
+	const char *name = json_string_value(json_object_get(rec, "target"));
+	const struct conf_target *t;
+	time_t when, start;
+	size_t i;
+
+	(void)line;
+	if (journal_get_time(rec, "time", &when) == 0 && when > *r->last)
+		*r->last = when;
+	if (name == NULL || (t = conf_target_find(r->c, name)) == NULL)
+		return;
+	i = (size_t)(t - r->c->targets);
+	if (strcmp(ev, "outage_start") == 0 &&
+	    journal_get_time(rec, "start", &start) == 0) {
+		r->open[i] = start;
+		r->alerted[i] = false;
+	} else if (strcmp(ev, "outage_end") == 0 &&
+	    journal_get_time(rec, "start", &start) == 0 && start == r->open[i]) {
+		r->open[i] = 0;
+		r->alerted[i] = false;
+	} else if (strcmp(ev, "alert") == 0 &&
+	    journal_get_time(rec, "outage_start", &start) == 0 && start == r->open[i])
+		r->alerted[i] = true;
+}
+
+static void
+recover_warn_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s", msg);
+}
+
+int
+engine_recover(const char *state_dir, const struct conf *c, time_t *open_outage,
+    bool *alerted, time_t *last_time)
+{
+	struct recover_ctx r = {c, open_outage, alerted, last_time};
+
+	for (size_t i = 0; i < c->ntargets; i++) {
+		open_outage[i] = 0;
+		alerted[i] = false;
+	}
+	*last_time = 0;
+	return journal_read(state_dir, recover_cb, recover_warn_cb, &r) < 0 ? -1 : 0;
+}

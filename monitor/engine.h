@@ -1,0 +1,125 @@
+/*
+ * engine.h - the pipeline shared by `slamon run` and `slamon replay`:
+ * probe results in, and out of it the state machine's outages, the
+ * classification of every second into up / down / maintenance / unknown,
+ * one record per 60 s step, the journal, and alert decisions.
+ *
+ * It touches no clock: every call carries the time. `run` feeds it from
+ * the prober and a timer; `replay` from the rows of a CSV file.
+ */
+#ifndef SLAMON_ENGINE_H
+#define SLAMON_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "state.h"
+
+#define ENGINE_STEP 60
+
+struct journal;
+
+/* Seconds of one 60 s step, as stored in RRD (unknown_s is implicit there). */
+struct engine_step {
+	time_t end;	  /* step end, a multiple of ENGINE_STEP */
+	int up_s, down_s, maint_s, unknown_s;
+	double latency_ms; /* mean of the step's probes; NAN when none */
+};
+
+/* Where announced maintenance lies, per target (the calendar answers). */
+struct engine_maint {
+	/* seconds of [a, b) inside announced maintenance of target i */
+	long (*overlap)(void *arg, size_t i, time_t a, time_t b);
+	/* the first maintenance interval ending after t: 0 and [*s, *e), or -1 */
+	int (*next)(void *arg, size_t i, time_t t, time_t *s, time_t *e);
+	void *arg;
+};
+
+enum engine_notice_kind {
+	ENGINE_ALERT,
+	ENGINE_REPEAT,
+	ENGINE_RECOVERY,
+};
+
+struct engine_notice {
+	enum engine_notice_kind kind;
+	const struct conf_target *target;
+	time_t time;	    /* when it was decided (simulated time in replay) */
+	time_t outage_start;
+	time_t end;	    /* recovery: when the outage ended */
+	long unplanned_s;
+	long down_s;
+	const char *reason; /* the last failure's text */
+};
+
+struct engine_hooks {
+	/* a completed step; returns -1 when it could not be stored */
+	int (*step)(void *arg, const struct conf_target *, const struct engine_step *);
+	/* an alert, repeat or recovery, after it is in the journal */
+	void (*notice)(void *arg, const struct engine_notice *);
+	/* a state change, for logs */
+	void (*log)(void *arg, const struct conf_target *, const char *msg);
+	void *arg;
+};
+
+/* What a target looks like now, for the status page and /metrics. */
+struct engine_status {
+	enum state_kind kind;	/* UP, DOWN, or UNKNOWN before the first probe */
+	bool suspect;		/* failing, not yet confirmed */
+	bool alerted;
+	time_t outage_start;	/* 0 when none */
+	time_t last_probe;	/* 0 when none */
+	bool last_ok;
+	double last_latency_ms;
+	char reason[256];	/* last failure */
+	unsigned long probes, failures, outages, alerts;
+};
+
+struct engine;
+
+struct engine *engine_new(const struct conf *, struct journal *,
+    const struct engine_maint *, const struct engine_hooks *);
+void engine_free(struct engine *);
+
+/*
+ * Where target i's accounting begins: at a fresh start, `from` (its first
+ * step is the one holding it); after a restart, the end of the last stored
+ * step, with the outage the journal still has open (0 for none) and
+ * whether its alert went out. Seconds from there to now are unknown.
+ */
+void engine_begin(struct engine *, size_t i, time_t from, time_t now,
+    time_t open_outage, bool alerted, const char *reason);
+/* Read the journal's open outages and alerts back (for engine_begin). */
+int engine_recover(const char *state_dir, const struct conf *,
+    time_t *open_outage /* [ntargets] */, bool *alerted /* [ntargets] */,
+    time_t *last_time);
+
+/* Steps settle `seconds` behind now, so a probe still in flight (started
+ * earlier, reported later) is never older than what is settled. */
+void engine_set_lag(struct engine *, int seconds);
+/* Adopt a reloaded configuration (targets matched by name). */
+void engine_reload(struct engine *, const struct conf *, time_t now);
+bool engine_begun(const struct engine *, size_t i);
+
+/* A probe result of target i at wall time t. */
+void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency_ms,
+    const char *detail);
+/* Everything due up to now: alert deadlines, settled steps. */
+void engine_advance(struct engine *, time_t now);
+/* The earliest time something is due (an alert), or 0. */
+time_t engine_next_due(const struct engine *);
+/* Stop at now: close every target, write the partial steps. */
+void engine_close(struct engine *, time_t now);
+void engine_close_target(struct engine *, size_t i, time_t now);
+
+bool engine_suspect(const struct engine *, size_t i);
+void engine_status(const struct engine *, size_t i, struct engine_status *);
+size_t engine_ntargets(const struct engine *);
+
+/* Alert deadline: the instant the unplanned seconds since start reach need. */
+time_t engine_alert_deadline(const struct engine_maint *, size_t i, time_t start,
+    long need);
+
+#endif

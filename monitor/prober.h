@@ -1,0 +1,46 @@
+/*
+ * prober.h - the scheduler: every target probed on its own interval on one
+ * event base, none able to delay another. Knows no storage, journal or
+ * alerts: each result goes to one callback, which says whether the target
+ * is now suspect (failing, not yet confirmed) so that it is re-probed at
+ * retry_interval.
+ */
+#ifndef SLAMON_PROBER_H
+#define SLAMON_PROBER_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "../probes/probe.h"
+#include "conf.h"
+
+struct event_base;
+struct prober;
+
+/*
+ * A result of target t, whose run started at wall-clock time start. *tdata
+ * is the caller's own per-target pointer: NULL for a target never seen,
+ * kept across reloads for a target that stays. Returns whether the target
+ * is suspect.
+ */
+typedef bool prober_result_cb(void *arg, const struct conf_target *t, void **tdata,
+    time_t start, const struct probe_result *);
+/* A target leaves (removed by a reload, or prober_free): release tdata. */
+typedef void prober_drop_cb(void *arg, const char *name, void *tdata);
+
+struct prober *prober_new(struct event_base *, const struct conf *,
+    prober_result_cb *, prober_drop_cb *, void *arg);
+/*
+ * Switch to newconf (the caller frees the old one afterwards). A target of
+ * the same name and type keeps its schedule and tdata; a run in flight is
+ * abandoned without a result and restarted on the new settings. New targets
+ * start at their spread offset; removed ones stop.
+ */
+int prober_reload(struct prober *, const struct conf *newconf);
+/* Cancel every run in flight, drop every target. */
+void prober_free(struct prober *);
+
+/* The start offset of a target in [0, interval_ms): a hash of its name. */
+long prober_offset_ms(const char *name, long interval_ms);
+
+#endif

@@ -1,0 +1,36 @@
+/* replay.h - reading the replay CSV of design.md section 7 into memory, whole or not at all. */
+#ifndef SLAMON_REPLAY_H
+#define SLAMON_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+
+#define REPLAY_NO_DETAIL UINT32_MAX
+
+struct replay_row {
+	time_t t;
+	uint32_t target;	/* index into conf->targets */
+	uint32_t detail;	/* offset into strings, or REPLAY_NO_DETAIL */
+	uint32_t line;
+	float latency_ms;	/* NAN when empty */
+	bool ok;
+};
+
+struct replay {
+	struct replay_row *rows;	/* sorted by time, file order among equals */
+	size_t n, cap;
+	char *strings;
+	size_t slen, scap;
+	time_t first, last;
+};
+
+int replay_load(const char *path, const struct conf *, struct replay *, char *err,
+    size_t errlen);
+void replay_free(struct replay *);
+const char *replay_detail(const struct replay *, const struct replay_row *);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * report.c - the monthly (or any period's) availability report.
+ *
+ * Seconds come from the RRD files, which are exact sums by construction;
+ * incidents come from the journal. The two are independent records of the
+ * same outages, so the report checks one against the other: the RRD's down
+ * seconds must lie between the journal's unplanned outage seconds minus
+ * the outages' unknown seconds and that sum, within one step.
+ *
+ * Component rows add up their targets' seconds (target-seconds), so a
+ * component's availability is the time-weighted mean of its targets'.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "journal.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+#include "tz.h"
+
+struct jinc {
+	size_t target;
+	time_t start, end;
+	long unknown_s;
+	bool alerted;
+};
+
+struct jread {
+	const struct conf *c;
+	struct jinc *v;
+	size_t n, cap;
+	long *open;		/* per target: index into v + 1, 0 = none */
+	struct report *rep;
+};
+
+char *
+report_duration(long s, char *buf, size_t len)
+{
+	long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
+
+	if (s < 0) {
+		char tmp[64];
+		report_duration(-s, tmp, sizeof(tmp));
+		snprintf(buf, len, "-%s", tmp);
+	} else if (d)
+		snprintf(buf, len, "%ldd %ldh", d, h);
+	else if (h)
+		snprintf(buf, len, "%ldh %ldm", h, m);
+	else if (m)
+		snprintf(buf, len, "%ldm %lds", m, sec);
+	else
+		snprintf(buf, len, "%lds", sec);
+	return buf;
+}
+
+void
+report_row_finish(struct report_row *r, long period_s)
+{
+	long known = r->up_s + r->down_s;
+
+	r->unknown_s = period_s - r->up_s - r->down_s - r->maintenance_s;
+	if (r->unknown_s < 0)
+		r->unknown_s = 0;
+	r->has_data = known > 0;
+	r->availability = r->has_data ? 100.0 * (double)r->up_s / (double)known : NAN;
+	r->coverage = period_s > 0 ?
+	    (double)(r->up_s + r->down_s + r->maintenance_s) / (double)period_s : 0;
+	r->error_budget_s = (long)floor((1.0 - r->slo / 100.0) * (double)known + 1e-6);
+	r->error_budget_left_s = r->error_budget_s - r->down_s;
+}
+
+int
+report_month_bounds(const char *month, time_t *start, time_t *end, char *label,
+    size_t len)
+{
+	int y, m;
+	char extra;
+
+	if (sscanf(month, "%4d-%2d%c", &y, &m, &extra) != 2 || strlen(month) != 7 ||
+	    y < 1970 || y > 9999 || m < 1 || m > 12)
+		return -1;
+	*start = tz_month_start(y, m);
+	*end = tz_month_start(y, m + 1);
+	snprintf(label, len, "%04d-%02d", y, m);
+	return 0;
+}
+
+static void
+warn_add(struct report *rep, const char *msg)
+{
+	size_t len = strlen(rep->warnings);
+
+	/* keep whole lines: a cut warning is worse than a missing one */
+	if (len + strlen(msg) + 2 < sizeof(rep->warnings))
+		snprintf(rep->warnings + len, sizeof(rep->warnings) - len, "%s\n", msg);
+}
+
+static void
+jwarn_cb(void *arg, const char *msg)
+{
+	struct jread *j = arg;
+
+	warn_add(j->rep, msg);
+}
+
+static void
+jrecord_cb(void *arg, json_t *rec, int line)
+{
+	struct jread *j = arg;
+	const char *ev = json_string_value(json_object_get(rec, "event"));
+	const char *name = json_string_value(json_object_get(rec, "target"));
+	const struct conf_target *t;
+	time_t start, end;
+	size_t i;
+
+	(void)line;
+	if (name == NULL || (t = conf_target_find(j->c, name)) == NULL)
+		return;
+	i = (size_t)(t - j->c->targets);
+	if (strcmp(ev, "outage_start") == 0 &&
+	    journal_get_time(rec, "start", &start) == 0) {
+		if (j->n == j->cap) {
+			j->cap = j->cap ? j->cap * 2 : 64;
+			j->v = xreallocarray(j->v, j->cap, sizeof(*j->v));
+		}
+		j->v[j->n] = (struct jinc){i, start, 0, 0, false};
+		j->open[i] = (long)++j->n;
+	} else if (strcmp(ev, "outage_end") == 0 && j->open[i] &&
+	    journal_get_time(rec, "start", &start) == 0 &&
+	    start == j->v[j->open[i] - 1].start &&
+	    journal_get_time(rec, "end", &end) == 0) {
+		struct jinc *inc = &j->v[j->open[i] - 1];
+		inc->end = end;
+		inc->unknown_s = (long)json_integer_value(json_object_get(rec,
+		    "unknown_s"));
+		j->open[i] = 0;
+	} else if (strcmp(ev, "alert") == 0 && j->open[i] &&
+	    journal_get_time(rec, "outage_start", &start) == 0 &&
+	    start == j->v[j->open[i] - 1].start)
+		j->v[j->open[i] - 1].alerted = true;
+}
+
+static void
+add_excluded(struct report_row *r, const char *window, long secs)
+{
+	for (size_t i = 0; i < r->nexcluded; i++)
+		if (strcmp(r->excluded[i].window, window) == 0) {
+			r->excluded[i].seconds += secs;
+			return;
+		}
+	r->excluded = xreallocarray(r->excluded, r->nexcluded + 1, sizeof(*r->excluded));
+	r->excluded[r->nexcluded++] = (struct report_excluded){window, secs};
+}
+
+static bool
+wanted(const struct conf_target *t, const struct report_filter *f)
+{
+	if (f && f->target && strcmp(f->target, t->name) != 0)
+		return false;
+	if (f && f->component && strcmp(f->component, t->component) != 0)
+		return false;
+	return true;
+}
+
+static void
+build_target(struct report *rep, struct report_row *r, const struct conf_target *t,
+    size_t ti, const struct calendar *cal, struct store *st, struct jread *j,
+    const struct cal_occ *occs, size_t nocc)
+{
+	struct store_sums sums;
+	struct cal_index *idx;
+	time_t last = 0;
+	time_t to = rep->data_end;
+	long period = (long)(rep->data_end - rep->start);
+	char a[64], b[64], d[64], msg[512];
+
+	memset(r, 0, sizeof(*r));
+	r->name = t->name;
+	r->component = t->component;
+	r->slo = t->t.slo;
+	if (st && rep->data_end > rep->start) {
+		/* store_sum cuts the range at the last row written */
+		if (store_sum(st, t->name, rep->start, rep->data_end, &sums) == 0) {
+			r->up_s = lround(sums.up_s);
+			r->down_s = lround(sums.down_s);
+			r->maintenance_s = lround(sums.maint_s);
+		} else {
+			snprintf(msg, sizeof(msg), "%s: its RRD file could not be read "
+			    "(see above); its seconds are missing", t->name);
+			warn_add(rep, msg);
+			r->unreadable = true;
+		}
+		last = store_last(st, t->name);
+	}
+	if (last < to)
+		to = last > rep->start ? last : rep->start; /* no data beyond the files */
+	idx = calendar_index(cal, t, rep->start - 86400, rep->end + 86400);
+	for (size_t k = 0; k < j->n; k++) {
+		const struct jinc *ji = &j->v[k];
+		struct report_incident *inc;
+		const char *names[8];
+		size_t nn;
+		time_t x, y;
+
+		if (ji->target != ti)
+			continue;
+		x = ji->start > rep->start ? ji->start : rep->start;
+		y = ji->end ? ji->end : rep->data_end;
+		if (y > rep->data_end)
+			y = rep->data_end;
+		if (y <= x && !(ji->start >= rep->start && ji->start < rep->data_end))
+			continue;
+		r->incidents = xreallocarray(r->incidents, r->nincidents + 1,
+		    sizeof(*r->incidents));
+		inc = &r->incidents[r->nincidents++];
+		memset(inc, 0, sizeof(*inc));
+		inc->start = ji->start;
+		inc->end = ji->end;
+		inc->down_s = y > x ? (long)(y - x) : 0;
+		inc->maintenance_s = idx ? cal_index_overlap(idx, x, y) : 0;
+		inc->unplanned_s = inc->down_s - inc->maintenance_s;
+		inc->unknown_s = ji->unknown_s;
+		inc->alerted = ji->alerted;
+		nn = idx ? cal_index_windows(idx, x, y, names, 8) : 0;
+		for (size_t w = 0; w < nn; w++) {
+			size_t l = strlen(inc->windows);
+			snprintf(inc->windows + l, sizeof(inc->windows) - l, "%s%s",
+			    w ? "," : "", names[w]);
+		}
+		/* what RRD can hold of it: up to the last stored step */
+		{
+			time_t yy = y < to ? y : to;
+			long part = yy > x ? (long)(yy - x) : 0;
+			long pm = idx && yy > x ? cal_index_overlap(idx, x, yy) : 0;
+			r->journal_unplanned_s += part - pm;
+		}
+		r->journal_unknown_s += ji->unknown_s;
+	}
+	for (size_t k = 0; k < nocc; k++) {
+		const struct cal_occ *o = &occs[k];
+		time_t x = o->start > rep->start ? o->start : rep->start;
+		time_t y = o->end < rep->data_end ? o->end : rep->data_end;
+
+		if (!o->announced || y <= x || !conf_applies_to(o->applies, o->napplies, t))
+			continue;
+		add_excluded(r, o->name, (long)(y - x));
+	}
+	cal_index_free(idx);
+	report_row_finish(r, period);
+	r->consistent = !r->unreadable && r->down_s <= r->journal_unplanned_s + 60 &&
+	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
+	if (!r->consistent) {
+		snprintf(msg, sizeof(msg), "%s: RRD has %s down, the journal's outages "
+		    "%s unplanned (difference %s)", t->name,
+		    report_duration(r->down_s, a, sizeof(a)),
+		    report_duration(r->journal_unplanned_s, b, sizeof(b)),
+		    report_duration(labs(r->down_s - r->journal_unplanned_s), d,
+		    sizeof(d)));
+		warn_add(rep, msg);
+	}
+}
+
+int
+report_build(struct report *rep, const struct conf *c, const struct calendar *cal,
+    struct store *st, time_t start, time_t end, time_t now,
+    const struct report_filter *f, char *err, size_t errlen)
+{
+	struct jread j;
+	struct cal_occ *occs = NULL;
+	size_t nocc = 0;
+
+	if (rep->label[0] == '\0')
+		snprintf(rep->label, sizeof(rep->label), "period");
+	rep->start = start;
+	rep->end = end;
+	rep->timezone = c->timezone;
+	rep->data_end = now < end ? now - (now % 60) : end;
+	if (rep->data_end < start)
+		rep->data_end = start;
+	rep->consistent = true;
+	memset(&j, 0, sizeof(j));
+	j.c = c;
+	j.open = xcalloc(c->ntargets, sizeof(*j.open));
+	j.rep = rep;
+	if (journal_read(c->state_dir, jrecord_cb, jwarn_cb, &j) < 0) {
+		snprintf(err, errlen, "%s/journal.jsonl: cannot be read", c->state_dir);
+		free(j.open);
+		return -1;
+	}
+	if (calendar_expand(cal, start, end, &occs, &nocc) == -1) {
+		snprintf(err, errlen, "calendar: cannot expand the period");
+		free(j.v);
+		free(j.open);
+		return -1;
+	}
+	rep->targets = xcalloc(c->ntargets, sizeof(*rep->targets));
+	for (size_t i = 0; i < c->ntargets; i++) {
+		struct report_row *r;
+
+		if (!wanted(&c->targets[i], f))
+			continue;
+		r = &rep->targets[rep->ntargets++];
+		build_target(rep, r, &c->targets[i], i, cal, st, &j, occs, nocc);
+		if (!r->consistent)
+			rep->consistent = false;
+	}
+	/* components: their targets' seconds added up */
+	rep->components = xcalloc(rep->ntargets, sizeof(*rep->components));
+	for (size_t i = 0; i < rep->ntargets; i++) {
+		const struct report_row *t = &rep->targets[i];
+		struct report_row *cr = NULL;
+
+		for (size_t k = 0; k < rep->ncomponents; k++)
+			if (strcmp(rep->components[k].name, t->component) == 0)
+				cr = &rep->components[k];
+		if (cr == NULL) {
+			cr = &rep->components[rep->ncomponents++];
+			cr->name = t->component;
+			cr->slo = t->slo;
+			cr->consistent = true;
+		}
+		cr->ntargets++;
+		if (t->slo > cr->slo)
+			cr->slo = t->slo; /* the strictest objective of its targets */
+		cr->up_s += t->up_s;
+		cr->down_s += t->down_s;
+		cr->maintenance_s += t->maintenance_s;
+		cr->consistent = cr->consistent && t->consistent;
+		for (size_t k = 0; k < t->nexcluded; k++)
+			add_excluded(cr, t->excluded[k].window, t->excluded[k].seconds);
+	}
+	for (size_t k = 0; k < rep->ncomponents; k++)
+		report_row_finish(&rep->components[k],
+		    (long)(rep->data_end - rep->start) * (long)rep->components[k].ntargets);
+	free(occs);
+	free(j.v);
+	free(j.open);
+	return 0;
+}
+
+void
+report_free(struct report *rep)
+{
+	for (size_t i = 0; i < rep->ntargets; i++) {
+		free(rep->targets[i].incidents);
+		free(rep->targets[i].excluded);
+	}
+	for (size_t i = 0; i < rep->ncomponents; i++)
+		free(rep->components[i].excluded);
+	free(rep->targets);
+	free(rep->components);
+	rep->targets = rep->components = NULL;
+	rep->ntargets = rep->ncomponents = 0;
+}
+
+static json_t *
+row_json(const struct report_row *r, bool target)
+{
+	json_t *o = json_object(), *ex = json_object();
+
+	json_object_set_new(o, "name", json_string(r->name));
+	if (target)
+		json_object_set_new(o, "component", json_string(r->component));
+	else
+		json_object_set_new(o, "targets", json_integer((json_int_t)r->ntargets));
+	json_object_set_new(o, "availability", r->has_data ?
+	    json_real(round(r->availability * 1e6) / 1e6) : json_null());
+	json_object_set_new(o, "slo", json_real(r->slo));
+	json_object_set_new(o, "slo_met", r->has_data ?
+	    json_boolean(r->availability + 1e-9 >= r->slo) : json_null());
+	json_object_set_new(o, "up_s", json_integer(r->up_s));
+	json_object_set_new(o, "down_s", json_integer(r->down_s));
+	json_object_set_new(o, "maintenance_s", json_integer(r->maintenance_s));
+	json_object_set_new(o, "unknown_s", json_integer(r->unknown_s));
+	json_object_set_new(o, "coverage", json_real(round(r->coverage * 1e6) / 1e6));
+	json_object_set_new(o, "error_budget_s", json_integer(r->error_budget_s));
+	json_object_set_new(o, "error_budget_left_s",
+	    json_integer(r->error_budget_left_s));
+	for (size_t i = 0; i < r->nexcluded; i++)
+		json_object_set_new(ex, r->excluded[i].window,
+		    json_integer(r->excluded[i].seconds));
+	json_object_set_new(o, "maintenance_by_window", ex);
+	json_object_set_new(o, "consistent", json_boolean(r->consistent));
+	if (target) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->nincidents; i++) {
+			const struct report_incident *inc = &r->incidents[i];
+			json_t *x = json_object(), *w = json_array();
+			char tmp[256], *tok, *save = NULL;
+
+			json_object_set_new(x, "start", journal_time(inc->start));
+			json_object_set_new(x, "end", inc->end ? journal_time(inc->end) :
+			    json_null());
+			json_object_set_new(x, "down_s", json_integer(inc->down_s));
+			json_object_set_new(x, "unplanned_s", json_integer(inc->unplanned_s));
+			json_object_set_new(x, "maintenance_s",
+			    json_integer(inc->maintenance_s));
+			json_object_set_new(x, "alerted", json_boolean(inc->alerted));
+			snprintf(tmp, sizeof(tmp), "%s", inc->windows);
+			for (tok = strtok_r(tmp, ",", &save); tok;
+			    tok = strtok_r(NULL, ",", &save))
+				json_array_append_new(w, json_string(tok));
+			json_object_set_new(x, "windows", w);
+			json_array_append_new(a, x);
+		}
+		json_object_set_new(o, "incidents", a);
+	}
+	return o;
+}
+
+json_t *
+report_json(const struct report *rep)
+{
+	json_t *o = json_object(), *t = json_array(), *c = json_array();
+
+	json_object_set_new(o, rep->month ? "month" : "period", json_string(rep->label));
+	if (!rep->month)
+		json_object_set_new(o, "month", json_null());
+	json_object_set_new(o, "timezone", json_string(rep->timezone));
+	json_object_set_new(o, "start", journal_time(rep->start));
+	json_object_set_new(o, "end", journal_time(rep->end));
+	json_object_set_new(o, "data_end", journal_time(rep->data_end));
+	json_object_set_new(o, "consistent", json_boolean(rep->consistent));
+	for (size_t i = 0; i < rep->ntargets; i++)
+		json_array_append_new(t, row_json(&rep->targets[i], true));
+	for (size_t i = 0; i < rep->ncomponents; i++)
+		json_array_append_new(c, row_json(&rep->components[i], false));
+	json_object_set_new(o, "targets", t);
+	json_object_set_new(o, "components", c);
+	return o;
+}
+
+static void
+text_row(FILE *f, const struct report_row *r, int w)
+{
+	char av[16], up[32], dn[32], mt[32], un[32], bl[32];
+
+	if (r->has_data)
+		snprintf(av, sizeof(av), "%.3f%%", r->availability);
+	else
+		snprintf(av, sizeof(av), "-");
+	fprintf(f, "%-*s %9s %6.2f %-4s %9s %9s %9s %9s %7.1f%% %9s\n", w, r->name, av,
+	    r->slo, !r->has_data ? "" : r->availability + 1e-9 >= r->slo ? "met" :
+	    "MISS", report_duration(r->up_s, up, sizeof(up)),
+	    report_duration(r->down_s, dn, sizeof(dn)),
+	    report_duration(r->maintenance_s, mt, sizeof(mt)),
+	    report_duration(r->unknown_s, un, sizeof(un)), 100.0 * r->coverage,
+	    report_duration(r->error_budget_left_s, bl, sizeof(bl)));
+}
+
+void
+report_text(const struct report *rep, FILE *f)
+{
+	char a[64], b[64], d[64];
+	int w = 10;
+	long up = 0, down = 0, maint = 0;
+
+	for (size_t i = 0; i < rep->ntargets; i++)
+		if ((int)strlen(rep->targets[i].name) > w)
+			w = (int)strlen(rep->targets[i].name);
+	for (size_t i = 0; i < rep->ncomponents; i++)
+		if ((int)strlen(rep->components[i].name) > w)
+			w = (int)strlen(rep->components[i].name);
+	fprintf(f, "Availability %s (%s): %s to %s", rep->label, rep->timezone,
+	    tz_local_str(rep->start, a, sizeof(a)), tz_local_str(rep->end, b, sizeof(b)));
+	fprintf(f, ", %s\n", report_duration((long)(rep->end - rep->start), d,
+	    sizeof(d)));
+	if (rep->data_end < rep->end)
+		fprintf(f, "Counted up to %s (the rest has not happened yet).\n",
+		    tz_local_str(rep->data_end, a, sizeof(a)));
+	fprintf(f, "availability = up / (up + down); announced maintenance and unknown "
+	    "time are excluded from both.\n\n");
+	fprintf(f, "%-*s %9s %6s %-4s %9s %9s %9s %9s %8s %9s\n", w, "TARGET", "AVAIL",
+	    "SLO", "", "UP", "DOWN", "MAINT", "UNKNOWN", "COVERAGE", "BUDGET");
+	for (size_t i = 0; i < rep->ntargets; i++) {
+		text_row(f, &rep->targets[i], w);
+		up += rep->targets[i].up_s;
+		down += rep->targets[i].down_s;
+		maint += rep->targets[i].maintenance_s;
+	}
+	fprintf(f, "\n%-*s %9s %6s %-4s %9s %9s %9s %9s %8s %9s\n", w, "COMPONENT",
+	    "AVAIL", "SLO", "", "UP", "DOWN", "MAINT", "UNKNOWN", "COVERAGE", "BUDGET");
+	for (size_t i = 0; i < rep->ncomponents; i++)
+		text_row(f, &rep->components[i], w);
+	fprintf(f, "\nTotal over %zu targets: up %s, down %s, maintenance %s", rep->ntargets,
+	    report_duration(up, a, sizeof(a)), report_duration(down, b, sizeof(b)),
+	    report_duration(maint, d, sizeof(d)));
+	if (up + down > 0)
+		fprintf(f, ", availability %.3f%%", 100.0 * (double)up / (double)(up + down));
+	fprintf(f, ".\n");
+	for (size_t i = 0; i < rep->ntargets; i++) {
+		const struct report_row *r = &rep->targets[i];
+
+		if (r->nexcluded) {
+			fprintf(f, "%s: excluded maintenance:", r->name);
+			for (size_t k = 0; k < r->nexcluded; k++)
+				fprintf(f, "%s %s %s", k ? "," : "", r->excluded[k].window,
+				    report_duration(r->excluded[k].seconds, a, sizeof(a)));
+			fprintf(f, " (overlapping windows count once in MAINT)\n");
+		}
+	}
+	fprintf(f, "\nIncidents:\n");
+	{
+		int n = 0;
+		for (size_t i = 0; i < rep->ntargets; i++) {
+			const struct report_row *r = &rep->targets[i];
+			for (size_t k = 0; k < r->nincidents; k++, n++) {
+				const struct report_incident *inc = &r->incidents[k];
+				char s1[64], s2[64], u[32], m[32], dd[32];
+				fprintf(f, "  %-*s %s to %s: down %s, unplanned %s, in "
+				    "maintenance %s%s%s%s\n", w, r->name,
+				    tz_local_str(inc->start, s1, sizeof(s1)),
+				    inc->end ? tz_local_str(inc->end, s2, sizeof(s2)) :
+				    "(ongoing)", report_duration(inc->down_s, dd, sizeof(dd)),
+				    report_duration(inc->unplanned_s, u, sizeof(u)),
+				    report_duration(inc->maintenance_s, m, sizeof(m)),
+				    inc->alerted ? ", ALERTED" : "",
+				    inc->windows[0] ? ", windows: " : "", inc->windows);
+			}
+		}
+		if (n == 0)
+			fprintf(f, "  none\n");
+	}
+	if (!rep->consistent || rep->warnings[0])
+		fprintf(f, "\nWARNING:\n%s", rep->warnings);
+	if (!rep->consistent)
+		fprintf(f, "RRD and journal disagree (see above).\n");
+}
+
+void
+report_csv(const struct report *rep, FILE *f)
+{
+	fprintf(f, "name,component,availability,slo,slo_met,up_s,down_s,maintenance_s,"
+	    "unknown_s,coverage,error_budget_s,error_budget_left_s,incidents,"
+	    "consistent\n");
+	for (size_t i = 0; i < rep->ntargets; i++) {
+		const struct report_row *r = &rep->targets[i];
+		char av[32] = "";
+
+		if (r->has_data)
+			snprintf(av, sizeof(av), "%.6f", r->availability);
+		/* names are restricted to [A-Za-z0-9._-]; components are quoted */
+		fprintf(f, "%s,\"", r->name);
+		for (const char *p = r->component; *p; p++) {
+			if (*p == '"')
+				fputc('"', f);
+			fputc(*p, f);
+		}
+		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%ld,%ld,%zu,%s\n", av, r->slo,
+		    !r->has_data ? "" : r->availability + 1e-9 >= r->slo ? "true" :
+		    "false", r->up_s, r->down_s, r->maintenance_s, r->unknown_s,
+		    r->coverage, r->error_budget_s, r->error_budget_left_s,
+		    r->nincidents, r->consistent ? "true" : "false");
+	}
+}

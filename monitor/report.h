@@ -1,0 +1,92 @@
+/*
+ * report.h - availability of a period (design.md 4, 6): per target and per
+ * component, from the RRD files (seconds) and the journal (incidents),
+ * with the one cross-checked against the other.
+ */
+#ifndef SLAMON_REPORT_H
+#define SLAMON_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+struct calendar;
+struct store;
+
+struct report_incident {
+	time_t start, end;	   /* end 0: still open */
+	long down_s, unplanned_s, maintenance_s; /* the part inside the period */
+	long unknown_s;		   /* of the whole outage, from the journal */
+	bool alerted;
+	char windows[256];	   /* names of windows touched, comma-separated */
+};
+
+struct report_excluded {
+	const char *window;
+	long seconds;
+};
+
+struct report_row {
+	const char *name;
+	const char *component;	   /* NULL for a component row */
+	double slo;
+	long up_s, down_s, maintenance_s, unknown_s;
+	bool has_data;		   /* up + down > 0 */
+	double availability;	   /* percent, when has_data */
+	double coverage;	   /* fraction of the period */
+	long error_budget_s, error_budget_left_s;
+	long journal_unplanned_s;  /* what the journal's outages add up to */
+	long journal_unknown_s;
+	bool consistent;
+	bool unreadable;	   /* its RRD file could not be read */
+	struct report_incident *incidents;
+	size_t nincidents;
+	struct report_excluded *excluded;
+	size_t nexcluded;
+	size_t ntargets;	   /* component rows: how many targets */
+};
+
+struct report {
+	char label[32];		   /* "2026-03" or "2026-01-01..2026-04-01" */
+	bool month;
+	time_t start, end;	   /* [start, end) */
+	time_t data_end;	   /* min(end, now): later seconds do not exist yet */
+	const char *timezone;
+	bool consistent;
+	struct report_row *targets;
+	size_t ntargets;
+	struct report_row *components;
+	size_t ncomponents;
+	char warnings[2048];
+};
+
+struct report_filter {
+	const char *target;	   /* NULL: all */
+	const char *component;	   /* NULL: all */
+};
+
+/*
+ * Build the report of [start, end) as of now (the part after now is not
+ * counted). -1 with err on failure (e.g. a target with no RRD file is not
+ * an error: it has no data).
+ */
+int report_build(struct report *, const struct conf *, const struct calendar *,
+    struct store *, time_t start, time_t end, time_t now,
+    const struct report_filter *, char *err, size_t errlen);
+void report_free(struct report *);
+int report_month_bounds(const char *month, time_t *start, time_t *end, char *label,
+    size_t len);
+
+json_t *report_json(const struct report *);
+void report_text(const struct report *, FILE *);
+void report_csv(const struct report *, FILE *);
+
+/* Pure helpers, unit tested. */
+void report_row_finish(struct report_row *, long period_s);
+char *report_duration(long secs, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * curlm.c - libcurl's multi interface driven by libevent, after curl's
+ * docs/examples/hiperfifo.c: curl tells us which sockets to watch
+ * (CURLMOPT_SOCKETFUNCTION) and when to wake it (CURLMOPT_TIMERFUNCTION); we
+ * hand every readiness back with curl_multi_socket_action and drain
+ * curl_multi_info_read after each. No state beyond the context pointer.
+ *
+ * Easy handles are pooled: a run borrows one, curl_easy_reset() wipes it
+ * when it comes back. The pool grows to the largest number of transfers in
+ * flight at once, not to the number of targets.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "../monitor/log.h"
+#include "curlm.h"
+#include "probe.h"
+
+struct curlm_xfer {
+	curlm_done_cb *done;
+	void *arg;
+};
+
+struct curlm {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer;
+	CURL **pool;
+	size_t npool, cappool;
+};
+
+static void curlm_check_info(struct curlm *);
+
+static void
+curlm_check_info(struct curlm *m)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+		struct curlm_xfer *x = NULL;
+		CURL *e = msg->easy_handle;
+		CURLcode rc = msg->data.result;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+		curl_multi_remove_handle(m->multi, e);
+		curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+		if (x) {
+			curlm_done_cb *done = x->done;
+			void *arg = x->arg;
+			free(x);
+			done(e, rc, arg);
+		}
+	}
+}
+
+static void
+curlm_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct curlm *m = arg;
+	int action = 0, running;
+
+	if (kind & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (kind & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(m->multi, fd, action, &running);
+	curlm_check_info(m);
+}
+
+static void
+curlm_timer_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct curlm *m = arg;
+	int running;
+
+	(void)fd;
+	(void)kind;
+	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	curlm_check_info(m);
+}
+
+/* CURLMOPT_TIMERFUNCTION: one timer for the whole multi. */
+static int
+curlm_multi_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct curlm *m = arg;
+	struct timeval tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(m->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(m->timer, &tv);
+	return 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: the per-socket event lives in curl's socket slot. */
+static int
+curlm_sock_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct curlm *m = arg;
+	struct event *ev = sockp;
+	short kind;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (ev)
+			event_free(ev);
+		curl_multi_assign(m->multi, s, NULL);
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (ev) {
+		event_del(ev);
+		event_assign(ev, m->base, s, kind, curlm_event_cb, m);
+	} else {
+		if ((ev = event_new(m->base, s, kind, curlm_event_cb, m)) == NULL)
+			return -1;
+		curl_multi_assign(m->multi, s, ev);
+	}
+	event_add(ev, NULL);
+	return 0;
+}
+
+struct curlm *
+curlm_new(struct event_base *base)
+{
+	struct curlm *m = xcalloc(1, sizeof(*m));
+
+	m->base = base;
+	if ((m->multi = curl_multi_init()) == NULL ||
+	    (m->timer = evtimer_new(base, curlm_timer_cb, m)) == NULL) {
+		log_warnx("cannot set up libcurl on the event loop");
+		goto fail;
+	}
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, curlm_sock_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, curlm_multi_timer_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+	return m;
+fail:
+	curlm_free(m);
+	return NULL;
+}
+
+void
+curlm_free(struct curlm *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->npool; i++)
+		curl_easy_cleanup(m->pool[i]);
+	free(m->pool);
+	if (m->multi)
+		curl_multi_cleanup(m->multi);
+	if (m->timer)
+		event_free(m->timer);
+	free(m);
+}
+
+CURL *
+curlm_get(struct curlm *m)
+{
+	if (m->npool > 0)
+		return m->pool[--m->npool];
+	return curl_easy_init();
+}
+
+void
+curlm_put(struct curlm *m, CURL *e)
+{
+	curl_easy_reset(e);
+	if (m->npool == m->cappool) {
+		m->cappool = m->cappool ? m->cappool * 2 : 16;
+		m->pool = xreallocarray(m->pool, m->cappool, sizeof(*m->pool));
+	}
+	m->pool[m->npool++] = e;
+}
+
+int
+curlm_add(struct curlm *m, CURL *e, curlm_done_cb *done, void *arg)
+{
+	struct curlm_xfer *x = xcalloc(1, sizeof(*x));
+	CURLMcode rc;
+
+	x->done = done;
+	x->arg = arg;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if ((rc = curl_multi_add_handle(m->multi, e)) != CURLM_OK) {
+		log_warnx("curl_multi_add_handle: %s", curl_multi_strerror(rc));
+		curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+		free(x);
+		return -1;
+	}
+	return 0;
+}
+
+void
+curlm_cancel(struct curlm *m, CURL *e)
+{
+	struct curlm_xfer *x = NULL;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+	if (x) {
+		curl_multi_remove_handle(m->multi, e);
+		free(x);
+	}
+	curlm_put(m, e);
+}
+
+/* libcurl's verdict, sorted into the reasons of probe.h. */
+int
+curlm_reason(struct probe_run *run, CURL *e, CURLcode rc, const char *err,
+    char *text, size_t len)
+{
+	curl_off_t connect_us = 0;
+	long os_errno = 0;
+	const char *msg = err[0] ? err : curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_OK:
+		snprintf(text, len, "ok");
+		return PROBE_OK;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		snprintf(text, len, "DNS failure: %s", msg);
+		return PROBE_DNS_FAILURE;
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+		if (os_errno == ECONNREFUSED) {
+			snprintf(text, len, "connection refused");
+			return PROBE_CONNECT_REFUSED;
+		}
+		snprintf(text, len, "cannot connect: %s", msg);
+		return PROBE_NETWORK;
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
+		if (connect_us == 0) {
+			curl_off_t dns_us = 0;
+			curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns_us);
+			if (dns_us == 0) {
+				snprintf(text, len, "DNS failure: timeout after %d ms",
+				    run->timeout_ms);
+				return PROBE_DNS_FAILURE;
+			}
+			snprintf(text, len, "connect timeout after %d ms", run->timeout_ms);
+			return PROBE_CONNECT_TIMEOUT;
+		}
+		snprintf(text, len, "timeout after %d ms", run->timeout_ms);
+		return PROBE_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		snprintf(text, len, "TLS failure: %s", msg);
+		return PROBE_TLS_FAILURE;
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+		snprintf(text, len, "reset mid-response: %s", msg);
+		return PROBE_RESET;
+	default:
+		snprintf(text, len, "%s", msg);
+		return PROBE_NETWORK;
+	}
+}
+

@@ -1,0 +1,29 @@
+/* curlm.h - libcurl multi on a libevent base (the hiperfifo pattern). */
+#ifndef SLAMON_CURLM_H
+#define SLAMON_CURLM_H
+
+#include <curl/curl.h>
+
+struct event_base;
+struct curlm;
+
+/* Called once per finished transfer, after the handle left the multi. */
+typedef void curlm_done_cb(CURL *, CURLcode, void *arg);
+
+struct curlm *curlm_new(struct event_base *);
+void curlm_free(struct curlm *);
+/* An easy handle from the pool, freshly reset; NULL when out of memory. */
+CURL *curlm_get(struct curlm *);
+/* Return a handle that is not (or no longer) in a transfer. */
+void curlm_put(struct curlm *, CURL *);
+/* Run the transfer; done comes from the event loop, never from here. */
+int curlm_add(struct curlm *, CURL *, curlm_done_cb *, void *arg);
+/* Abandon a transfer in flight and return its handle to the pool. */
+void curlm_cancel(struct curlm *, CURL *);
+
+struct probe_run;
+/* libcurl's verdict on a finished transfer, as a probe_reason and its text. */
+int curlm_reason(struct probe_run *, CURL *, CURLcode, const char *errbuf,
+    char *text, size_t len);
+
+#endif

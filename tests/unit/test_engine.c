@@ -1,0 +1,392 @@
+/*
+ * test_engine.c - the engine with injected times and an injected calendar:
+ * classification of seconds into steps, outages across window boundaries,
+ * the alert deadline, restarts.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "log.h"
+
+#define T0 1772323200 /* 2026-03-01T00:00:00Z */
+#define MAXSTEPS 4096
+#define MAXW 8
+
+struct fixture {
+	struct conf conf;
+	struct conf_target target;
+	time_t ws[MAXW], we[MAXW]; /* maintenance intervals, sorted, disjoint */
+	int nw;
+	struct engine_step steps[MAXSTEPS];
+	int nsteps;
+	struct engine_notice notices[16];
+	int nnotices;
+	struct engine *e;
+};
+
+static long
+overlap(void *arg, size_t i, time_t a, time_t b)
+{
+	struct fixture *f = arg;
+	long s = 0;
+
+	(void)i;
+	for (int k = 0; k < f->nw; k++) {
+		time_t x = a > f->ws[k] ? a : f->ws[k];
+		time_t y = b < f->we[k] ? b : f->we[k];
+		if (y > x)
+			s += (long)(y - x);
+	}
+	return s;
+}
+
+static int
+next(void *arg, size_t i, time_t t, time_t *s, time_t *e)
+{
+	struct fixture *f = arg;
+
+	(void)i;
+	for (int k = 0; k < f->nw; k++)
+		if (f->we[k] > t) {
+			*s = f->ws[k];
+			*e = f->we[k];
+			return 0;
+		}
+	return -1;
+}
+
+static int
+step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
+{
+	struct fixture *f = arg;
+
+	(void)t;
+	assert_true(f->nsteps < MAXSTEPS);
+	if (f->nsteps > 0)
+		assert_int_equal(s->end, f->steps[f->nsteps - 1].end + 60);
+	assert_int_equal(s->up_s + s->down_s + s->maint_s + s->unknown_s, 60);
+	assert_true(s->up_s >= 0 && s->down_s >= 0 && s->maint_s >= 0 &&
+	    s->unknown_s >= 0);
+	f->steps[f->nsteps++] = *s;
+	return 0;
+}
+
+static void
+notice_cb(void *arg, const struct engine_notice *n)
+{
+	struct fixture *f = arg;
+
+	assert_true(f->nnotices < 16);
+	f->notices[f->nnotices++] = *n;
+}
+
+static void
+quiet_cb(void *arg, const struct conf_target *t, const char *msg)
+{
+	(void)arg;
+	(void)t;
+	(void)msg;
+}
+
+static struct fixture *
+setup(int interval, int threshold, int alert_after)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct engine_maint m = {overlap, next, f};
+	struct engine_hooks h = {step_cb, notice_cb, quiet_cb, f};
+
+	f->target.name = (char *)"web";
+	f->target.t.interval = interval;
+	f->target.t.fail_threshold = threshold;
+	f->target.t.alert_after = alert_after;
+	f->conf.targets = &f->target;
+	f->conf.ntargets = 1;
+	f->e = engine_new(&f->conf, NULL, &m, &h);
+	return f;
+}
+
+static void
+teardown_f(struct fixture *f)
+{
+	engine_free(f->e);
+	free(f);
+}
+
+/* Probes every `every` s from a to b (exclusive) with result ok. */
+static void
+probes(struct fixture *f, time_t a, time_t b, int every, bool ok)
+{
+	for (time_t t = a; t < b; t += every)
+		engine_observe(f->e, 0, t, ok, ok ? 10.0 : NAN, ok ? NULL : "HTTP status 503");
+}
+
+static void
+totals(struct fixture *f, long *up, long *down, long *maint, long *unknown)
+{
+	*up = *down = *maint = *unknown = 0;
+	for (int i = 0; i < f->nsteps; i++) {
+		*up += f->steps[i].up_s;
+		*down += f->steps[i].down_s;
+		*maint += f->steps[i].maint_s;
+		*unknown += f->steps[i].unknown_s;
+	}
+}
+
+static void
+test_all_up(void **unused)
+{
+	struct fixture *f = setup(30, 2, 1800);
+	long up, down, maint, unk;
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 3600, 30, true);
+	engine_close(f->e, T0 + 3600);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(up, 3600);
+	assert_int_equal(down + maint + unk, 0);
+	assert_int_equal(f->nsteps, 60);
+	assert_true(fabs(f->steps[0].latency_ms - 10.0) < 1e-9);
+	teardown_f(f);
+}
+
+static void
+test_short_run_is_not_an_outage(void **unused)
+{
+	struct fixture *f = setup(30, 3, 1800);
+	long up, down, maint, unk;
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 600, 30, true);
+	probes(f, T0 + 600, T0 + 660, 30, false); /* two failures, threshold 3 */
+	probes(f, T0 + 660, T0 + 1200, 30, true);
+	engine_close(f->e, T0 + 1200);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(up, 1200);
+	assert_int_equal(down, 0);
+	assert_int_equal(f->nnotices, 0);
+	teardown_f(f);
+}
+
+static void
+test_outage_from_first_failure(void **unused)
+{
+	struct fixture *f = setup(30, 2, 1800);
+	long up, down, maint, unk;
+	struct engine_status st;
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 615, 15, true);	   /* last up probe at T0+600 */
+	probes(f, T0 + 615, T0 + 915, 15, false);  /* first failure at T0+615 */
+	engine_status(f->e, 0, &st);
+	assert_int_equal(st.kind, STATE_DOWN);
+	assert_int_equal(st.outage_start, T0 + 615);
+	probes(f, T0 + 915, T0 + 1200, 15, true);  /* first success at T0+915 */
+	engine_close(f->e, T0 + 1200);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(down, 300);
+	assert_int_equal(up, 900);
+	/* the step holding the first failure: 15 s up, 45 s down */
+	assert_int_equal(f->steps[10].up_s, 15);
+	assert_int_equal(f->steps[10].down_s, 45);
+	teardown_f(f);
+}
+
+static void
+test_alert_at_thirty_minutes_not_at_next_probe(void **unused)
+{
+	struct fixture *f = setup(300, 2, 1800);
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	engine_observe(f->e, 0, T0, false, NAN, "timeout");
+	engine_observe(f->e, 0, T0 + 100, false, NAN, "timeout");
+	/* due at T0+1800 whatever the probe times */
+	assert_int_equal(engine_next_due(f->e), T0 + 1800);
+	engine_advance(f->e, T0 + 1799);
+	assert_int_equal(f->nnotices, 0);
+	engine_advance(f->e, T0 + 1800);
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
+	assert_int_equal(f->notices[0].time, T0 + 1800);
+	assert_int_equal(f->notices[0].unplanned_s, 1800);
+	engine_advance(f->e, T0 + 5000);
+	assert_int_equal(f->nnotices, 1); /* once */
+	engine_observe(f->e, 0, T0 + 5100, true, 1.0, NULL);
+	assert_int_equal(f->nnotices, 2);
+	assert_int_equal(f->notices[1].kind, ENGINE_RECOVERY);
+	assert_int_equal(f->notices[1].end, T0 + 5100);
+	teardown_f(f);
+}
+
+static void
+test_29_minutes_no_alert(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 29 * 60, 60, false);
+	probes(f, T0 + 29 * 60, T0 + 3600, 60, true);
+	engine_close(f->e, T0 + 3600);
+	assert_int_equal(f->nnotices, 0);
+	teardown_f(f);
+}
+
+static void
+test_outage_straddling_window_end(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+	long up, down, maint, unk;
+
+	(void)unused;
+	/* announced maintenance 01:00-02:00; down from 01:30 to 03:00 */
+	f->ws[0] = T0 + 3600;
+	f->we[0] = T0 + 7200;
+	f->nw = 1;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 5400, 60, true);
+	probes(f, T0 + 5400, T0 + 5520, 60, false);
+	/* alert 30 min after the window's end, not after the outage's start */
+	assert_int_equal(engine_next_due(f->e), T0 + 7200 + 1800);
+	probes(f, T0 + 5520, T0 + 10800, 60, false);
+	probes(f, T0 + 10800, T0 + 12000, 60, true);
+	engine_close(f->e, T0 + 12000);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(maint, 3600);
+	assert_int_equal(down, 3600);	    /* 02:00-03:00 is unplanned */
+	assert_int_equal(up, 12000 - 7200);
+	assert_int_equal(f->nnotices, 2);
+	assert_int_equal(f->notices[0].time, T0 + 9000);
+	assert_int_equal(f->notices[0].unplanned_s, 1800);
+	teardown_f(f);
+}
+
+static void
+test_deadline_skips_several_windows(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+
+	(void)unused;
+	f->ws[0] = T0 + 600;  f->we[0] = T0 + 1200;
+	f->ws[1] = T0 + 1500; f->we[1] = T0 + 2000;
+	f->nw = 2;
+	/* 600 unplanned, window, 300 unplanned, window, then 900 more */
+	assert_int_equal(engine_alert_deadline(&(struct engine_maint){overlap, next, f},
+	    0, T0, 1800), T0 + 2000 + 900);
+	/* an outage that starts inside a window counts from its end */
+	assert_int_equal(engine_alert_deadline(&(struct engine_maint){overlap, next, f},
+	    0, T0 + 700, 1800), T0 + 1200 + 300 + (2000 - 1500) + 1500);
+	teardown_f(f);
+}
+
+static void
+test_gap_is_unknown_after_one_interval(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+	long up, down, maint, unk;
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 600, 60, true);	/* last at T0+540 */
+	probes(f, T0 + 1800, T0 + 2400, 60, true);	/* gap of 1260 s > 2 x 60 */
+	engine_close(f->e, T0 + 2400);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(unk, 1800 - 600);
+	assert_int_equal(up, 2400 - 1200);
+	teardown_f(f);
+}
+
+static void
+test_maintenance_counts_without_data(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+	long up, down, maint, unk;
+
+	(void)unused;
+	f->ws[0] = T0 + 1200;
+	f->we[0] = T0 + 1800;
+	f->nw = 1;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 600, 60, true);
+	probes(f, T0 + 2400, T0 + 3000, 60, true);
+	engine_close(f->e, T0 + 3000);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(maint, 600);
+	assert_int_equal(unk, (2400 - 600) - 600);
+	assert_int_equal(up, 1200);
+	teardown_f(f);
+}
+
+static void
+test_restart_keeps_outage_and_alert(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+	long up, down, maint, unk;
+
+	(void)unused;
+	/* an outage began at T0; the monitor restarts at T0+2400 after the alert */
+	engine_begin(f->e, 0, T0 + 600, T0 + 2400, T0, true, "timeout");
+	probes(f, T0 + 2400, T0 + 3000, 60, false);
+	engine_advance(f->e, T0 + 3000);
+	assert_int_equal(f->nnotices, 0); /* not again */
+	probes(f, T0 + 3000, T0 + 3600, 60, true);
+	engine_close(f->e, T0 + 3600);
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_RECOVERY);
+	assert_int_equal(f->notices[0].outage_start, T0);
+	assert_int_equal(f->notices[0].down_s, 3000);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(unk, 1800);
+	assert_int_equal(down, 600);
+	assert_int_equal(up, 600);
+	teardown_f(f);
+}
+
+static void
+test_restart_before_alert_alerts_once_when_still_down(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+
+	(void)unused;
+	engine_begin(f->e, 0, T0 + 600, T0 + 2400, T0, false, "timeout");
+	/* the deadline passed while stopped: alert at the first probe that fails */
+	engine_advance(f->e, T0 + 2400);
+	assert_int_equal(f->nnotices, 0);
+	probes(f, T0 + 2400, T0 + 2520, 60, false);
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
+	assert_int_equal(f->notices[0].outage_start, T0);
+	teardown_f(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_up),
+		cmocka_unit_test(test_short_run_is_not_an_outage),
+		cmocka_unit_test(test_outage_from_first_failure),
+		cmocka_unit_test(test_alert_at_thirty_minutes_not_at_next_probe),
+		cmocka_unit_test(test_29_minutes_no_alert),
+		cmocka_unit_test(test_outage_straddling_window_end),
+		cmocka_unit_test(test_deadline_skips_several_windows),
+		cmocka_unit_test(test_gap_is_unknown_after_one_interval),
+		cmocka_unit_test(test_maintenance_counts_without_data),
+		cmocka_unit_test(test_restart_keeps_outage_and_alert),
+		cmocka_unit_test(test_restart_before_alert_alerts_once_when_still_down),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
