@@ -121,7 +121,7 @@ test_rejects_inconsistent(void **state)
 	p.step = 7;
 	assert_int_equal(rrdlayout_make(&p, r), -1);
 	rrdlayout_defaults(&p, 900);
-	p.step = 300; /* 15 minutes is not a multiple of... it is; 5 min steps */
+	p.step = 300; /* 5-minute steps: 15-minute rows are 3 steps */
 	assert_int_equal(rrdlayout_make(&p, r), 6);
 	assert_int_equal(r[0].rows, 2 * 86400 / 300);
 	assert_int_equal(r[1].steps, 3);
