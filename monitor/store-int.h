@@ -43,6 +43,8 @@ struct store_target {
 	struct store_runs acked; /* accepted by rrdcached in the last STORE_RETAIN s */
 	unsigned gen;		/* the rrdcached connection it was synced on */
 	bool resync;
+	bool refused;		/* steps refused (queue full): the gap they leave is
+				 * written as steps without data by the next update */
 };
 
 struct store {

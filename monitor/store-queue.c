@@ -97,9 +97,11 @@ store_queue_push(struct store *s, struct store_target *t, time_t first, time_t l
 		    "unknown", t->name, (long long)first, (long long)last, s->runs,
 		    s->daemon != NULL ? s->daemon : t->path);
 		s->full_logged = true;
+		t->refused = true;
 		return -1;
 	}
 	s->runs += (size_t)runs_push(&t->q, first, last, v);
+	t->refused = false;
 	return 0;
 }
 

@@ -431,6 +431,14 @@ store_update(struct store *s, const char *target, time_t step_end, double up_s,
 		    down_s, maint_s, latency_ms);
 		return -1;
 	}
+	if (step_end > t->last + STORE_STEP && t->refused) {
+		static const double zero[STORE_NDS] = {0, 0, 0, NAN};
+
+		if (store_queue_push(s, t, t->last + STORE_STEP,
+		    step_end - STORE_STEP, zero) == -1)
+			return -1;
+		t->last = step_end - STORE_STEP;
+	}
 	if (step_end != t->last + STORE_STEP) {
 		log_warnx("store: %s: step ending %lld follows the last one written "
 		    "(%lld) %s", target, (long long)step_end, (long long)t->last,

@@ -42,8 +42,11 @@ time_t store_last(struct store *, const char *target);
 
 /*
  * The row of the step ending at step_end, which must be store_last + 60:
- * a gap is an error (fill it first), a step written twice is an error.
- * 0 when written or queued for rrdcached, -1 otherwise (logged).
+ * a gap is an error (store_fill it first; store_fill up to step_end - 60
+ * is a no-op without a gap), a step written twice is an error. 0 when
+ * written or queued, -1 otherwise (logged). A step refused because the
+ * queue is full (rrdcached away too long) leaves a gap that the next
+ * accepted update fills with steps without data, by itself.
  */
 int store_update(struct store *, const char *target, time_t step_end,
     double up_s, double down_s, double maint_s, double latency_ms);
@@ -63,7 +66,10 @@ int store_fill(struct store *, const char *target, time_t to, double up_s,
  */
 size_t store_pending(struct store *);
 size_t store_retry(struct store *);
-/* Bound on queued steps (default STORE_PENDING_MAX); beyond it updates fail loudly. */
+/*
+ * Bound on queued entries (a run of equal rows, such as a fill, is one);
+ * beyond it updates fail loudly. Default STORE_PENDING_MAX, about 200 MB.
+ */
 #define STORE_PENDING_MAX (4L * 1024 * 1024)
 void store_set_pending_max(struct store *, size_t);
 

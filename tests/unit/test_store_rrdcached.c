@@ -203,7 +203,6 @@ test_bound_on_buffered_updates(void **state)
 	fixture_rrdcached_start(f, 0);
 	assert_int_equal(store_retry(s), 0);
 	/* the refused step is then written as a step without data */
-	assert_int_equal(store_fill(s, "web", T0 + 101 * 60, 0, 0, 0), 0);
 	assert_int_equal(store_update(s, "web", T0 + 102 * 60, 60, 0, 0, 1), 0);
 	assert_int_equal(store_sum(s, "web", T0, T0 + 102 * 60, &got), 0);
 	assert_int_equal(got.steps, 102);
