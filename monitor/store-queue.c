@@ -49,8 +49,7 @@ same_row(const double a[STORE_NDS], const double b[STORE_NDS])
 
 /* Append steps first..last; returns 1 when that took a new entry. */
 static int
-runs_push(struct store_runs *q, time_t first, time_t last,
-    const double v[STORE_NDS])
+runs_push(struct store_runs *q, time_t first, time_t last, const double v[STORE_NDS])
 {
 	struct store_run *r;
 
@@ -92,9 +91,11 @@ store_queue_push(struct store *s, struct store_target *t, time_t first, time_t l
 
 	if (s->runs >= s->runs_max &&
 	    !(r != NULL && r->last + STORE_STEP == first && same_row(r->v, v))) {
-		log_warnx("store: %s: NOT WRITTEN: steps ending %lld..%lld: %zu "
+		log_warnx(
+		    "store: %s: NOT WRITTEN: steps ending %lld..%lld: %zu "
 		    "updates are already waiting for %s; these steps will read as "
-		    "unknown", t->name, (long long)first, (long long)last, s->runs,
+		    "unknown",
+		    t->name, (long long)first, (long long)last, s->runs,
 		    s->daemon != NULL ? s->daemon : t->path);
 		s->full_logged = true;
 		t->refused = true;
@@ -117,8 +118,7 @@ format_value(char *buf, size_t len, time_t when, const double v[STORE_NDS])
 		else
 			snprintf(f[k], sizeof(f[k]), "%.15g", v[k]);
 	}
-	snprintf(buf, len, "%lld:%s:%s:%s:%s", (long long)when, f[0], f[1], f[2],
-	    f[3]);
+	snprintf(buf, len, "%lld:%s:%s:%s:%s", (long long)when, f[0], f[1], f[2], f[3]);
 }
 
 /*
@@ -134,7 +134,8 @@ write_values(struct store *s, struct store_target *t, int n, const char **vals)
 	if (s->daemon == NULL) {
 		if (rrd_updatex_r(t->path, NULL, RRD_SKIP_PAST_UPDATES, n, vals) == 0)
 			return 0;
-		log_warnx("store: %s (%s): update: %s", t->name, t->path, store_rrd_err());
+		log_warnx(
+		    "store: %s (%s): update: %s", t->name, t->path, store_rrd_err());
 		return 1;
 	}
 	if ((rc = rrdc_update(t->path, n, (const char *const *)vals)) == 0)
@@ -172,29 +173,30 @@ target_sync(struct store *s, struct store_target *t)
 	for (k = 0; k < 2 && first == 0; k++)
 		for (i = src[k]->head; i < src[k]->len && first == 0; i++)
 			if (src[k]->v[i].last > last)
-				first = src[k]->v[i].first > last ?
-				    src[k]->v[i].first : last + STORE_STEP;
+				first = src[k]->v[i].first > last ? src[k]->v[i].first
+								  : last + STORE_STEP;
 	if ((first == 0 && t->last > last) || first > last + STORE_STEP) {
 		time_t end = first != 0 ? first - STORE_STEP : t->last;
 
 		log_warnx("store: %s (%s): RRDCACHED LOST the steps ending "
-		    "%lld..%lld after accepting them; they are written as steps "
-		    "without data", t->name, t->path, (long long)last + STORE_STEP,
-		    (long long)end);
+			  "%lld..%lld after accepting them; they are written as steps "
+			  "without data",
+		    t->name, t->path, (long long)last + STORE_STEP, (long long)end);
 		runs_push(&all, last + STORE_STEP, end, zero);
 	}
 	if (first != 0 && t->acked.len > t->acked.head &&
 	    t->acked.v[t->acked.len - 1].last > last)
 		log_warnx("store: %s (%s): rrdcached is back at step %lld and lost "
-		    "steps it had accepted; sending them again", t->name, t->path,
-		    (long long)last);
+			  "steps it had accepted; sending them again",
+		    t->name, t->path, (long long)last);
 	for (k = 0; k < 2; k++)
 		for (i = src[k]->head; i < src[k]->len; i++) {
 			struct store_run *r = &src[k]->v[i];
 
 			if (r->last > last)
-				runs_push(&all, r->first > last ? r->first :
-				    last + STORE_STEP, r->last, r->v);
+				runs_push(&all,
+				    r->first > last ? r->first : last + STORE_STEP,
+				    r->last, r->v);
 		}
 	free(t->q.v);
 	free(t->acked.v);
@@ -208,8 +210,8 @@ target_sync(struct store *s, struct store_target *t)
 
 /* Remember steps rrdcached accepted, for STORE_RETAIN seconds. */
 static void
-target_acked(struct store_target *t, time_t first, time_t last,
-    const double v[STORE_NDS])
+target_acked(
+    struct store_target *t, time_t first, time_t last, const double v[STORE_NDS])
 {
 	struct store_runs *a = &t->acked;
 
@@ -243,7 +245,8 @@ store_queue_target(struct store *s, struct store_target *t)
 				if (target_sync(s, t) == -1) {
 					/* an answer about this file (no such file):
 					 * the other targets can still be written */
-					if (strncmp(store_rrd_err(), "rrdcached:", 10) == 0)
+					if (strncmp(
+						store_rrd_err(), "rrdcached:", 10) == 0)
 						return -2;
 					goto away;
 				}
@@ -255,7 +258,7 @@ store_queue_target(struct store *s, struct store_target *t)
 		n = 0;
 		room = STORE_CMD_ROOM - strlen(t->path);
 		for (when = r->first; when <= r->last && n < STORE_BATCH;
-		    when += STORE_STEP) {
+		     when += STORE_STEP) {
 			format_value(buf[n], sizeof(buf[n]), when, r->v);
 			if (strlen(buf[n]) + 1 > room)
 				break;
@@ -279,7 +282,8 @@ store_queue_target(struct store *s, struct store_target *t)
 		}
 		/* written, or refused after a resync: logged, skipped */
 		if (s->daemon != NULL && rc == 0)
-			target_acked(t, r->first, r->first + (n - 1) * STORE_STEP, r->v);
+			target_acked(
+			    t, r->first, r->first + (n - 1) * STORE_STEP, r->v);
 		r->first += (time_t)n * STORE_STEP;
 		if (r->first > r->last) {
 			t->q.head++;
@@ -299,7 +303,8 @@ store_queue_target(struct store *s, struct store_target *t)
 away:
 	if (!s->away)
 		log_warnx("store: rrdcached %s: %s; keeping the updates until it "
-		    "answers", s->daemon, store_rrd_err());
+			  "answers",
+		    s->daemon, store_rrd_err());
 	s->away = true;
 	s->gen++;
 	return -1;
@@ -354,4 +359,3 @@ store_set_pending_max(struct store *s, size_t max)
 {
 	s->runs_max = max;
 }
-

@@ -20,8 +20,8 @@
 /* --- reading -------------------------------------------------------------- */
 
 static int
-fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to,
-    long len, struct store_sums *out)
+fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to, long len,
+    struct store_sums *out)
 {
 	time_t start = from, end = to, when;
 	unsigned long step = (unsigned long)len, nds = 0, k;
@@ -32,13 +32,14 @@ fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to,
 
 	rrd_clear_error();
 	if (s->remote)
-		rc = rrdc_fetch(t->path, "AVERAGE", &start, &end, &step, &nds, &names,
-		    &data);
+		rc = rrdc_fetch(
+		    t->path, "AVERAGE", &start, &end, &step, &nds, &names, &data);
 	else
-		rc = rrd_fetch_r(t->path, "AVERAGE", &start, &end, &step, &nds,
-		    &names, &data);
+		rc = rrd_fetch_r(
+		    t->path, "AVERAGE", &start, &end, &step, &nds, &names, &data);
 	if (rc != 0) {
-		log_warnx("store: %s (%s): fetch: %s", t->name, t->path, store_rrd_err());
+		log_warnx(
+		    "store: %s (%s): fetch: %s", t->name, t->path, store_rrd_err());
 		return -1;
 	}
 	for (k = 0; k < nds; k++) {
@@ -116,9 +117,10 @@ sum_range(struct store *s, struct store_target *t, const struct store_info *fi,
 			}
 		}
 		if (pick == -1) {
-			log_warnx("store: %s (%s): no archive holds [%lld, %lld) on its "
-			    "row boundaries", t->name, t->path, (long long)cur,
-			    (long long)end);
+			log_warnx(
+			    "store: %s (%s): no archive holds [%lld, %lld) on its "
+			    "row boundaries",
+			    t->name, t->path, (long long)cur, (long long)end);
 			return -1;
 		}
 		len = best;
@@ -165,8 +167,8 @@ readable(struct store *s, const char *target, struct store_info *fi,
 }
 
 int
-store_sum(struct store *s, const char *target, time_t from, time_t to,
-    struct store_sums *out)
+store_sum(
+    struct store *s, const char *target, time_t from, time_t to, struct store_sums *out)
 {
 	struct store_target *t;
 	struct store_info fi;
@@ -195,4 +197,3 @@ store_daily(struct store *s, const char *target, const time_t *bounds, size_t n,
 			return -1;
 	return 0;
 }
-

@@ -60,8 +60,8 @@ store_valid_target(const char *s)
 }
 
 struct store *
-store_open(const char *state_dir, const char *rrdcached, long tz_granularity,
-    char *err, size_t errlen)
+store_open(const char *state_dir, const char *rrdcached, long tz_granularity, char *err,
+    size_t errlen)
 {
 	struct rrdlayout_params p;
 	struct rrdlayout_rra r[RRDLAYOUT_MAX];
@@ -70,8 +70,10 @@ store_open(const char *state_dir, const char *rrdcached, long tz_granularity,
 
 	rrdlayout_defaults(&p, tz_granularity);
 	if (rrdlayout_make(&p, r) == -1) {
-		snprintf(err, errlen, "time zone offsets granularity %lds: not a "
-		    "divisor of an hour in whole minutes", tz_granularity);
+		snprintf(err, errlen,
+		    "time zone offsets granularity %lds: not a "
+		    "divisor of an hour in whole minutes",
+		    tz_granularity);
 		return NULL;
 	}
 	xasprintf(&dir, "%s/rrd", state_dir);
@@ -97,7 +99,8 @@ store_open(const char *state_dir, const char *rrdcached, long tz_granularity,
 		rrd_clear_error();
 		if (rrdc_connect(s->daemon) != 0)
 			log_warnx("store: rrdcached %s: %s; updates are kept until it "
-			    "answers", s->daemon, store_rrd_err());
+				  "answers",
+			    s->daemon, store_rrd_err());
 	}
 	return s;
 }
@@ -183,7 +186,7 @@ store_daemon_connect(struct store *s)
 
 	if (s->sock != NULL && stat(s->sock, &st) == 0 &&
 	    (st.st_ino != s->sock_ino || st.st_ctim.tv_sec != s->sock_ctime.tv_sec ||
-	    st.st_ctim.tv_nsec != s->sock_ctime.tv_nsec)) {
+		st.st_ctim.tv_nsec != s->sock_ctime.tv_nsec)) {
 		if (s->sock_ino != 0)
 			s->gen++;
 		s->sock_ino = st.st_ino;
@@ -214,8 +217,8 @@ store_daemon_flush(struct store *s, struct store_target *t, bool quiet)
 		rrdc_disconnect();
 	}
 	if (!quiet)
-		log_warnx("store: %s (%s): rrdcached %s flush: %s", t->name,
-		    t->path, s->daemon, store_rrd_err());
+		log_warnx("store: %s (%s): rrdcached %s flush: %s", t->name, t->path,
+		    s->daemon, store_rrd_err());
 	return -1;
 }
 
@@ -232,7 +235,8 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 	rrd_clear_error();
 	info = s->remote ? rrdc_info(t->path) : rrd_info_r(t->path);
 	if (info == NULL) {
-		log_warnx("store: %s (%s): info: %s", t->name, t->path, store_rrd_err());
+		log_warnx(
+		    "store: %s (%s): info: %s", t->name, t->path, store_rrd_err());
 		return -1;
 	}
 	for (i = info; i != NULL; i = i->next) {
@@ -247,8 +251,8 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 					break;
 			if (k == STORE_NDS || strcmp(i->value.u_str, "GAUGE") != 0) {
 				log_warnx("store: %s (%s): unexpected data source %s "
-				    "(%s); not a slamon file?", t->name, t->path, ds,
-				    i->value.u_str);
+					  "(%s); not a slamon file?",
+				    t->name, t->path, ds, i->value.u_str);
 				goto fail;
 			}
 			nds++;
@@ -267,8 +271,8 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 	}
 	if (fi->step != STORE_STEP || nds != STORE_NDS) {
 		log_warnx("store: %s (%s): step %lds and %d of the data sources "
-		    "up_s, down_s, maint_s, latency_ms; slamon writes step %ds "
-		    "and all four: move the file away to start a new one",
+			  "up_s, down_s, maint_s, latency_ms; slamon writes step %ds "
+			  "and all four: move the file away to start a new one",
 		    t->name, t->path, fi->step, nds, STORE_STEP);
 		goto fail;
 	}
@@ -307,21 +311,22 @@ file_create(struct store *s, struct store_target *t, time_t start)
 		if ((rc = store_daemon_connect(s)) == 0)
 			rc = rrdc_create(t->path, STORE_STEP, start, 1, argc, argv);
 	} else
-		rc = rrd_create_r2(t->path, STORE_STEP, start, 1, NULL, NULL, argc,
-		    argv);
+		rc = rrd_create_r2(
+		    t->path, STORE_STEP, start, 1, NULL, NULL, argc, argv);
 	if (rc != 0) {
-		log_warnx("store: %s (%s): create: %s", t->name, t->path, store_rrd_err());
+		log_warnx(
+		    "store: %s (%s): create: %s", t->name, t->path, store_rrd_err());
 		return -1;
 	}
-	log_info("store: %s: created %s, first step ending %lld", t->name,
-	    t->path, (long long)start + STORE_STEP);
+	log_info("store: %s: created %s, first step ending %lld", t->name, t->path,
+	    (long long)start + STORE_STEP);
 	return 0;
 }
 
 /* Open (and with create, create) a target's file; 1 when it is missing. */
 int
-store_target_open(struct store *s, const char *target, time_t first_step_end,
-    bool create)
+store_target_open(
+    struct store *s, const char *target, time_t first_step_end, bool create)
 {
 	struct store_target *t;
 	struct store_info fi;
@@ -359,10 +364,11 @@ store_target_open(struct store *s, const char *target, time_t first_step_end,
 	if (!exists && file_create(s, t, first_step_end - STORE_STEP) == -1)
 		goto fail;
 	if (!s->remote) {
-		if (exists && s->daemon != NULL && store_daemon_flush(s, t, false) == -1)
+		if (exists && s->daemon != NULL &&
+		    store_daemon_flush(s, t, false) == -1)
 			log_warnx("store: %s: reading %s without rrdcached; steps "
-			    "in its journal will be skipped when resent", target,
-			    t->path);
+				  "in its journal will be skipped when resent",
+			    target, t->path);
 	}
 	if (store_file_info(s, t, &fi) == -1)
 		goto fail;
@@ -396,8 +402,8 @@ writable(struct store *s, const char *target, time_t to, const char *what)
 	struct store_target *t = store_target_find(s, target);
 
 	if (t == NULL || t->last <= 0) {
-		log_warnx("store: %s: %s before a successful store_ensure", target,
-		    what);
+		log_warnx(
+		    "store: %s: %s before a successful store_ensure", target, what);
 		return NULL;
 	}
 	if (to % STORE_STEP != 0) {
@@ -427,23 +433,24 @@ store_update(struct store *s, const char *target, time_t step_end, double up_s,
 		return -1;
 	if (!valid_seconds(up_s, down_s, maint_s) || latency_ms < 0) {
 		log_warnx("store: %s: step ending %lld: up %g down %g maint %g "
-		    "latency %g: out of range", target, (long long)step_end, up_s,
-		    down_s, maint_s, latency_ms);
+			  "latency %g: out of range",
+		    target, (long long)step_end, up_s, down_s, maint_s, latency_ms);
 		return -1;
 	}
 	if (step_end > t->last + STORE_STEP && t->refused) {
 		static const double zero[STORE_NDS] = {0, 0, 0, NAN};
 
-		if (store_queue_push(s, t, t->last + STORE_STEP,
-		    step_end - STORE_STEP, zero) == -1)
+		if (store_queue_push(
+			s, t, t->last + STORE_STEP, step_end - STORE_STEP, zero) == -1)
 			return -1;
 		t->last = step_end - STORE_STEP;
 	}
 	if (step_end != t->last + STORE_STEP) {
 		log_warnx("store: %s: step ending %lld follows the last one written "
-		    "(%lld) %s", target, (long long)step_end, (long long)t->last,
-		    step_end <= t->last ? "out of order: not written twice" :
-		    "with a gap: fill the steps between first");
+			  "(%lld) %s",
+		    target, (long long)step_end, (long long)t->last,
+		    step_end <= t->last ? "out of order: not written twice"
+					: "with a gap: fill the steps between first");
 		return -1;
 	}
 	if (store_queue_push(s, t, step_end, step_end, v) == -1)
@@ -454,8 +461,8 @@ store_update(struct store *s, const char *target, time_t step_end, double up_s,
 }
 
 int
-store_fill(struct store *s, const char *target, time_t to, double up_s,
-    double down_s, double maint_s)
+store_fill(struct store *s, const char *target, time_t to, double up_s, double down_s,
+    double maint_s)
 {
 	struct store_target *t;
 	double v[STORE_NDS] = {up_s, down_s, maint_s, NAN};
@@ -502,4 +509,3 @@ store_close(struct store *s)
 	free(s->daemon);
 	free(s);
 }
-

@@ -98,8 +98,8 @@ restart_under_writer(struct fixture *f, int sig)
 		double sums[3];
 		struct store_sums want;
 
-		assert_int_equal(fixture_fetch_sum(f, "web", T0, T0 + 400 * 60, 60,
-		    sums), 0);
+		assert_int_equal(
+		    fixture_fetch_sum(f, "web", T0, T0 + 400 * 60, 60, sums), 0);
 		month_expect(&m, T0, T0 + 400 * 60, &want);
 		assert_true(sums[0] == want.up_s && sums[1] == want.down_s);
 	}
@@ -244,18 +244,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rrdcached_stopped_and_restarted,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rrdcached_killed_and_restarted,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rrdcached_lost_more_than_kept,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rrdcached_absent_at_start, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_bound_on_buffered_updates, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rrdcached_over_tcp, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_stopped_and_restarted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_killed_and_restarted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_lost_more_than_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_absent_at_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_bound_on_buffered_updates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rrdcached_over_tcp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
