@@ -37,8 +37,7 @@ rrdlayout_defaults(struct rrdlayout_params *p, long granularity)
 }
 
 static int
-add(struct rrdlayout_rra *out, int n, const char *cf, long steps, long span,
-    long step)
+add(struct rrdlayout_rra *out, int n, const char *cf, long steps, long span, long step)
 {
 	long len = steps * step;
 
@@ -73,8 +72,7 @@ rrdlayout_make(const struct rrdlayout_params *p, struct rrdlayout_rra *out)
 int
 rrdlayout_format(const struct rrdlayout_rra *r, double xff, char *buf, size_t len)
 {
-	return snprintf(buf, len, "RRA:%s:%.2f:%ld:%ld", r->cf, xff, r->steps,
-	    r->rows);
+	return snprintf(buf, len, "RRA:%s:%.2f:%ld:%ld", r->cf, xff, r->steps, r->rows);
 }
 
 static long

@@ -42,11 +42,14 @@ time_t store_last(struct store *, const char *target);
 
 /*
  * The row of the step ending at step_end, which must be store_last + 60:
- * a gap is an error (fill it first), a step written twice is an error.
- * 0 when written or queued for rrdcached, -1 otherwise (logged).
+ * a gap is an error (store_fill it first; store_fill up to step_end - 60
+ * is a no-op without a gap), a step written twice is an error. 0 when
+ * written or queued, -1 otherwise (logged). A step refused because the
+ * queue is full (rrdcached away too long) leaves a gap that the next
+ * accepted update fills with steps without data, by itself.
  */
-int store_update(struct store *, const char *target, time_t step_end,
-    double up_s, double down_s, double maint_s, double latency_ms);
+int store_update(struct store *, const char *target, time_t step_end, double up_s,
+    double down_s, double maint_s, double latency_ms);
 
 /*
  * Rows for every step ending in (store_last, to] with these values and an
@@ -63,15 +66,18 @@ int store_fill(struct store *, const char *target, time_t to, double up_s,
  */
 size_t store_pending(struct store *);
 size_t store_retry(struct store *);
-/* Bound on queued steps (default STORE_PENDING_MAX); beyond it updates fail loudly. */
+/*
+ * Bound on queued entries (a run of equal rows, such as a fill, is one);
+ * beyond it updates fail loudly. Default STORE_PENDING_MAX, about 200 MB.
+ */
 #define STORE_PENDING_MAX (4L * 1024 * 1024)
 void store_set_pending_max(struct store *, size_t);
 
 struct store_sums {
 	double up_s, down_s, maint_s; /* exact sums over the known rows */
-	long steps;		      /* steps of [from, to) in known rows */
-	long unknown_steps;	      /* steps in rows with an unknown up/down/maint */
-	long resolution;	      /* coarsest row length used, seconds */
+	long steps; /* steps of [from, to) in known rows */
+	long unknown_steps; /* steps in rows with an unknown up/down/maint */
+	long resolution; /* coarsest row length used, seconds */
 };
 
 /*
@@ -81,12 +87,12 @@ struct store_sums {
  * Steps before the file's first row read as unknown. -1 when no archive
  * can give the range exactly (logged).
  */
-int store_sum(struct store *, const char *target, time_t from, time_t to,
-    struct store_sums *out);
+int store_sum(
+    struct store *, const char *target, time_t from, time_t to, struct store_sums *out);
 
 /* store_sum over [bounds[i], bounds[i+1]) for i < n (local days from the caller). */
-int store_daily(struct store *, const char *target, const time_t *bounds,
-    size_t n, struct store_sums *out);
+int store_daily(struct store *, const char *target, const time_t *bounds, size_t n,
+    struct store_sums *out);
 
 /* The granularity of the configured zone's UTC offsets around now (tz.h). */
 long store_zone_granularity(time_t now);

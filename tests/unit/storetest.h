@@ -29,8 +29,8 @@
 #define UNUSED __attribute__((unused))
 
 struct fixture {
-	char dir[256];
-	char state[300];
+	char dir[64];
+	char state[100];
 	char buf[512];
 	char daemon[320];
 	int port;
@@ -99,8 +99,9 @@ fixture_fetch_sum(struct fixture *f, const char *target, time_t from, time_t to,
 	long rows;
 
 	rrd_clear_error();
-	if (rrd_fetch_r(fixture_rrd(f, target), "AVERAGE", &start, &end, &step,
-	    &nds, &names, &data) != 0 || step != len)
+	if (rrd_fetch_r(fixture_rrd(f, target), "AVERAGE", &start, &end, &step, &nds,
+		&names, &data) != 0 ||
+	    step != len)
 		return -1;
 	out[0] = out[1] = out[2] = 0;
 	rows = (long)((end - start) / (time_t)step);
@@ -128,8 +129,8 @@ fixture_connectable(struct fixture *f)
 	int fd, rc;
 
 	if (f->port != 0) {
-		struct sockaddr_in sin = {.sin_family = AF_INET,
-		    .sin_port = htons((uint16_t)f->port)};
+		struct sockaddr_in sin = {
+		    .sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
 
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -187,8 +188,8 @@ fixture_rrdcached_start(struct fixture *f, int tcp)
 
 		dup2(null, 1);
 		execlp("rrdcached", "rrdcached", "-g", "-l", listen, "-b", base, "-B",
-		    "-p", pidf, "-j", journal, "-F", "-w", "3600", "-z", "1",
-		    (char *)NULL);
+		    "-p", pidf, "-j", journal, "-F", "-w", "3600", "-z", "1", "-f",
+		    "7200", (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 1000; i++) {
@@ -218,7 +219,7 @@ fixture_free(struct fixture *f)
 	char cmd[300];
 
 	store_close(f->s);
-	fixture_rrdcached_stop(f, SIGTERM);
+	fixture_rrdcached_stop(f, SIGKILL); /* SIGTERM costs a second */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "%s failed\n", cmd);
@@ -260,8 +261,8 @@ month_set(struct month *m, time_t end, double up, double down, double maint)
 }
 
 static UNUSED void
-month_fill(struct store *s, struct month *m, const char *target, time_t to,
-    double up, double down, double maint)
+month_fill(struct store *s, struct month *m, const char *target, time_t to, double up,
+    double down, double maint)
 {
 	if (store_fill(s, target, to, up, down, maint) != 0)
 		abort();
@@ -270,8 +271,8 @@ month_fill(struct store *s, struct month *m, const char *target, time_t to,
 }
 
 static UNUSED void
-month_put(struct store *s, struct month *m, const char *target, time_t end,
-    double up, double down, double maint, double lat)
+month_put(struct store *s, struct month *m, const char *target, time_t end, double up,
+    double down, double maint, double lat)
 {
 	if (store_update(s, target, end, up, down, maint, lat) != 0)
 		abort();

@@ -78,9 +78,9 @@ static void
 test_fractional_zones(void **state)
 {
 	(void)state;
-	check_aligned(5 * 3600 + 1800, 1800);  /* Asia/Kolkata */
-	check_aligned(5 * 3600 + 2700, 900);   /* Asia/Kathmandu */
-	check_aligned(9 * 3600 + 1800, 1800);  /* Australia/Adelaide, winter */
+	check_aligned(5 * 3600 + 1800, 1800); /* Asia/Kolkata */
+	check_aligned(5 * 3600 + 2700, 900); /* Asia/Kathmandu */
+	check_aligned(9 * 3600 + 1800, 1800); /* Australia/Adelaide, winter */
 	check_aligned(10 * 3600 + 1800, 1800); /* Australia/Adelaide, summer */
 	check_aligned(-3 * 3600 - 1800, 1800); /* America/St_Johns */
 	check_aligned(3600, 3600);
@@ -110,7 +110,7 @@ test_rejects_inconsistent(void **state)
 	struct rrdlayout_rra r[RRDLAYOUT_MAX];
 
 	(void)state;
-	rrdlayout_defaults(&p, 1);	/* an LMT offset: no step-aligned archive */
+	rrdlayout_defaults(&p, 1); /* an LMT offset: no step-aligned archive */
 	assert_int_equal(rrdlayout_make(&p, r), -1);
 	rrdlayout_defaults(&p, 1200 + 60); /* not a divisor of an hour */
 	assert_int_equal(rrdlayout_make(&p, r), -1);
@@ -121,7 +121,7 @@ test_rejects_inconsistent(void **state)
 	p.step = 7;
 	assert_int_equal(rrdlayout_make(&p, r), -1);
 	rrdlayout_defaults(&p, 900);
-	p.step = 300; /* 15 minutes is not a multiple of... it is; 5 min steps */
+	p.step = 300; /* 5-minute steps: 15-minute rows are 3 steps */
 	assert_int_equal(rrdlayout_make(&p, r), 6);
 	assert_int_equal(r[0].rows, 2 * 86400 / 300);
 	assert_int_equal(r[1].steps, 3);
@@ -131,10 +131,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_whole_hour_zone),
-		cmocka_unit_test(test_fractional_zones),
-		cmocka_unit_test(test_granularity_of_several_offsets),
-		cmocka_unit_test(test_rejects_inconsistent),
+	    cmocka_unit_test(test_whole_hour_zone),
+	    cmocka_unit_test(test_fractional_zones),
+	    cmocka_unit_test(test_granularity_of_several_offsets),
+	    cmocka_unit_test(test_rejects_inconsistent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,9 @@
 #include "storetest.h"
 
 /* 2026-02-01 00:00 UTC and the 28 days of February */
-#define FEB	1769904000L
-#define DAYS	28
-#define NSTEPS	(DAYS * 1440)
+#define FEB 1769904000L
+#define DAYS 28
+#define NSTEPS (DAYS * 1440)
 
 static int
 setup(void **state)
@@ -63,7 +63,8 @@ write_month(struct store *s, struct month *m, time_t start)
 		if (d == 5) {
 			month_fill(s, m, "web", day + 10 * 3600, 60, 0, 0);
 			month_fill(s, m, "web", day + 12 * 3600 + 16 * 60, 0, 60, 0);
-			month_put(s, m, "web", day + 12 * 3600 + 17 * 60, 23, 37, 0, 812);
+			month_put(
+			    s, m, "web", day + 12 * 3600 + 17 * 60, 23, 37, 0, 812);
 		}
 		if (d == 9) {
 			month_fill(s, m, "web", day + 18 * 3600, 60, 0, 0);
@@ -111,22 +112,21 @@ test_month_exact_at_every_resolution(void **state)
 	check_sum(s, &m, FEB, FEB + NSTEPS * 60L, 3600);
 	/* older than two days: hourly rows only */
 	check_sum(s, &m, FEB, FEB + 20 * 86400L, 3600);
-	check_sum(s, &m, FEB + 5 * 86400L + 3600, FEB + 5 * 86400L + 13 * 3600,
-	    3600);
+	check_sum(s, &m, FEB + 5 * 86400L + 3600, FEB + 5 * 86400L + 13 * 3600, 3600);
 	/* within the last two days: the 1-step archive, any step boundary */
 	check_sum(s, &m, FEB + 27 * 86400L + 60 * 61,
 	    FEB + 27 * 86400L + 21 * 3600 + 60 * 7, 60);
 	/* the daily archive (UTC days) agrees with the hourly one */
-	assert_int_equal(fixture_fetch_sum(f, "web", FEB, FEB + 20 * 86400L,
-	    86400, daily), 0);
+	assert_int_equal(
+	    fixture_fetch_sum(f, "web", FEB, FEB + 20 * 86400L, 86400, daily), 0);
 	month_expect(&m, FEB, FEB + 20 * 86400L, &got);
-	assert_true(daily[0] == got.up_s && daily[1] == got.down_s &&
-	    daily[2] == got.maint_s);
+	assert_true(
+	    daily[0] == got.up_s && daily[1] == got.down_s && daily[2] == got.maint_s);
 	/* a range not on hour boundaries older than two days is refused */
 	assert_int_equal(store_sum(s, "web", FEB + 60, FEB + 86400L, &got), -1);
 	/* the end is cut at the last step written */
-	assert_int_equal(store_sum(s, "web", FEB + 27 * 86400L,
-	    FEB + 40 * 86400L, &got), 0);
+	assert_int_equal(
+	    store_sum(s, "web", FEB + 27 * 86400L, FEB + 40 * 86400L, &got), 0);
 	assert_int_equal(got.steps, 1440);
 	month_free(&m);
 }
@@ -237,7 +237,8 @@ test_rrdtool_reads_the_file(void **state)
 	assert_int_equal(store_ensure(s, "web", FEB + 60), 0);
 	for (i = 1; i <= 5; i++)
 		assert_int_equal(store_update(s, "web", FEB + 60 * i, 60 - i, i, 0,
-		    i == 3 ? NAN : 100 + i), 0);
+				     i == 3 ? NAN : 100 + i),
+		    0);
 	snprintf(cmd, sizeof(cmd), "rrdtool info %s", store_path(s, "web"));
 	out = fixture_run(cmd);
 	assert_non_null(strstr(out, "step = 60\n"));
@@ -252,9 +253,11 @@ test_rrdtool_reads_the_file(void **state)
 	snprintf(cmd, sizeof(cmd), "rrdtool fetch %s AVERAGE -r 60 -s %ld -e %ld",
 	    store_path(s, "web"), FEB + 60, FEB + 240);
 	out = fixture_run(cmd);
-	assert_non_null(strstr(out, "1769904120: 5.8000000000e+01 2.0000000000e+00 "
+	assert_non_null(strstr(out,
+	    "1769904120: 5.8000000000e+01 2.0000000000e+00 "
 	    "0.0000000000e+00 1.0200000000e+02"));
-	assert_non_null(strstr(out, "1769904180: 5.7000000000e+01 3.0000000000e+00 "
+	assert_non_null(strstr(out,
+	    "1769904180: 5.7000000000e+01 3.0000000000e+00 "
 	    "0.0000000000e+00 -nan"));
 	free(out);
 }
@@ -290,17 +293,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_month_exact_at_every_resolution,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_half_hour_zone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hour_file_refuses_half_hour_month,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_file_left_alone, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rrdtool_reads_the_file, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_daily_bars, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_month_exact_at_every_resolution, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_half_hour_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_hour_file_refuses_half_hour_month, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_foreign_file_left_alone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdtool_reads_the_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_daily_bars, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,88 @@
+/*
+ * store-int.h - what store.c, store-queue.c and store-read.c share: the
+ * store's structures and its internal functions. Not for other modules.
+ */
+#ifndef SLAMON_STORE_INT_H
+#define SLAMON_STORE_INT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define STORE_BATCH 256 /* values a librrd call */
+#define STORE_CMD_ROOM 3072 /* bytes of values in one rrdcached command (4096 max) */
+#define STORE_VALUE_LEN 160
+#define STORE_MAX_RRA 16
+/*
+ * rrdcached acknowledges an update before its journal reaches the disk, so
+ * a daemon killed outright loses its last updates (seen with 1.7.2 and
+ * kill -9). Steps it accepted are kept this long and sent again when, after
+ * a reconnection, it reports an older last update. Its -w + -z (the most a
+ * step waits in its cache for the file) should be below this.
+ */
+#define STORE_RETAIN 3600
+
+extern const char *const store_ds[];
+#define STORE_NDS 4
+
+struct store_run { /* steps first..last (ends), all the same row */
+	time_t first, last;
+	double v[STORE_NDS];
+};
+
+struct store_runs { /* v[head..len) */
+	struct store_run *v;
+	size_t head, len, cap;
+};
+
+struct store_target {
+	char *name;
+	char *path; /* what librrd or rrdcached is given */
+	time_t last; /* end of the last step written or queued */
+	struct store_runs q; /* not yet written */
+	struct store_runs acked; /* accepted by rrdcached in the last STORE_RETAIN s */
+	unsigned gen; /* the rrdcached connection it was synced on */
+	bool resync;
+	bool refused; /* steps refused (queue full): the gap they leave is
+				 * written as steps without data by the next update */
+};
+
+struct store {
+	char *dir; /* absolute state_dir/rrd */
+	char *daemon; /* rrdcached address, NULL when direct */
+	bool remote; /* rrdcached over TCP: no access to the files */
+	long granularity;
+	struct store_target **t; /* sorted by name */
+	size_t nt;
+	size_t runs, runs_max; /* queued runs, and their bound */
+	unsigned gen; /* rrdcached instances seen (all targets resync) */
+	const char *sock; /* rrdcached's unix socket, to see it restart */
+	ino_t sock_ino;
+	struct timespec sock_ctime;
+	double next_try; /* monotonic; no write to rrdcached before it */
+	bool full_logged, away;
+};
+
+struct store_info {
+	long step;
+	time_t last;
+	int nrra;
+	struct {
+		char cf[16];
+		long steps, rows;
+	} rra[STORE_MAX_RRA];
+};
+
+const char *store_rrd_err(void);
+bool store_valid_target(const char *);
+struct store_target *store_target_find(struct store *, const char *);
+int store_target_open(struct store *, const char *, time_t, bool);
+int store_file_info(struct store *, struct store_target *, struct store_info *);
+int store_daemon_connect(struct store *);
+int store_daemon_flush(struct store *, struct store_target *, bool);
+int store_queue_push(
+    struct store *, struct store_target *, time_t, time_t, const double[STORE_NDS]);
+int store_queue_target(struct store *, struct store_target *);
+void store_queue_flush(struct store *, struct store_target *, bool);
+
+#endif

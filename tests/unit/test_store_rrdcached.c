@@ -1,0 +1,261 @@
+/*
+ * test_store_rrdcached.c - the store through a real rrdcached of the test's
+ * own (unix socket in a temporary folder, or 127.0.0.1): stopped and
+ * restarted under a running writer without losing a step, absent at start,
+ * the bound on buffered updates, and the TCP mode where names are relative.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "storetest.h"
+
+#define T0 1769904000L /* 2026-02-01 00:00 UTC */
+
+static int
+setup(void **state)
+{
+	*state = fixture_new();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture_free(*state);
+	return 0;
+}
+
+/* the value of step i: distinct enough that a lost or shifted step shows */
+static void
+put(struct store *s, struct month *m, long i)
+{
+	double down = (double)(i % 61);
+
+	month_put(s, m, "web", T0 + i * 60, 60 - down, down, 0, (double)i);
+}
+
+static void
+check_all(struct store *s, const struct month *m, time_t to)
+{
+	struct store_sums got, want;
+
+	assert_int_equal(store_sum(s, "web", T0, to, &got), 0);
+	month_expect(m, T0, to, &want);
+	assert_true(got.up_s == want.up_s);
+	assert_true(got.down_s == want.down_s);
+	assert_int_equal(got.steps, (to - T0) / 60);
+	assert_int_equal(got.unknown_steps, 0);
+}
+
+static void
+restart_under_writer(struct fixture *f, int sig)
+{
+	struct store *s;
+	struct month m;
+	long i;
+
+	fixture_rrdcached_start(f, 0);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 600);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	for (i = 1; i <= 200; i++)
+		put(s, &m, i);
+	assert_int_equal(store_pending(s), 0);
+	/* the reader flushes rrdcached before it reads the file */
+	check_all(s, &m, T0 + 200 * 60);
+	/* these are only in the daemon's cache and journal when it stops */
+	for (i = 201; i <= 250; i++)
+		put(s, &m, i);
+	assert_int_equal(store_pending(s), 0);
+
+	fixture_rrdcached_stop(f, sig);
+	for (i = 251; i <= 300; i++)
+		put(s, &m, i);
+	assert_true(store_pending(s) > 0);
+	assert_int_equal(store_retry(s), store_pending(s));
+	assert_int_equal(store_last(s, "web"), T0 + 300 * 60);
+
+	fixture_rrdcached_start(f, 0);
+	assert_int_equal(store_retry(s), 0);
+	for (i = 301; i <= 400; i++)
+		put(s, &m, i);
+	assert_int_equal(store_pending(s), 0);
+	check_all(s, &m, T0 + 400 * 60);
+
+	/* and the file itself, as rrdtool sees it after store_close */
+	fixture_store(f, NULL, 3600);
+	{
+		double sums[3];
+		struct store_sums want;
+
+		assert_int_equal(
+		    fixture_fetch_sum(f, "web", T0, T0 + 400 * 60, 60, sums), 0);
+		month_expect(&m, T0, T0 + 400 * 60, &want);
+		assert_true(sums[0] == want.up_s && sums[1] == want.down_s);
+	}
+	month_free(&m);
+}
+
+static void
+test_rrdcached_stopped_and_restarted(void **state)
+{
+	restart_under_writer(*state, SIGTERM);
+}
+
+/* a daemon killed outright: what it acknowledged is in its journal (-j) */
+static void
+test_rrdcached_killed_and_restarted(void **state)
+{
+	restart_under_writer(*state, SIGKILL);
+}
+
+/* more lost than the writer keeps (STORE_RETAIN): no step is left unknown */
+static void
+test_rrdcached_lost_more_than_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct store_sums got, want;
+	struct store *s;
+	struct month m;
+	char cmd[200];
+	long i;
+
+	fixture_rrdcached_start(f, 0);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 400);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	for (i = 1; i <= 200; i++)
+		put(s, &m, i);
+	/* a daemon that lost everything it had not written to the file */
+	fixture_rrdcached_stop(f, SIGKILL);
+	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
+	assert_int_equal(system(cmd), 0);
+	fixture_rrdcached_start(f, 0);
+	put(s, &m, 201);
+	assert_int_equal(store_retry(s), 0);
+	assert_int_equal(store_sum(s, "web", T0, T0 + 201 * 60, &got), 0);
+	assert_int_equal(got.steps, 201);
+	assert_int_equal(got.unknown_steps, 0);
+	/* the last hour was sent again; before it, lost steps are rows of zeros */
+	assert_int_equal(store_sum(s, "web", T0 + 140 * 60, T0 + 201 * 60, &got), 0);
+	month_expect(&m, T0 + 140 * 60, T0 + 201 * 60, &want);
+	assert_true(got.up_s == want.up_s && got.down_s == want.down_s);
+	assert_int_equal(store_sum(s, "web", T0, T0 + 140 * 60, &got), 0);
+	assert_true(got.up_s == 0 && got.down_s == 0 && got.maint_s == 0);
+	assert_int_equal(got.steps, 140);
+	month_free(&m);
+}
+
+static void
+test_rrdcached_absent_at_start(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	struct month m;
+	long i;
+
+	snprintf(f->daemon, sizeof(f->daemon), "unix:%s/sock", f->dir);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 100);
+	/* the file is made directly; the updates wait for the daemon */
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	for (i = 1; i <= 50; i++)
+		put(s, &m, i);
+	assert_int_equal(store_pending(s), 50);
+	fixture_rrdcached_start(f, 0);
+	assert_int_equal(store_retry(s), 0);
+	check_all(s, &m, T0 + 50 * 60);
+	month_free(&m);
+}
+
+static void
+test_bound_on_buffered_updates(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	struct store_sums got;
+	struct month m;
+
+	fixture_rrdcached_start(f, 0);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 100);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	fixture_rrdcached_stop(f, SIGTERM);
+	store_set_pending_max(s, 3);
+	put(s, &m, 1);
+	put(s, &m, 2);
+	/* equal rows are one entry: a long fill costs nothing */
+	month_fill(s, &m, "web", T0 + 1000 * 60 / 10, 60, 0, 0);
+	assert_int_equal(store_pending(s), 100);
+	/* the fourth entry does not fit: refused, loudly, not dropped later */
+	assert_int_equal(store_update(s, "web", T0 + 101 * 60, 1, 59, 0, 1), -1);
+	assert_int_equal(store_last(s, "web"), T0 + 100 * 60);
+	fixture_rrdcached_start(f, 0);
+	assert_int_equal(store_retry(s), 0);
+	/* the refused step is then written as a step without data */
+	assert_int_equal(store_update(s, "web", T0 + 102 * 60, 60, 0, 0, 1), 0);
+	assert_int_equal(store_sum(s, "web", T0, T0 + 102 * 60, &got), 0);
+	assert_int_equal(got.steps, 102);
+	assert_int_equal(got.unknown_steps, 0);
+	assert_true(got.down_s == 1 + 2);
+	assert_true(got.up_s == 59 + 58 + 98 * 60 + 60);
+	month_free(&m);
+}
+
+static void
+test_rrdcached_over_tcp(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	struct month m;
+	long i;
+
+	fixture_rrdcached_start(f, 1);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 300);
+	/* created by rrdcached from a relative name, in its -b directory */
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	assert_string_equal(store_path(s, "web"), "web.rrd");
+	assert_int_equal(access(fixture_rrd(f, "web"), F_OK), 0);
+	for (i = 1; i <= 150; i++)
+		put(s, &m, i);
+	check_all(s, &m, T0 + 150 * 60);
+	/* a second writer (a restarted monitor) learns the last step from it */
+	s = fixture_store(f, f->daemon, 3600);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	assert_int_equal(store_last(s, "web"), T0 + 150 * 60);
+	for (i = 151; i <= 200; i++)
+		put(s, &m, i);
+	check_all(s, &m, T0 + 200 * 60);
+	month_free(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_stopped_and_restarted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_killed_and_restarted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_lost_more_than_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_absent_at_start, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_bound_on_buffered_updates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rrdcached_over_tcp, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
