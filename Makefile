@@ -8,6 +8,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl
 TEST_PKGS = cmocka
+PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 ifeq ($(SAN),1)
 BUILD    ?= build-san
@@ -75,13 +76,13 @@ $(BUILD)/tests/%: tests/tools/%.c
 # The summary line of tests/run.py is the last line of `make check`.
 check: deps-check
 	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(TOOL_BIN)
-	@python3 tests/run.py --build $(BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD)
 
 unit: $(BIN) $(UNIT_BIN)
-	@python3 tests/run.py --build $(BUILD) --only unit
+	@$(PYTHON) tests/run.py --build $(BUILD) --only unit
 
 e2e: $(BIN) $(TOOL_BIN)
-	@python3 tests/run.py --build $(BUILD) --only e2e
+	@$(PYTHON) tests/run.py --build $(BUILD) --only e2e
 
 run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)

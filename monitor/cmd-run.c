@@ -1,119 +1,189 @@
 /*
  * cmd-run.c - `slamon run [--dry-run]`: the daemon in the foreground.
  *
- * The shell around the prober: the event base, signals (SIGHUP reloads,
- * SIGTERM/SIGINT stop), and what happens to each result. Until the engine
- * (classification, RRD, journal, alerts) is plugged in at run_result_cb and
- * run_drop_cb, each target keeps one outage state machine and its changes
- * are logged: "crm-web: DOWN since ... (HTTP status 503)", "crm-web: UP
- * after 3m 10s".
+ * The shell around the pure core: the event base, signals (SIGHUP reloads,
+ * SIGTERM/SIGINT stop), the prober feeding the pipeline (engine, calendar,
+ * store, journal), a timer for what is due (alert deadlines, settled steps,
+ * storage retries, announcements made meanwhile), and alert delivery.
  */
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <event2/event.h>
 
 #include "cmd.h"
+#include "journal.h"
 #include "log.h"
+#include "notify.h"
+#include "pipeline.h"
 #include "prober.h"
-#include "state.h"
+#include "store.h"
 #include "tz.h"
+
+#define RUN_TICK 5		/* seconds between looks at what is due */
+#define RUN_CALENDAR_EVERY 30	/* seconds between looks for new announcements */
 
 struct run_ctx {
 	struct cmd_ctx *cmd;
 	struct conf *conf;
 	struct event_base *base;
 	struct prober *prober;
-	struct event *sighup, *sigterm, *sigint;
+	struct pipeline *pl;
+	struct notify *notify;
+	struct event *sighup, *sigterm, *sigint, *tick;
+	time_t last_calendar;
 	bool dry_run;
 };
 
-/* What run keeps of one target between results (the engine's slot later). */
-struct run_target {
-	struct state st;
-	bool seen;
-};
+static void run_schedule(struct run_ctx *);
 
-static void
-run_span_cb(void *arg, const struct state_span *sp)
+static int
+max_timeout(const struct conf *c)
 {
-	/* settled spans go to RRD once the engine is here */
-	(void)arg;
-	(void)sp;
-}
+	int m = 0;
 
-static void
-run_duration(long s, char *buf, size_t len)
-{
-	if (s >= 86400)
-		snprintf(buf, len, "%ldd %ldh %ldm", s / 86400, s % 86400 / 3600,
-		    s % 3600 / 60);
-	else if (s >= 3600)
-		snprintf(buf, len, "%ldh %ldm %lds", s / 3600, s % 3600 / 60, s % 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%ldm %lds", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%lds", s);
+	for (size_t i = 0; i < c->ntargets; i++)
+		if (c->targets[i].t.timeout > m)
+			m = c->targets[i].t.timeout;
+	return m;
 }
 
 static bool
 run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start,
     const struct probe_result *res)
 {
-	struct run_target *rt = *tdata;
+	struct run_ctx *ctx = arg;
+	size_t i = (size_t)(t - ctx->conf->targets);
 	bool ok = res->reason == PROBE_OK;
-	enum state_change ch;
-	time_t outage_start;
-	char when[64], dur[64];
 
-	(void)arg;
-	if (rt == NULL) {
-		rt = xcalloc(1, sizeof(*rt));
-		state_init(&rt->st, t->t.interval, t->t.fail_threshold, start);
-		*tdata = rt;
-	}
-	/* a reload may have changed them; the state itself carries on */
-	rt->st.interval = t->t.interval;
-	rt->st.threshold = t->t.fail_threshold;
-	outage_start = rt->st.outage_start;
-	ch = state_observe(&rt->st, start, ok, run_span_cb, NULL);
-	switch (ch) {
-	case STATE_OUTAGE_START:
-		log_info("%s: DOWN since %s (%s)", t->name,
-		    tz_rfc3339(rt->st.outage_start, when, sizeof(when)), res->text);
-		break;
-	case STATE_OUTAGE_END:
-		run_duration((long)(start - outage_start), dur, sizeof(dur));
-		log_info("%s: UP after %s (%s)", t->name, dur, res->text);
-		break;
-	case STATE_NO_CHANGE:
-		if (!rt->seen && ok)
-			log_info("%s: UP (%s)", t->name, res->text);
-		else if (!ok && state_suspect(&rt->st))
-			log_info("%s: failing, %d of %d (%s)", t->name, rt->st.fails,
-			    rt->st.threshold, res->text);
-		break;
-	}
-	rt->seen = true;
-	return state_suspect(&rt->st);
+	(void)tdata;
+	if (i >= ctx->conf->ntargets)
+		return false; /* a result of a configuration that is gone */
+	engine_observe(ctx->pl->engine, i, start, ok,
+	    res->latency_ms >= 0 ? res->latency_ms : NAN, res->text);
+	if (!ok && engine_suspect(ctx->pl->engine, i))
+		log_info("%s: failing, not yet confirmed (%s)", t->name, res->text);
+	run_schedule(ctx); /* an outage may have brought an alert deadline */
+	return engine_suspect(ctx->pl->engine, i);
 }
 
 static void
 run_drop_cb(void *arg, const char *name, void *tdata)
 {
-	struct run_target *rt = tdata;
-
+	/* the engine keeps per-target state; nothing hangs off the prober */
 	(void)arg;
-	if (rt == NULL)
+	(void)name;
+	(void)tdata;
+}
+
+static void
+run_notice_cb(void *arg, const struct engine_notice *n)
+{
+	struct run_ctx *ctx = arg;
+	struct notify_msg m;
+	const char *names[16];
+	size_t i = (size_t)(n->target - ctx->conf->targets);
+
+	if (ctx->notify == NULL)
 		return;
-	state_close(&rt->st, time(NULL), run_span_cb, NULL);
-	if (rt->st.down)
-		log_info("%s: stopped probing while DOWN", name);
-	state_free(&rt->st);
-	free(rt);
+	memset(&m, 0, sizeof(m));
+	m.kind = n->kind == ENGINE_ALERT ? NOTIFY_ALERT :
+	    n->kind == ENGINE_REPEAT ? NOTIFY_REPEAT : NOTIFY_RECOVERY;
+	m.target = n->target->name;
+	m.component = n->target->component;
+	m.outage_start = n->outage_start;
+	m.end = n->end;
+	m.unplanned_s = n->unplanned_s;
+	m.down_s = n->down_s;
+	m.nwindows = pipeline_windows(ctx->pl, i, n->outage_start,
+	    n->end ? n->end : n->time, names, 16);
+	m.windows = names;
+	m.reason = n->reason[0] ? n->reason : NULL;
+	m.status_url = ctx->conf->public_url;
+	m.time = n->time;
+	notify_send(ctx->notify, &m);
+}
+
+/* Every attempt that failed, and every final outcome, goes to the journal. */
+static void
+run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *ch,
+    int attempt, bool delivered, bool final, const char *error)
+{
+	struct run_ctx *ctx = arg;
+	json_t *f;
+
+	if (ctx->pl == NULL || ctx->pl->journal == NULL || (delivered && attempt == 1))
+		return;
+	f = json_object();
+	json_object_set_new(f, "channel", json_string(ch->name));
+	json_object_set_new(f, "kind", json_string(m->kind == NOTIFY_RECOVERY ?
+	    "recovery" : m->kind == NOTIFY_REPEAT ? "repeat" : "alert"));
+	json_object_set_new(f, "target", json_string(m->target));
+	json_object_set_new(f, "outage_start", journal_time(m->outage_start));
+	json_object_set_new(f, "attempt", json_integer(attempt));
+	json_object_set_new(f, "delivered", json_boolean(delivered));
+	json_object_set_new(f, "final", json_boolean(final));
+	if (error)
+		json_object_set_new(f, "error", json_string(error));
+	journal_append(ctx->pl->journal, time(NULL), "delivery", f);
+	if (!delivered)
+		log_warnx("alert to %s for %s: attempt %d failed%s: %s", ch->name,
+		    m->target, attempt, final ? ", giving up" : "", error ? error : "");
+}
+
+static void
+run_log_cb(void *arg, const struct conf_target *t, const char *msg)
+{
+	(void)arg;
+	log_info("%s: %s", t->name, msg);
+}
+
+static void
+run_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run_ctx *ctx = arg;
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)what;
+	if (now - ctx->last_calendar >= RUN_CALENDAR_EVERY) {
+		ctx->last_calendar = now;
+		if (pipeline_refresh_calendar(ctx->pl, now) > 0)
+			log_info("calendar reloaded (new announcements in the journal)");
+	}
+	engine_advance(ctx->pl->engine, now);
+	if (ctx->pl->store && store_pending(ctx->pl->store) > 0)
+		store_retry(ctx->pl->store);
+	run_schedule(ctx);
+}
+
+/* The next tick: at the next alert deadline, or in RUN_TICK seconds. */
+static void
+run_schedule(struct run_ctx *ctx)
+{
+	time_t now = time(NULL), due = engine_next_due(ctx->pl->engine);
+	struct timeval tv = {RUN_TICK, 0};
+
+	if (due && due - now < RUN_TICK)
+		tv.tv_sec = due > now ? due - now : 0;
+	if (evtimer_pending(ctx->tick, NULL)) {
+		struct timeval left, nowtv;
+		/* keep an earlier tick that is already armed */
+		evtimer_pending(ctx->tick, &left);
+		event_base_gettimeofday_cached(ctx->base, &nowtv);
+		if (timercmp(&left, &nowtv, >)) {
+			struct timeval rem;
+			timersub(&left, &nowtv, &rem);
+			if (timercmp(&rem, &tv, <))
+				return;
+		}
+	}
+	evtimer_add(ctx->tick, &tv);
 }
 
 static void
@@ -128,15 +198,38 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("SIGHUP: reloading %s", ctx->cmd->conf_path);
 	if ((nc = conf_load(ctx->cmd->conf_path, err, sizeof(err))) == NULL) {
 		log_warnx("reload rejected, the old configuration keeps running: %s", err);
+		tz_set(ctx->conf->timezone);
 		return;
 	}
-	if (prober_reload(ctx->prober, nc) == -1) {
-		log_warnx("reload failed, the old configuration keeps running");
+	if (strcmp(nc->state_dir, ctx->conf->state_dir) != 0 ||
+	    strcmp(nc->timezone, ctx->conf->timezone) != 0 ||
+	    strcmp(nc->rrdcached, ctx->conf->rrdcached) != 0 ||
+	    strcmp(nc->listen, ctx->conf->listen) != 0)
+		log_warnx("reload: state_dir, timezone, rrdcached and listen change only "
+		    "with a restart; the old values stay");
+	/* keep what cannot change under a running daemon */
+	free(nc->state_dir);
+	nc->state_dir = xstrdup(ctx->conf->state_dir);
+	free(nc->timezone);
+	nc->timezone = xstrdup(ctx->conf->timezone);
+	free(nc->rrdcached);
+	nc->rrdcached = xstrdup(ctx->conf->rrdcached);
+	free(nc->listen);
+	nc->listen = xstrdup(ctx->conf->listen);
+	tz_set(nc->timezone);
+	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
+		log_warnx("reload rejected, the old configuration keeps running: %s", err);
 		conf_free(nc);
 		return;
 	}
+	if (prober_reload(ctx->prober, nc) == -1)
+		log_warnx("reload: the prober kept its old targets");
+	if (ctx->notify)
+		notify_reload(ctx->notify, nc);
 	conf_free(ctx->conf);
 	ctx->conf = nc;
+	log_info("reloaded: %zu targets", nc->ntargets);
+	run_schedule(ctx);
 }
 
 static void
@@ -153,6 +246,14 @@ static void
 run_ctx_free(struct run_ctx *ctx)
 {
 	prober_free(ctx->prober);
+	ctx->prober = NULL;
+	/* pending deliveries are given up, and journaled as such, first */
+	notify_free(ctx->notify);
+	ctx->notify = NULL;
+	pipeline_close(ctx->pl, time(NULL));
+	ctx->pl = NULL;
+	if (ctx->tick)
+		event_free(ctx->tick);
 	if (ctx->sighup)
 		event_free(ctx->sighup);
 	if (ctx->sigterm)
@@ -173,6 +274,8 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	};
 	struct run_ctx ctx = {.cmd = cmd};
 	struct event_config *cfg = NULL;
+	struct pipeline_opts o;
+	char err[1024];
 	int ch, rc = EXIT_INTERNAL;
 
 	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
@@ -200,16 +303,34 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	if ((ctx.sighup = evsignal_new(ctx.base, SIGHUP, run_sighup_cb, &ctx)) == NULL ||
 	    (ctx.sigterm = evsignal_new(ctx.base, SIGTERM, run_sigterm_cb, &ctx)) == NULL ||
 	    (ctx.sigint = evsignal_new(ctx.base, SIGINT, run_sigterm_cb, &ctx)) == NULL ||
+	    (ctx.tick = evtimer_new(ctx.base, run_tick_cb, &ctx)) == NULL ||
 	    evsignal_add(ctx.sighup, NULL) == -1 || evsignal_add(ctx.sigterm, NULL) == -1 ||
 	    evsignal_add(ctx.sigint, NULL) == -1) {
 		log_warnx("cannot set up signal handling");
 		goto fail;
 	}
+	memset(&o, 0, sizeof(o));
+	o.dry_run = ctx.dry_run;
+	o.notice = run_notice_cb;
+	o.log = run_log_cb;
+	o.arg = &ctx;
+	if ((ctx.pl = pipeline_open(ctx.conf, &o, time(NULL), err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		rc = EXIT_USER;
+		goto fail;
+	}
+	engine_set_lag(ctx.pl->engine, max_timeout(ctx.conf) + 1);
+	ctx.last_calendar = time(NULL);
+	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
+	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) == NULL)
+		goto fail;
 	if ((ctx.prober = prober_new(ctx.base, ctx.conf, run_result_cb, run_drop_cb,
 	    &ctx)) == NULL)
 		goto fail;
-	log_info("running%s with %s", ctx.dry_run ? " (dry run: nothing stored or "
-	    "sent)" : "", ctx.conf->path);
+	run_schedule(&ctx);
+	log_info("running%s with %s: %zu targets, state in %s", ctx.dry_run ?
+	    " (dry run: nothing stored or sent)" : "", ctx.conf->path,
+	    ctx.conf->ntargets, ctx.conf->state_dir);
 	if (event_base_dispatch(ctx.base) == -1) {
 		log_warnx("event loop failed");
 		goto fail;
@@ -227,10 +348,11 @@ fail:
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage = "[--dry-run]",
-	.help = "Probe every target on its interval and log state changes, in the\n"
-	    "foreground. SIGHUP reloads the configuration (a broken file is\n"
-	    "rejected and the old one keeps running); SIGTERM and SIGINT stop\n"
-	    "cleanly. With -v every probe start and result is logged. --dry-run\n"
-	    "probes and logs but stores and sends nothing.",
+	.help = "Probe every target on its interval, classify every second, store\n"
+	    "the steps in RRD, journal outages and alert, in the foreground.\n"
+	    "SIGHUP reloads the configuration (a broken file is rejected and the\n"
+	    "old one keeps running); SIGTERM and SIGINT stop cleanly. With -v\n"
+	    "every probe start and result is logged. --dry-run probes and logs\n"
+	    "but stores, journals and sends nothing.",
 	.exec = cmd_run_exec,
 };

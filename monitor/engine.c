@@ -57,6 +57,7 @@ struct engine {
 	struct engine_hooks hooks;
 	struct eng_target *tg;
 	size_t n;
+	int lag;			/* seconds steps wait for probes in flight */
 };
 
 static long
@@ -385,6 +386,8 @@ engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
 	if (!g->begun)
 		engine_begin(e, i, t, t, 0, false, NULL);
 	fire_due(g, t);
+	if (g->probes == 0 && ok && g->outage_start == 0)
+		say(g, "UP (%s)", detail ? detail : "ok");
 	g->probes++;
 	g->last_probe = t;
 	g->last_ok = ok;
@@ -420,8 +423,69 @@ engine_advance(struct engine *e, time_t now)
 		if (!g->begun)
 			continue;
 		fire_due(g, now);
-		state_advance(&g->st, now, span_cb, g);
+		state_advance(&g->st, now - e->lag, span_cb, g);
 	}
+}
+
+void
+engine_set_lag(struct engine *e, int seconds)
+{
+	e->lag = seconds;
+}
+
+/*
+ * Targets kept by name carry their state, outage and step over; new ones
+ * wait for engine_begin; removed ones are closed at now.
+ */
+void
+engine_reload(struct engine *e, const struct conf *c, time_t now)
+{
+	struct eng_target *tg = xcalloc(c->ntargets, sizeof(*tg));
+	bool *kept = xcalloc(e->n ? e->n : 1, sizeof(*kept));
+
+	for (size_t j = 0; j < c->ntargets; j++) {
+		struct eng_target *g = &tg[j];
+		size_t i;
+
+		for (i = 0; i < e->n; i++)
+			if (!kept[i] && strcmp(e->tg[i].t->name, c->targets[j].name) == 0)
+				break;
+		if (i < e->n) {
+			kept[i] = true;
+			*g = e->tg[i];
+			g->st.interval = c->targets[j].t.interval;
+			g->st.threshold = c->targets[j].t.fail_threshold;
+		} else
+			g->last_latency = NAN;
+		g->e = e;
+		g->idx = j;
+		g->t = &c->targets[j];
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		if (kept[i])
+			continue;
+		engine_close_target(e, i, now);
+		state_free(&e->tg[i].st);
+		free(e->tg[i].lat);
+	}
+	free(kept);
+	free(e->tg);
+	e->tg = tg;
+	e->n = c->ntargets;
+	e->conf = c;
+	/* an alert_after changed by the reload moves the pending deadline */
+	for (size_t j = 0; j < e->n; j++) {
+		struct eng_target *g = &e->tg[j];
+		if (g->outage_start && !g->alerted)
+			g->due = engine_alert_deadline(&e->maint, j, g->outage_start,
+			    g->t->t.alert_after);
+	}
+}
+
+bool
+engine_begun(const struct engine *e, size_t i)
+{
+	return e->tg[i].begun;
 }
 
 time_t

@@ -96,6 +96,13 @@ int engine_recover(const char *state_dir, const struct conf *,
     time_t *open_outage /* [ntargets] */, bool *alerted /* [ntargets] */,
     time_t *last_time);
 
+/* Steps settle `seconds` behind now, so a probe still in flight (started
+ * earlier, reported later) is never older than what is settled. */
+void engine_set_lag(struct engine *, int seconds);
+/* Adopt a reloaded configuration (targets matched by name). */
+void engine_reload(struct engine *, const struct conf *, time_t now);
+bool engine_begun(const struct engine *, size_t i);
+
 /* A probe result of target i at wall time t. */
 void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency_ms,
     const char *detail);

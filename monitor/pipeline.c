@@ -1,16 +1,122 @@
 /*
  * pipeline.c - wiring of journal, calendar, store and engine for run and replay.
+ *
+ * The engine asks "how much of [a, b) was announced maintenance for target
+ * i" for every piece of every step. Targets to which the same windows apply
+ * share one calendar index, so 100,000 targets under the same schedule cost
+ * one index, not 100,000. Indexes cover a range around the times asked
+ * about and are rebuilt when a question falls outside it.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
+#include "calendar.h"
 #include "journal.h"
 #include "log.h"
 #include "pipeline.h"
+#include "store.h"
+#include "tz.h"
+
+#define IDX_BEFORE (2 * 86400)
+#define IDX_AFTER (62 * 86400)
+
+static void
+free_indexes(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nidx; i++) {
+		cal_index_free(p->idx[i].idx);
+		free(p->idx[i].key);
+	}
+	free(p->idx);
+	free(p->tidx);
+	p->idx = NULL;
+	p->tidx = NULL;
+	p->nidx = 0;
+}
+
+static void
+build_indexes(struct pipeline *p, time_t from, time_t to)
+{
+	const struct conf *c = p->conf;
+	size_t nw = calendar_nwindows(p->cal);
+	char *key = xmalloc(nw + 1);
+
+	free_indexes(p);
+	p->tidx = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->tidx));
+	for (size_t i = 0; i < c->ntargets; i++) {
+		size_t k;
+
+		for (size_t w = 0; w < nw; w++) {
+			const struct cal_window *cw = calendar_window(p->cal, w);
+			key[w] = conf_applies_to(cw->applies, cw->napplies,
+			    &c->targets[i]) ? '1' : '0';
+		}
+		key[nw] = '\0';
+		for (k = 0; k < p->nidx; k++)
+			if (strcmp(p->idx[k].key, key) == 0)
+				break;
+		if (k == p->nidx) {
+			p->idx = xreallocarray(p->idx, p->nidx + 1, sizeof(*p->idx));
+			p->idx[k].key = xstrdup(key);
+			p->idx[k].idx = calendar_index(p->cal, &c->targets[i], from, to);
+			p->nidx++;
+		}
+		p->tidx[i] = k;
+	}
+	free(key);
+	p->idx_from = from;
+	p->idx_to = to;
+}
+
+static struct cal_index *
+index_for(struct pipeline *p, size_t i, time_t a, time_t b)
+{
+	if (a < p->idx_from || b > p->idx_to)
+		build_indexes(p, a - IDX_BEFORE, (b > a ? b : a) + IDX_AFTER);
+	return p->idx[p->tidx[i]].idx;
+}
+
+static long
+maint_overlap_cb(void *arg, size_t i, time_t a, time_t b)
+{
+	struct pipeline *p = arg;
+	struct cal_index *x = index_for(p, i, a, b);
+
+	return x ? cal_index_overlap(x, a, b) : 0;
+}
+
+static int
+maint_next_cb(void *arg, size_t i, time_t t, time_t *s, time_t *e)
+{
+	struct pipeline *p = arg;
+	struct cal_index *x = index_for(p, i, t, t);
+
+	return x && cal_index_next(x, t, s, e) ? 0 : -1;
+}
+
+size_t
+pipeline_windows(struct pipeline *p, size_t i, time_t a, time_t b,
+    const char **names, size_t max)
+{
+	struct cal_index *x = index_for(p, i, a, b);
+
+	return x ? cal_index_windows(x, a, b, names, max) : 0;
+}
+
+bool
+pipeline_in_maint(struct pipeline *p, size_t i, time_t t)
+{
+	struct cal_index *x = index_for(p, i, t, t + 1);
+	time_t until;
+
+	return x && cal_index_in_maint(x, t, &until);
+}
 
 static int
 step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
@@ -26,6 +132,11 @@ step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
 			fprintf(p->opts.steps, "%s,%lld,%d,%d,%d,%d,%.3f\n", t->name,
 			    (long long)s->end, s->up_s, s->down_s, s->maint_s,
 			    s->unknown_s, s->latency_ms);
+	}
+	if (p->store && store_update(p->store, t->name, s->end, s->up_s, s->down_s,
+	    s->maint_s, s->latency_ms) == -1) {
+		p->steps_failed++;
+		return -1;
 	}
 	p->steps_written++;
 	return 0;
@@ -51,18 +162,77 @@ log_cb(void *arg, const struct conf_target *t, const char *msg)
 		log_info("%s: %s", t->name, msg);
 }
 
+static off_t
+journal_size(const struct conf *c)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/journal.jsonl", c->state_dir);
+	return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Where target i's accounting starts, and its file. */
+static int
+begin_target(struct pipeline *p, size_t i, time_t now)
+{
+	const struct conf_target *t = &p->conf->targets[i];
+	time_t from = now, last = 0;
+	char tb[TZ_RFC3339_LEN];
+
+	if (p->store) {
+		last = store_last(p->store, t->name);
+		if (last == 0 && store_ensure(p->store, t->name, now - now % 60 + 60) == -1)
+			return -1;
+		if (last == 0)
+			last = store_last(p->store, t->name);
+		if (last > 0 && store_ensure(p->store, t->name, last) == -1)
+			return -1;
+		if (last > now && p->opts.replay)
+			log_warnx("%s: data is stored up to %s; replayed rows before it "
+			    "are not stored again", t->name, tz_rfc3339(last, tb,
+			    sizeof(tb)));
+		if (last > 0)
+			from = last;
+	}
+	engine_begin(p->engine, i, from, now, p->open_outage[i], p->alerted[i], NULL);
+	return 0;
+}
+
+static int
+load_calendar(struct pipeline *p, time_t now, char *err, size_t errlen)
+{
+	struct calendar *cal;
+
+	if ((cal = calendar_load(p->conf, err, errlen)) == NULL)
+		return -1;
+	if (p->journal && calendar_record_rules(p->journal, cal, now) < 0) {
+		snprintf(err, errlen, "journal: rule_seen records could not be written");
+		calendar_free(cal);
+		return -1;
+	}
+	free_indexes(p);
+	calendar_free(p->cal);
+	p->cal = cal;
+	p->journal_seen = journal_size(p->conf);
+	build_indexes(p, now - IDX_BEFORE, now + IDX_AFTER);
+	return 0;
+}
+
 struct pipeline *
 pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
     char *err, size_t errlen)
 {
 	struct pipeline *p = xcalloc(1, sizeof(*p));
 	struct engine_hooks hooks = {step_cb, notice_cb, log_cb, p};
+	struct engine_maint maint = {maint_overlap_cb, maint_next_cb, p};
 	time_t last = 0;
+	json_t *f;
 
 	p->conf = c;
 	p->opts = *o;
-	p->open_outage = xcalloc(c->ntargets, sizeof(*p->open_outage));
-	p->alerted = xcalloc(c->ntargets, sizeof(*p->alerted));
+	p->open_outage = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
+	p->alerted = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->alerted));
 	if (!o->dry_run) {
 		if ((p->journal = journal_open(c->state_dir, err, errlen)) == NULL)
 			goto fail;
@@ -72,17 +242,36 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 			    c->state_dir);
 			goto fail;
 		}
+		if ((p->store = store_open(c->state_dir, c->rrdcached,
+		    store_zone_granularity(now), err, errlen)) == NULL)
+			goto fail;
 	}
-	p->engine = engine_new(c, p->journal, NULL, &hooks);
+	if (load_calendar(p, now, err, errlen) == -1)
+		goto fail;
+	p->engine = engine_new(c, p->journal, &maint, &hooks);
 	if (p->journal) {
-		json_t *f = json_object();
+		f = json_object();
 		json_object_set_new(f, "mode", json_string(o->replay ? "replay" : "run"));
-		journal_append(p->journal, now, "monitor_start", f);
+		if (last)
+			json_object_set_new(f, "previous_record", journal_time(last));
+		if (journal_append(p->journal, now, "monitor_start", f) == -1) {
+			snprintf(err, errlen, "%s/journal.jsonl: cannot be written",
+			    c->state_dir);
+			goto fail;
+		}
 	}
 	for (size_t i = 0; i < c->ntargets; i++)
-		pipeline_begin_target(p, i, now);
+		if (begin_target(p, i, now) == -1) {
+			snprintf(err, errlen, "%s: RRD file cannot be used (see above)",
+			    c->targets[i].name);
+			goto fail;
+		}
 	return p;
 fail:
+	engine_free(p->engine);
+	free_indexes(p);
+	calendar_free(p->cal);
+	store_close(p->store);
 	journal_close(p->journal);
 	free(p->open_outage);
 	free(p->alerted);
@@ -90,12 +279,51 @@ fail:
 	return NULL;
 }
 
-void
-pipeline_begin_target(struct pipeline *p, size_t i, time_t now)
+int
+pipeline_reload(struct pipeline *p, const struct conf *c, time_t now, char *err,
+    size_t errlen)
 {
-	time_t from = now;
+	struct calendar *cal;
+	const struct conf *old = p->conf;
 
-	engine_begin(p->engine, i, from, now, p->open_outage[i], p->alerted[i], NULL);
+	/* the new calendar first: if it cannot be had, nothing changes */
+	if ((cal = calendar_load(c, err, errlen)) == NULL)
+		return -1;
+	if (p->journal)
+		calendar_record_rules(p->journal, cal, now);
+	/* removed targets are closed against the old indexes */
+	engine_reload(p->engine, c, now);
+	free_indexes(p);
+	calendar_free(p->cal);
+	p->cal = cal;
+	p->conf = c;
+	p->journal_seen = journal_size(c);
+	build_indexes(p, now - IDX_BEFORE, now + IDX_AFTER);
+	free(p->open_outage);
+	free(p->alerted);
+	p->open_outage = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
+	p->alerted = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->alerted));
+	for (size_t i = 0; i < c->ntargets; i++)
+		if (!engine_begun(p->engine, i) && begin_target(p, i, now) == -1)
+			log_warnx("%s: not stored (its RRD file cannot be used)",
+			    c->targets[i].name);
+	(void)old;
+	return 0;
+}
+
+int
+pipeline_refresh_calendar(struct pipeline *p, time_t now)
+{
+	char err[1024];
+	off_t size = journal_size(p->conf);
+
+	if (size == p->journal_seen)
+		return 0;
+	if (load_calendar(p, now, err, sizeof(err)) == -1) {
+		log_warnx("calendar not reloaded: %s", err);
+		return -1;
+	}
+	return 1;
 }
 
 void
@@ -107,6 +335,9 @@ pipeline_close(struct pipeline *p, time_t now)
 	if (p->journal)
 		journal_append(p->journal, now, "monitor_stop", NULL);
 	engine_free(p->engine);
+	free_indexes(p);
+	calendar_free(p->cal);
+	store_close(p->store);
 	journal_close(p->journal);
 	free(p->open_outage);
 	free(p->alerted);

@@ -13,8 +13,13 @@
 #include "conf.h"
 #include "engine.h"
 
+struct calendar;
+struct cal_index;
+struct journal;
+struct store;
+
 struct pipeline_opts {
-	bool dry_run;		/* nothing stored, journaled or sent */
+	bool dry_run;		/* nothing stored or journaled */
 	bool replay;
 	FILE *steps;		/* when set, every step as a CSV line (diagnostics) */
 	/* alerts and recoveries after they are journaled */
@@ -23,25 +28,45 @@ struct pipeline_opts {
 	void *arg;
 };
 
+struct pl_index {
+	char *key;		/* which windows apply, one character each */
+	struct cal_index *idx;
+};
+
 struct pipeline {
 	const struct conf *conf;
 	struct pipeline_opts opts;
 	struct journal *journal;
+	struct calendar *cal;
+	struct store *store;
 	struct engine *engine;
+	struct pl_index *idx;	/* shared by targets with the same windows */
+	size_t nidx;
+	size_t *tidx;		/* per target: which idx */
+	time_t idx_from, idx_to;
 	time_t *open_outage;	/* from the journal at start */
 	bool *alerted;
+	off_t journal_seen;	/* journal size at the last calendar load */
 	unsigned long steps_written, steps_failed;
 };
 
 /*
  * Open everything for conf at time now (the first row's time in replay).
  * Each target resumes where its stored data ends, with the outage the
- * journal has open. Errors are FILE-free one-liners in err.
+ * journal has open. NULL with a one-line err on failure.
  */
 struct pipeline *pipeline_open(const struct conf *, const struct pipeline_opts *,
     time_t now, char *err, size_t errlen);
-/* Begin target i's accounting at now unless already begun (reload adds targets). */
-void pipeline_begin_target(struct pipeline *, size_t i, time_t now);
+/* Adopt a reloaded configuration; on failure the old one stays. */
+int pipeline_reload(struct pipeline *, const struct conf *, time_t now, char *err,
+    size_t errlen);
+/* Re-read announcements made by `slamon announce` since the last look. */
+int pipeline_refresh_calendar(struct pipeline *, time_t now);
+/* Names of announced windows of target i touching [a, b). */
+size_t pipeline_windows(struct pipeline *, size_t i, time_t a, time_t b,
+    const char **names, size_t max);
+/* Whether target i is in announced maintenance at t. */
+bool pipeline_in_maint(struct pipeline *, size_t i, time_t t);
 void pipeline_close(struct pipeline *, time_t now);
 
 #endif

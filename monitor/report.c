@@ -173,7 +173,7 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 {
 	struct store_sums sums;
 	struct cal_index *idx;
-	time_t last = st ? store_last(st, t->name) : 0;
+	time_t last = 0;
 	time_t to = rep->data_end;
 	long period = (long)(rep->data_end - rep->start);
 	char a[64], b[64], d[64], msg[512];
@@ -182,13 +182,19 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	r->name = t->name;
 	r->component = t->component;
 	r->slo = t->t.slo;
-	if (st && last > rep->start) {
-		time_t upto = last < to ? last : to;
-		if (store_sum(st, t->name, rep->start, upto, &sums) == 0) {
+	if (st && rep->data_end > rep->start) {
+		/* store_sum cuts the range at the last row written */
+		if (store_sum(st, t->name, rep->start, rep->data_end, &sums) == 0) {
 			r->up_s = lround(sums.up_s);
 			r->down_s = lround(sums.down_s);
 			r->maintenance_s = lround(sums.maint_s);
+		} else {
+			snprintf(msg, sizeof(msg), "%s: its RRD file could not be read "
+			    "(see above); its seconds are missing", t->name);
+			warn_add(rep, msg);
+			r->unreadable = true;
 		}
+		last = store_last(st, t->name);
 	}
 	if (last < to)
 		to = last > rep->start ? last : rep->start; /* no data beyond the files */
@@ -245,7 +251,7 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	}
 	cal_index_free(idx);
 	report_row_finish(r, period);
-	r->consistent = r->down_s <= r->journal_unplanned_s + 60 &&
+	r->consistent = !r->unreadable && r->down_s <= r->journal_unplanned_s + 60 &&
 	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
 	if (!r->consistent) {
 		snprintf(msg, sizeof(msg), "%s: RRD has %s down, the journal's outages "

@@ -42,6 +42,7 @@ struct report_row {
 	long journal_unplanned_s;  /* what the journal's outages add up to */
 	long journal_unknown_s;
 	bool consistent;
+	bool unreadable;	   /* its RRD file could not be read */
 	struct report_incident *incidents;
 	size_t nincidents;
 	struct report_excluded *excluded;

@@ -83,6 +83,8 @@ def assert_schedule_kept(run, name, interval, max_lag_ms=200.0, min_starts=2):
     st = run.starts(name)
     assert len(st) >= min_starts, f"{name}: only {len(st)} starts"
     for _, planned, actual, lag in st:
-        assert 0 <= lag < max_lag_ms, f"{name}: started {lag} ms late"
+        # epoll's millisecond timeouts can wake a timer a fraction of a
+        # millisecond early; that is on time, not late
+        assert -2.0 <= lag < max_lag_ms, f"{name}: started {lag} ms late"
     for a, b in zip(st, st[1:]):
         assert abs((b[1] - a[1]) - interval) < 0.01, f"{name}: planned {a[1]} then {b[1]}"
