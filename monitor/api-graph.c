@@ -79,6 +79,9 @@ api_graph_req(struct httpd *h, struct evhttp_request *req, const char *name, siz
 	}
 	end = now - now % STORE_STEP;
 	start = end - ranges[ri].secs;
+	/* beyond the minute archive's two days the sums come from hourly rows */
+	if (ranges[ri].secs > 86400L)
+		start -= start % 3600;
 	if (store_sum(h->src.store, t->name, start, end, &sums) == 0 &&
 	    sums.up_s + sums.down_s > 0)
 		snprintf(avail, sizeof(avail), "COMMENT:availability %.3f %%, %.0f s "

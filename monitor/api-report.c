@@ -39,10 +39,13 @@ api_report_build(struct httpd *h, const char *month, time_t now, char *err, size
 {
 	struct report rep;
 	time_t start, end;
-	char label[32], *s;
+	char *s;
 	json_t *j;
 
-	if (report_month_bounds(month, &start, &end, label, sizeof(label)) == -1) {
+	/* report_build takes a zeroed report with its label set */
+	memset(&rep, 0, sizeof(rep));
+	rep.month = true;
+	if (report_month_bounds(month, &start, &end, rep.label, sizeof(rep.label)) == -1) {
 		snprintf(err, errlen, "month: \"%s\" is not YYYY-MM", month);
 		return NULL;
 	}
