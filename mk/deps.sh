@@ -22,7 +22,22 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+# The browser test's driver (package.json, package-lock.json) from npm, once.
+npm_deps() {
+	[ "$1" = check ] || return 0
+	[ -f node_modules/playwright-core/package.json ] && return 0
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "slamon: npm is needed for the browser test (install Node.js)" >&2
+		return 1
+	fi
+	echo "slamon: installing playwright-core from package-lock.json" >&2
+	npm ci --no-audit --no-fund >/dev/null
+}
+
+if [ -z "$missing" ]; then
+	npm_deps "${1:-build}"
+	exit $?
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "slamon: missing Debian packages; install them with: sudo apt-get install -y$missing" >&2
@@ -35,3 +50,4 @@ if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
 	apt-get update -qq
 	apt-get install -y --no-install-recommends $missing
 fi
+npm_deps "${1:-build}"

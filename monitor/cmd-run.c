@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "cmd.h"
+#include "httpd.h"
 #include "journal.h"
 #include "log.h"
 #include "notify.h"
@@ -35,12 +36,36 @@ struct run_ctx {
 	struct prober *prober;
 	struct pipeline *pl;
 	struct notify *notify;
+	struct httpd *httpd;		/* NULL when listen is "" */
 	struct event *sighup, *sigterm, *sigint, *tick;
 	time_t last_calendar;
 	bool dry_run;
 };
 
 static void run_schedule(struct run_ctx *);
+
+/* What the status page and the API read; again after a reload or a new calendar. */
+static void
+run_httpd_source(struct run_ctx *ctx, struct httpd_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->conf = ctx->conf;
+	src->engine = ctx->pl->engine;
+	src->cal = ctx->pl->cal;
+	src->store = ctx->pl->store;
+	src->notify = ctx->notify;
+}
+
+static void
+run_httpd_update(struct run_ctx *ctx)
+{
+	struct httpd_source src;
+
+	if (ctx->httpd == NULL)
+		return;
+	run_httpd_source(ctx, &src);
+	httpd_set_source(ctx->httpd, &src);
+}
 
 static int
 max_timeout(const struct conf *c)
@@ -64,6 +89,7 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	(void)tdata;
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
+	httpd_observe(ctx->httpd, i, res->reason, res->latency_ms);
 	engine_observe(ctx->pl->engine, i, start, ok,
 	    res->latency_ms >= 0 ? res->latency_ms : NAN, res->text);
 	if (!ok && engine_suspect(ctx->pl->engine, i))
@@ -151,8 +177,10 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (now - ctx->last_calendar >= RUN_CALENDAR_EVERY) {
 		ctx->last_calendar = now;
-		if (pipeline_refresh_calendar(ctx->pl, now) > 0)
+		if (pipeline_refresh_calendar(ctx->pl, now) > 0) {
 			log_info("calendar reloaded (new announcements in the journal)");
+			run_httpd_update(ctx);
+		}
 	}
 	engine_advance(ctx->pl->engine, now);
 	if (ctx->pl->store && store_pending(ctx->pl->store) > 0)
@@ -226,6 +254,7 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 		notify_reload(ctx->notify, nc);
 	conf_free(ctx->conf);
 	ctx->conf = nc;
+	run_httpd_update(ctx);
 	log_info("reloaded: %zu targets", nc->ntargets);
 	run_schedule(ctx);
 }
@@ -245,6 +274,8 @@ run_ctx_free(struct run_ctx *ctx)
 {
 	prober_free(ctx->prober);
 	ctx->prober = NULL;
+	httpd_free(ctx->httpd);
+	ctx->httpd = NULL;
 	/* pending deliveries are given up, and journaled as such, first */
 	notify_free(ctx->notify);
 	ctx->notify = NULL;
@@ -322,6 +353,17 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
 	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) == NULL)
 		goto fail;
+	if (ctx.conf->listen[0] != '\0') {
+		struct httpd_source src;
+
+		run_httpd_source(&ctx, &src);
+		if ((ctx.httpd = httpd_new(ctx.base, ctx.conf->listen, &src, err,
+		    sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			rc = EXIT_USER;
+			goto fail;
+		}
+	}
 	if ((ctx.prober = prober_new(ctx.base, ctx.conf, run_result_cb, run_drop_cb,
 	    &ctx)) == NULL)
 		goto fail;

@@ -1,0 +1,154 @@
+/*
+ * api-graph.c - /graph/<target>.svg?range=1d|7d|30d, drawn by librrd's
+ * rrd_graph_v from the target's RRD file: the probe latency as a line,
+ * unplanned downtime (red) and announced maintenance (blue) as the
+ * background of the steps that had any, and the period's availability,
+ * summed exactly by store_sum, in the legend.
+ *
+ * <target> must be the exact name of a configured target: the path is
+ * never used to build a file name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rrd.h>
+
+#include "httpd-priv.h"
+#include "log.h"
+#include "store.h"
+
+/* DEF takes "vname=file:ds:cf": a colon in the file name must be escaped. */
+static void
+api_graph_def(char *out, size_t len, const char *vname, const char *path, const char *ds)
+{
+	size_t o = (size_t)snprintf(out, len, "DEF:%s=", vname);
+
+	for (; *path && o + 3 < len; path++) {
+		if (*path == ':' || *path == '\\')
+			out[o++] = '\\';
+		out[o++] = *path;
+	}
+	out[o] = '\0';
+	snprintf(out + o, len - o, ":%s:AVERAGE", ds);
+}
+
+void
+api_graph_req(struct httpd *h, struct evhttp_request *req, const char *name, size_t nlen)
+{
+	static const struct {
+		const char *key, *label;
+		long secs;
+	} ranges[] = {
+		{"1d", "last day", 86400L},
+		{"7d", "last 7 days", 7 * 86400L},
+		{"30d", "last 30 days", 30 * 86400L},
+	};
+	const struct conf *c = h->src.conf;
+	const struct conf_target *t = NULL;
+	char rbuf[8], title[256], avail[160], startb[32], endb[32];
+	char dlat[4200], dup[4200], ddown[4200], dmaint[4200];
+	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *path, *e;
+	const char *argv[40];
+	rrd_info_t *info, *i;
+	struct store_sums sums;
+	time_t now = httpd_now(h), end, start;
+	int argc = 0, k;
+	size_t ri;
+
+	for (size_t j = 0; j < c->ntargets; j++)
+		if (strlen(c->targets[j].name) == nlen &&
+		    memcmp(c->targets[j].name, name, nlen) == 0)
+			t = &c->targets[j];
+	if (t == NULL) {
+		httpd_error(req, 404, "no such target");
+		return;
+	}
+	for (ri = 0; r != NULL && ri < sizeof(ranges) / sizeof(ranges[0]); ri++)
+		if (strcmp(r, ranges[ri].key) == 0)
+			break;
+	if (r == NULL)
+		ri = 0;
+	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
+		httpd_error(req, 400, "range must be 1d, 7d or 30d");
+		return;
+	}
+	if (h->src.store == NULL || (path = store_path(h->src.store, t->name)) == NULL) {
+		httpd_error(req, 503, "no stored data for this target");
+		return;
+	}
+	end = now - now % STORE_STEP;
+	start = end - ranges[ri].secs;
+	/* beyond the minute archive's two days the sums come from hourly rows */
+	if (ranges[ri].secs > 86400L)
+		start -= start % 3600;
+	if (store_sum(h->src.store, t->name, start, end, &sums) == 0 &&
+	    sums.up_s + sums.down_s > 0)
+		snprintf(avail, sizeof(avail), "COMMENT:availability %.3f %%, %.0f s "
+		    "unplanned downtime, %.0f s announced maintenance\\n",
+		    100.0 * sums.up_s / (sums.up_s + sums.down_s), sums.down_s, sums.maint_s);
+	else
+		snprintf(avail, sizeof(avail), "COMMENT:availability\\: no data\\n");
+	snprintf(title, sizeof(title), "%s, %s", t->name, ranges[ri].label);
+	snprintf(startb, sizeof(startb), "%lld", (long long)start);
+	snprintf(endb, sizeof(endb), "%lld", (long long)end);
+	api_graph_def(dlat, sizeof(dlat), "lat", path, "latency_ms");
+	api_graph_def(dup, sizeof(dup), "up", path, "up_s");
+	api_graph_def(ddown, sizeof(ddown), "down", path, "down_s");
+	api_graph_def(dmaint, sizeof(dmaint), "maint", path, "maint_s");
+	argv[argc++] = "graph";
+	argv[argc++] = "-";
+	argv[argc++] = "--imgformat";
+	argv[argc++] = "SVG";
+	argv[argc++] = "--start";
+	argv[argc++] = startb;
+	argv[argc++] = "--end";
+	argv[argc++] = endb;
+	argv[argc++] = "--width";
+	argv[argc++] = "720";
+	argv[argc++] = "--height";
+	argv[argc++] = "180";
+	argv[argc++] = "--lower-limit";
+	argv[argc++] = "0";
+	argv[argc++] = "--title";
+	argv[argc++] = title;
+	argv[argc++] = "--vertical-label";
+	argv[argc++] = "latency (ms)";
+	if (c->rrdcached != NULL && *c->rrdcached != '\0') {
+		argv[argc++] = "--daemon";
+		argv[argc++] = c->rrdcached;
+	}
+	argv[argc++] = dlat;
+	argv[argc++] = dup;
+	argv[argc++] = ddown;
+	argv[argc++] = dmaint;
+	argv[argc++] = "CDEF:isdown=down,UN,0,down,IF,0,GT";
+	argv[argc++] = "CDEF:ismaint=maint,UN,0,maint,IF,0,GT";
+	argv[argc++] = "TICK:isdown#dc262660:1.0:unplanned downtime";
+	argv[argc++] = "TICK:ismaint#2563eb40:1.0:announced maintenance\\n";
+	argv[argc++] = "LINE1:lat#0f766e:latency";
+	argv[argc++] = "GPRINT:lat:AVERAGE:mean %.1lf ms";
+	argv[argc++] = "GPRINT:lat:MAX:max %.1lf ms\\n";
+	argv[argc++] = avail;
+	argv[argc] = NULL;
+
+	rrd_clear_error();
+	info = rrd_graph_v(argc, (char **)argv);
+	if (info == NULL || ((e = rrd_get_error()) != NULL && *e != '\0')) {
+		log_warnx("httpd: graph of %s: %s", t->name, rrd_get_error());
+		rrd_info_free(info);
+		rrd_clear_error();
+		httpd_error(req, 500, "cannot draw the graph");
+		return;
+	}
+	for (i = info, k = 0; i != NULL; i = i->next)
+		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
+			httpd_send_str(req, 200, "image/svg+xml", (const char *)i->value.u_blo.ptr,
+			    i->value.u_blo.size);
+			k = 1;
+			break;
+		}
+	rrd_info_free(info);
+	if (!k)
+		httpd_error(req, 500, "the graph has no image");
+}

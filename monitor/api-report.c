@@ -1,0 +1,255 @@
+/*
+ * api-report.c - what the HTTP side asks of the RRD files and the calendar:
+ * /api/v1/availability?month=YYYY-MM (the report of `slamon report --json`,
+ * this month when no month is given), /api/v1/uptime.json (the page's
+ * daily bars: HTTPD_BAR_DAYS local days per component) and /calendar.ics.
+ *
+ * The bars and this month's report read every target's RRD file; both are
+ * kept for API_REPORT_TTL seconds so that a busy page costs nothing more.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "httpd-priv.h"
+#include "ics.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+#include "tz.h"
+
+#define API_REPORT_TTL	60
+/* A day shows as maintenance when its targets spent this long in it on average. */
+#define API_REPORT_MAINT_DAY 3600
+
+static void
+api_report_label(time_t now, char *buf, size_t len)
+{
+	struct tz_local l;
+
+	tz_to_local(now, &l);
+	snprintf(buf, len, "%04d-%02d", l.year, l.mon);
+}
+
+/* The report of month as JSON text (malloc'ed), or NULL with err. */
+static char *
+api_report_build(struct httpd *h, const char *month, time_t now, char *err, size_t errlen)
+{
+	struct report rep;
+	time_t start, end;
+	char *s;
+	json_t *j;
+
+	/* report_build takes a zeroed report with its label set */
+	memset(&rep, 0, sizeof(rep));
+	rep.month = true;
+	if (report_month_bounds(month, &start, &end, rep.label, sizeof(rep.label)) == -1) {
+		snprintf(err, errlen, "month: \"%s\" is not YYYY-MM", month);
+		return NULL;
+	}
+	if (h->src.store == NULL || h->src.cal == NULL) {
+		snprintf(err, errlen, "no stored data (dry run)");
+		return NULL;
+	}
+	if (report_build(&rep, h->src.conf, h->src.cal, h->src.store, start, end, now,
+	    NULL, err, errlen) == -1)
+		return NULL;
+	j = report_json(&rep);
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	report_free(&rep);
+	if (s == NULL)
+		snprintf(err, errlen, "cannot format the report");
+	return s;
+}
+
+json_t *
+api_report_month(struct httpd *h, time_t now)
+{
+	char label[32], err[512], *s;
+
+	if (!httpd_cache_fresh(&h->month, now, API_REPORT_TTL)) {
+		api_report_label(now, label, sizeof(label));
+		if ((s = api_report_build(h, label, now, err, sizeof(err))) == NULL) {
+			if (h->src.store != NULL)
+				log_warnx("httpd: report of %s: %s", label, err);
+			return NULL;
+		}
+		httpd_cache_set(&h->month, s, now);
+	}
+	return json_loads(h->month.body, 0, NULL);
+}
+
+void
+api_report_availability(struct httpd *h, struct evhttp_request *req)
+{
+	time_t now = httpd_now(h);
+	char month[32], label[32], err[512], *s;
+	const char *m = httpd_query(req, "month", month, sizeof(month));
+	time_t a, b;
+
+	if (m == NULL) {
+		json_t *j = api_report_month(h, now);
+
+		if (j == NULL) {
+			httpd_error(req, 503, "no report: no stored data");
+			return;
+		}
+		httpd_send_json(req, 200, j);
+		return;
+	}
+	if (report_month_bounds(m, &a, &b, label, sizeof(label)) == -1) {
+		httpd_error(req, 400, "month must be YYYY-MM");
+		return;
+	}
+	if ((s = api_report_build(h, m, now, err, sizeof(err))) == NULL) {
+		httpd_error(req, 503, err);
+		return;
+	}
+	httpd_send_str(req, 200, "application/json", s, strlen(s));
+	free(s);
+}
+
+/* Midnight of the local day holding t, `days` days later. */
+static time_t
+api_report_midnight(time_t t, int days)
+{
+	struct tz_local l;
+	time_t out;
+
+	tz_to_local(t, &l);
+	l.hour = l.min = l.sec = 0;
+	tz_local_add_days(&l, days);
+	/* a zone whose midnight can be skipped: the gap rule moves it forward */
+	tz_from_local(&l, &out);
+	return out;
+}
+
+static const char *
+api_report_day_status(double up, double down, double maint, long ntargets, double slo)
+{
+	double avail;
+
+	if (up + down <= 0)
+		return maint > 0 ? "maintenance" : "unknown";
+	if (down <= 0)
+		return maint >= (double)API_REPORT_MAINT_DAY * (double)ntargets ?
+		    "maintenance" : "up";
+	avail = 100.0 * up / (up + down);
+	return avail >= slo ? "degraded" : "down";
+}
+
+static char *
+api_report_bars(struct httpd *h, time_t now)
+{
+	const struct conf *c = h->src.conf;
+	size_t nd = HTTPD_BAR_DAYS;
+	time_t bounds[HTTPD_BAR_DAYS + 1];
+	struct store_sums *sums = xcalloc(nd, sizeof(*sums));
+	bool *done = xcalloc(c->ntargets + 1, sizeof(*done));
+	json_t *root, *days = json_array(), *comps = json_array();
+	char date[16], *s;
+
+	for (size_t d = 0; d <= nd; d++)
+		bounds[d] = api_report_midnight(now, (int)d - (int)nd + 1);
+	for (size_t d = 0; d < nd; d++) {
+		struct tz_local l;
+
+		tz_to_local(bounds[d], &l);
+		snprintf(date, sizeof(date), "%04d-%02d-%02d", l.year, l.mon, l.mday);
+		json_array_append_new(days, json_pack("{s:s,s:o,s:o}", "date", date,
+		    "start", httpd_time(bounds[d]), "end", httpd_time(bounds[d + 1])));
+	}
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const char *comp = c->targets[i].component;
+		double up[HTTPD_BAR_DAYS] = {0}, down[HTTPD_BAR_DAYS] = {0};
+		double maint[HTTPD_BAR_DAYS] = {0};
+		double slo = c->targets[i].t.slo;
+		long nt = 0;
+		json_t *bars = json_array(), *tnames = json_array();
+		char id[HTTPD_ID_LEN + 1];
+
+		if (done[i])
+			continue;
+		for (size_t k = i; k < c->ntargets; k++) {
+			if (strcmp(c->targets[k].component, comp) != 0)
+				continue;
+			done[k] = true;
+			nt++;
+			if (c->targets[k].t.slo > slo)
+				slo = c->targets[k].t.slo;
+			json_array_append_new(tnames, json_string(c->targets[k].name));
+			if (h->src.store == NULL || store_daily(h->src.store,
+			    c->targets[k].name, bounds, nd, sums) == -1)
+				continue;
+			for (size_t d = 0; d < nd; d++) {
+				up[d] += sums[d].up_s;
+				down[d] += sums[d].down_s;
+				maint[d] += sums[d].maint_s;
+			}
+		}
+		for (size_t d = 0; d < nd; d++) {
+			double seen = bounds[d] > now ? 0 :
+			    (double)((bounds[d + 1] < now ? bounds[d + 1] : now) - bounds[d]) *
+			    (double)nt;
+			double unknown = seen - up[d] - down[d] - maint[d];
+
+			json_array_append_new(bars, json_pack("{s:s,s:o,s:i,s:i,s:i,s:i}",
+			    "status", api_report_day_status(up[d], down[d], maint[d], nt, slo),
+			    "availability", up[d] + down[d] > 0 ?
+			    json_real(100.0 * up[d] / (up[d] + down[d])) : json_null(),
+			    "up_s", (int)lround(up[d]), "down_s", (int)lround(down[d]),
+			    "maintenance_s", (int)lround(maint[d]),
+			    "unknown_s", (int)lround(unknown > 0 ? unknown : 0)));
+		}
+		httpd_id("component", comp, 0, id);
+		json_array_append_new(comps, json_pack("{s:s,s:s,s:f,s:o,s:o}", "id", id,
+		    "name", comp, "slo", slo, "targets", tnames, "days", bars));
+	}
+	root = json_pack("{s:s,s:o,s:o,s:o}", "timezone", c->timezone,
+	    "updated_at", httpd_time(now), "days", days, "components", comps);
+	s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(root);
+	free(sums);
+	free(done);
+	return s;
+}
+
+void
+api_report_uptime(struct httpd *h, struct evhttp_request *req)
+{
+	time_t now = httpd_now(h);
+	char *s;
+
+	if (!httpd_cache_fresh(&h->bars, now, API_REPORT_TTL)) {
+		if ((s = api_report_bars(h, now)) == NULL) {
+			httpd_error(req, 500, "cannot format the bars");
+			return;
+		}
+		httpd_cache_set(&h->bars, s, now);
+	}
+	httpd_send_str(req, 200, "application/json", h->bars.body, h->bars.len);
+}
+
+void
+api_report_ics(struct httpd *h, struct evhttp_request *req)
+{
+	time_t now = httpd_now(h);
+	char *s;
+
+	if (h->src.cal == NULL) {
+		httpd_error(req, 503, "no calendar");
+		return;
+	}
+	/* recurring windows whole; one-off events from a month back to a year ahead */
+	if ((s = ics_export(h->src.cal, now, now - 31 * 86400L, now + 366 * 86400L)) == NULL) {
+		httpd_error(req, 500, "cannot export the calendar");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Disposition",
+	    "inline; filename=\"slamon.ics\"");
+	httpd_send_str(req, 200, "text/calendar; charset=utf-8", s, strlen(s));
+	free(s);
+}

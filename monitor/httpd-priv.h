@@ -1,0 +1,114 @@
+/*
+ * httpd-priv.h - what the server (httpd.c) and its handlers (api-*.c)
+ * share. Not for the rest of the daemon: that sees httpd.h only.
+ */
+#ifndef SLAMON_HTTPD_PRIV_H
+#define SLAMON_HTTPD_PRIV_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "httpd.h"
+
+#define HTTPD_ID_LEN	12
+/* Latency histogram buckets, seconds (the Prometheus unit). */
+#define HTTPD_NBUCKETS	11
+
+/* What /metrics counts of one target's probe results since start. */
+struct httpd_tmetrics {
+	char *name;
+	unsigned long reasons[PROBE_NREASONS];
+	unsigned long buckets[HTTPD_NBUCKETS]; /* not cumulative here */
+	unsigned long count;
+	double sum_s;
+};
+
+/* A computed body kept for a while (RRD reads are not free). */
+struct httpd_cache {
+	char *body;
+	size_t len;
+	time_t at;
+};
+
+/* One outage of the journal, as an incident. */
+struct httpd_incident {
+	char target[128];
+	time_t start, end;	/* end 0: open */
+	long down_s, unplanned_s, maintenance_s;
+	bool alerted;
+	time_t alert_at, recovery_at;
+};
+
+struct httpd {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	struct httpd_source src;
+	char *www;			/* directory of the page's files */
+	struct httpd_tmetrics *tm;	/* parallel to src.conf->targets */
+	size_t ntm;
+	struct httpd_cache bars;	/* /api/v1/uptime.json */
+	struct httpd_cache month;	/* this month's report, for the page and /metrics */
+	/* the journal's incidents, read again when the file changes */
+	struct httpd_incident *inc;
+	size_t ninc;
+	off_t jsize;
+	struct timespec jmtime;
+	bool jread;
+};
+
+extern const double httpd_buckets[HTTPD_NBUCKETS];
+
+time_t httpd_now(const struct httpd *);
+void httpd_id(const char *kind, const char *name, time_t t, char out[HTTPD_ID_LEN + 1]);
+void httpd_send(struct evhttp_request *, int code, const char *ctype, struct evbuffer *);
+void httpd_send_str(struct evhttp_request *, int code, const char *ctype, const char *,
+    size_t);
+/* json is consumed */
+void httpd_send_json(struct evhttp_request *, int code, json_t *);
+void httpd_error(struct evhttp_request *, int code, const char *msg);
+const char *httpd_query(struct evhttp_request *, const char *key, char *buf, size_t len);
+json_t *httpd_time(time_t);	/* RFC 3339 UTC, or null for 0 */
+bool httpd_cache_fresh(const struct httpd_cache *, time_t now, long ttl);
+void httpd_cache_set(struct httpd_cache *, char *body, time_t now);
+void httpd_cache_drop(struct httpd_cache *);
+
+/* api-status.c: the Statuspage v2 page, components and status. */
+json_t *api_status_page(struct httpd *, time_t now);
+json_t *api_status_components(struct httpd *, time_t now);
+json_t *api_status_indicator(json_t *components);
+void api_status_summary(struct httpd *, struct evhttp_request *);
+void api_status_status(struct httpd *, struct evhttp_request *);
+void api_status_components_req(struct httpd *, struct evhttp_request *);
+
+/* api-incidents.c: incidents from the journal. */
+json_t *api_incidents(struct httpd *, time_t now, bool unresolved_only);
+void api_incidents_req(struct httpd *, struct evhttp_request *, bool unresolved_only);
+int api_incidents_load(struct httpd *);
+
+/* api-maint.c: scheduled maintenances from the calendar. */
+enum api_maint_which { API_MAINT_ALL, API_MAINT_UPCOMING, API_MAINT_ACTIVE };
+json_t *api_maint(struct httpd *, time_t now, enum api_maint_which);
+void api_maint_req(struct httpd *, struct evhttp_request *, enum api_maint_which);
+/* targets of the configuration inside announced maintenance at now: in[i] */
+void api_maint_now(struct httpd *, time_t now, bool *in);
+
+/* api-report.c: availability, daily bars, the calendar as iCalendar. */
+void api_report_availability(struct httpd *, struct evhttp_request *);
+void api_report_uptime(struct httpd *, struct evhttp_request *);
+void api_report_ics(struct httpd *, struct evhttp_request *);
+/* this month's report as JSON (cached a minute), NULL without a store */
+json_t *api_report_month(struct httpd *, time_t now);
+
+/* api-metrics.c */
+void api_metrics_req(struct httpd *, struct evhttp_request *);
+
+/* api-graph.c */
+void api_graph_req(struct httpd *, struct evhttp_request *, const char *target,
+    size_t len);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * httpd.h - the read-only HTTP server on `listen` (design.md 8): the status
+ * page, the Statuspage v2 compatible API, /api/v1/availability, /metrics,
+ * /calendar.ics and /graph/<target>.svg, on the daemon's event base.
+ *
+ * It owns nothing it serves: `run` hands it a source (configuration,
+ * engine, calendar, store, notify, clock) and swaps it after a reload.
+ * Nothing on the server changes state.
+ */
+#ifndef SLAMON_HTTPD_H
+#define SLAMON_HTTPD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "../probes/probe.h"
+#include "conf.h"
+
+struct event_base;
+struct engine;
+struct calendar;
+struct store;
+struct notify;
+struct httpd;
+
+struct httpd_source {
+	const struct conf *conf;	/* required; targets index the engine */
+	const struct engine *engine;	/* live per-target state; may be NULL */
+	const struct calendar *cal;	/* may be NULL: no maintenance known */
+	struct store *store;		/* may be NULL (dry run): no history */
+	const struct notify *notify;	/* may be NULL: no delivery counters */
+	time_t (*now)(void *arg);	/* the clock; NULL = time(NULL) */
+	void *arg;
+};
+
+/* Limits on what a client may send or hold (slowloris, header floods). */
+#define HTTPD_MAX_HEADERS_SIZE	8192	/* bytes of request line and headers */
+#define HTTPD_MAX_BODY_SIZE	1024	/* GET and HEAD have no business sending one */
+#define HTTPD_TIMEOUT		10	/* seconds a connection may stay idle or slow */
+#define HTTPD_UPCOMING_DAYS	30	/* scheduled-maintenances/upcoming.json */
+#define HTTPD_BAR_DAYS		90	/* daily bars on the page */
+
+/*
+ * Listen on "host:port" ("[::1]:port" for IPv6). The page's files are read
+ * from the directory $SLAMON_WWW, else <dir of the binary>/../www, else
+ * SLAMON_WWW_DIR (compiled in). NULL with err set on failure.
+ */
+struct httpd *httpd_new(struct event_base *, const char *listen,
+    const struct httpd_source *, char *err, size_t errlen);
+/* After a reload: the new source (copied). Caches are dropped. */
+void httpd_set_source(struct httpd *, const struct httpd_source *);
+void httpd_free(struct httpd *);
+
+/*
+ * Every probe result, for the /metrics latency histogram and the counts by
+ * reason: target i of the source's configuration. Latency counts for
+ * PROBE_OK only.
+ */
+void httpd_observe(struct httpd *, size_t i, enum probe_reason, double latency_ms);
+
+/* The bound port (for listen = "127.0.0.1:0"), or -1. */
+int httpd_port(const struct httpd *);
+
+#endif
