@@ -103,6 +103,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)/etc/slamon $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/slamon
+	install -d $(DESTDIR)$(PREFIX)/share/slamon/www
+	install -m 644 www/* $(DESTDIR)$(PREFIX)/share/slamon/www/
 	install -m 644 doc/slamon.8 $(DESTDIR)$(PREFIX)/share/man/man8/slamon.8
 	[ -f $(DESTDIR)/etc/slamon/slamon.conf ] || \
 		install -m 644 etc/slamon.conf $(DESTDIR)/etc/slamon/slamon.conf
