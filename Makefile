@@ -25,7 +25,8 @@ WARN    += -Werror
 endif
 CC      ?= cc
 OPT     ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP \
+           -DSLAMON_WWW_DIR=\"$(PREFIX)/share/slamon/www\"
 LDFLAGS += $(SANFLAGS)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
