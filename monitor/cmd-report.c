@@ -141,7 +141,7 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	switch (fmt) {
 	case FMT_JSON: {
 		json_t *j = report_json(&rep);
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(j, stdout, REPORT_JSON_FLAGS);
 		fputc('\n', stdout);
 		json_decref(j);
 		break;
