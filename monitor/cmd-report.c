@@ -153,8 +153,14 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		report_text(&rep, stdout);
 		break;
 	}
-	if (fmt != FMT_TEXT && rep.warnings[0])
-		fprintf(stderr, "slamon: warning: %s", rep.warnings);
+	if (fmt != FMT_TEXT) {
+		/* the text form has them at its end; the others on stderr */
+		for (const char *l = rep.warnings; *l;) {
+			size_t n = strcspn(l, "\n");
+			fprintf(stderr, "slamon: warning: %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
 	report_free(&rep);
 	rc = EXIT_OK;
 out:

@@ -277,11 +277,11 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
 	if (!r->consistent) {
 		snprintf(msg, sizeof(msg), "%s: RRD has %s down, the journal's outages "
-		    "%s unplanned (difference %s)", t->name,
+		    "%s unplanned: they differ by %s (%ld s)", t->name,
 		    report_duration(r->down_s, a, sizeof(a)),
 		    report_duration(r->journal_unplanned_s, b, sizeof(b)),
 		    report_duration(labs(r->down_s - r->journal_unplanned_s), d,
-		    sizeof(d)));
+		    sizeof(d)), labs(r->down_s - r->journal_unplanned_s));
 		warn_add(rep, msg);
 	}
 }

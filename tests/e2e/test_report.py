@@ -469,3 +469,33 @@ def test_report_no_data(t):
     p = report(t, conf, "--month", "2026-02", "--csv")
     r = list(csv.DictReader(io.StringIO(p.stdout)))[0]
     assert r["availability"] == "" and r["slo_met"] == "", r
+
+
+def test_report_schema_rejects(t):
+    """The schema is not a rubber stamp: documents that break the contract fail."""
+    conf = t.write("slamon.conf", CONF)
+    # no state at all: every figure of every target is unknown
+    doc, _ = report_json(t, conf, "--month", "2026-05")
+    assert row(doc, "web")["availability"] is None
+    bad = [
+        lambda d: d.pop("consistent"),
+        lambda d: d.update(start="2026-04-30T22:00:00+00:00"),
+        lambda d: d.update(month="2026-5"),
+        lambda d: d["targets"][0].update(availability=100.5),
+        lambda d: d["targets"][0].update(up_s=-1),
+        lambda d: d["targets"][0].update(coverage=1.5),
+        lambda d: d["targets"][0].pop("incidents"),
+        lambda d: d["components"][0].pop("targets"),
+        lambda d: d["targets"][0]["incidents"].append({"start": "2026-05-01T00:00:00Z"}),
+        lambda d: d["targets"][0]["incidents"].append(
+            {"start": "2026-05-01T00:00:00Z", "end": None, "down_s": 1, "unplanned_s": 1,
+             "maintenance_s": 0, "alerted": "yes", "windows": []}),
+    ]
+    for i, f in enumerate(bad):
+        d = json.loads(json.dumps(doc))
+        f(d)
+        try:
+            validate(d)
+        except AssertionError:
+            continue
+        raise AssertionError(f"bad document {i} was accepted")
