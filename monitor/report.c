@@ -11,6 +11,7 @@
  * component's availability is the time-weighted mean of its targets'.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,28 @@ struct jread {
 	size_t n, cap;
 	long *open;		/* per target: index into v + 1, 0 = none */
 	size_t *head, *next;	/* per target: its outages in order (index + 1) */
+	const struct conf_target **byname; /* targets sorted by name */
 	struct report *rep;
 };
+
+static int
+byname_cmp(const void *a, const void *b)
+{
+	const struct conf_target *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* conf_target_find is a linear scan: too slow for 10,000 targets' records */
+static const struct conf_target *
+jtarget(const struct jread *j, const char *name)
+{
+	struct conf_target key = {.name = (char *)(uintptr_t)name};
+	const struct conf_target *k = &key, **f;
+
+	f = bsearch(&k, j->byname, j->c->ntargets, sizeof(*j->byname), byname_cmp);
+	return f ? *f : NULL;
+}
 
 char *
 report_duration(long s, char *buf, size_t len)
@@ -119,7 +140,7 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	size_t i;
 
 	(void)line;
-	if (name == NULL || (t = conf_target_find(j->c, name)) == NULL)
+	if (ev == NULL || name == NULL || (t = jtarget(j, name)) == NULL)
 		return;
 	i = (size_t)(t - j->c->targets);
 	if (strcmp(ev, "outage_start") == 0 &&
@@ -170,6 +191,35 @@ list_add(char *list, size_t len, const char *name)
 		snprintf(list + l, len - l, "%s%s", l ? "," : "", name);
 }
 
+/* Targets to which the same windows apply share one calendar index. */
+struct idx_cache {
+	char *key;
+	struct cal_index *idx;
+};
+
+static const struct cal_index *
+index_for(struct idx_cache **v, size_t *n, const struct calendar *cal,
+    const struct conf_target *t, time_t from, time_t to)
+{
+	size_t nw = calendar_nwindows(cal), k;
+	char *key = xmalloc(nw + 1);
+
+	for (size_t w = 0; w < nw; w++) {
+		const struct cal_window *cw = calendar_window(cal, w);
+		key[w] = conf_applies_to(cw->applies, cw->napplies, t) ? '1' : '0';
+	}
+	key[nw] = '\0';
+	for (k = 0; k < *n; k++)
+		if (strcmp((*v)[k].key, key) == 0) {
+			free(key);
+			return (*v)[k].idx;
+		}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[*n].key = key;
+	(*v)[*n].idx = calendar_index(cal, t, from, to);
+	return (*v)[(*n)++].idx;
+}
+
 static bool
 wanted(const struct conf_target *t, const struct report_filter *f)
 {
@@ -182,11 +232,10 @@ wanted(const struct conf_target *t, const struct report_filter *f)
 
 static void
 build_target(struct report *rep, struct report_row *r, const struct conf_target *t,
-    size_t ti, const struct calendar *cal, struct store *st, struct jread *j,
+    size_t ti, const struct cal_index *idx, struct store *st, struct jread *j,
     const struct cal_occ *occs, size_t nocc)
 {
 	struct store_sums sums;
-	struct cal_index *idx;
 	time_t last = 0, dfrom = rep->start;
 	time_t to = rep->data_end;
 	long period = (long)(rep->data_end - rep->start);
@@ -216,7 +265,6 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		to = last > rep->start ? last : rep->start; /* no data beyond the files */
 	if (dfrom > to)
 		dfrom = to;
-	idx = calendar_index(cal, t, rep->start - 86400, rep->end + 86400);
 	for (size_t k = j->head[ti]; k != 0; k = j->next[k - 1]) {
 		const struct jinc *ji = &j->v[k - 1];
 		struct report_incident *inc;
@@ -271,7 +319,6 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		else
 			add_window(&r->short_notice, &r->nshort, o->name, (long)(y - x));
 	}
-	cal_index_free(idx);
 	report_row_finish(r, period);
 	r->consistent = !r->unreadable && r->down_s <= r->journal_unplanned_s + 60 &&
 	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
@@ -293,7 +340,8 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 {
 	struct jread j;
 	struct cal_occ *occs = NULL;
-	size_t nocc = 0;
+	struct idx_cache *ic = NULL;
+	size_t nocc = 0, nic = 0;
 
 	if (rep->label[0] == '\0')
 		snprintf(rep->label, sizeof(rep->label), "period");
@@ -306,17 +354,23 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 	rep->consistent = true;
 	memset(&j, 0, sizeof(j));
 	j.c = c;
-	j.open = xcalloc(c->ntargets, sizeof(*j.open));
+	j.open = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*j.open));
+	j.byname = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*j.byname));
+	for (size_t i = 0; i < c->ntargets; i++)
+		j.byname[i] = &c->targets[i];
+	qsort(j.byname, c->ntargets, sizeof(*j.byname), byname_cmp);
 	j.rep = rep;
 	if (journal_read(c->state_dir, jrecord_cb, jwarn_cb, &j) < 0) {
 		snprintf(err, errlen, "%s/journal.jsonl: cannot be read", c->state_dir);
 		free(j.open);
+		free(j.byname);
 		return -1;
 	}
 	if (calendar_expand(cal, start, end, &occs, &nocc) == -1) {
 		snprintf(err, errlen, "calendar: cannot expand the period");
 		free(j.v);
 		free(j.open);
+		free(j.byname);
 		return -1;
 	}
 	/* each target's outages, in journal order, without a scan per target */
@@ -333,7 +387,8 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		if (!wanted(&c->targets[i], f))
 			continue;
 		r = &rep->targets[rep->ntargets++];
-		build_target(rep, r, &c->targets[i], i, cal, st, &j, occs, nocc);
+		build_target(rep, r, &c->targets[i], i, index_for(&ic, &nic, cal,
+		    &c->targets[i], start - 86400, end + 86400), st, &j, occs, nocc);
 		if (!r->consistent)
 			rep->consistent = false;
 	}
@@ -372,8 +427,14 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 	free(occs);
 	free(j.v);
 	free(j.open);
+	for (size_t k = 0; k < nic; k++) {
+		cal_index_free(ic[k].idx);
+		free(ic[k].key);
+	}
+	free(ic);
 	free(j.head);
 	free(j.next);
+	free(j.byname);
 	return 0;
 }
 
