@@ -30,6 +30,20 @@ parse_t(const char *opt, const char *s, time_t *out)
 	return 0;
 }
 
+/* A period's end in local time: the date alone at midnight. */
+static void
+local_label(time_t t, char *buf, size_t len)
+{
+	struct tz_local l;
+
+	tz_to_local(t, &l);
+	if (l.hour == 0 && l.min == 0 && l.sec == 0)
+		snprintf(buf, len, "%04d-%02d-%02d", l.year, l.mon, l.mday);
+	else
+		snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", l.year, l.mon, l.mday,
+		    l.hour, l.min);
+}
+
 static int
 cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -51,7 +65,7 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct store *st = NULL;
 	struct conf *c;
 	time_t start, end, now = time(NULL);
-	char err[1024];
+	char err[1024], a[20], b[20];
 	int ch, rc = EXIT_USER;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -105,7 +119,9 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			fprintf(stderr, "slamon: report: --to must be after --from\n");
 			goto out;
 		}
-		snprintf(rep.label, sizeof(rep.label), "%.12s..%.12s", from_s, to_s);
+		local_label(start, a, sizeof(a));
+		local_label(end, b, sizeof(b));
+		snprintf(rep.label, sizeof(rep.label), "%s..%s", a, b);
 	}
 	if (filt.target && conf_target_find(c, filt.target) == NULL) {
 		fprintf(stderr, "slamon: report: --target \"%s\" is not in %s\n",

@@ -54,7 +54,7 @@ struct report_row {
 };
 
 struct report {
-	char label[32];		   /* "2026-03" or "2026-01-01..2026-04-01" */
+	char label[64];		   /* "2026-03" or "2026-01-01..2026-04-01" (local) */
 	bool month;
 	time_t start, end;	   /* [start, end) */
 	time_t data_end;	   /* min(end, now): later seconds do not exist yet */

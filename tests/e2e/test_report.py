@@ -447,7 +447,8 @@ def test_report_filters_and_quarter(t):
     assert row(doc, "web")["maintenance_by_window"] == MAR_BYWIN
 
     # Q2 so far: April's data, May and June unknown
-    doc, _ = report_json(t, conf, "--from", "2026-04-01", "--to", "2026-07-01")
+    doc, _ = report_json(t, conf, "--from", "2026-03-31T22:00:00Z", "--to", "2026-07-01")
+    assert doc["period"] == "2026-04-01..2026-07-01", doc["period"]
     q2 = (30 + 31 + 30) * 86400
     assert row(doc, "api")["down_s"] == 3600 and row(doc, "api")["unknown_s"] == q2 - APR_S
     assert row(doc, "web")["availability"] == 100.0
