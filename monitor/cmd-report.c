@@ -30,6 +30,20 @@ parse_t(const char *opt, const char *s, time_t *out)
 	return 0;
 }
 
+/* A period's end in local time: the date alone at midnight. */
+static void
+local_label(time_t t, char *buf, size_t len)
+{
+	struct tz_local l;
+
+	tz_to_local(t, &l);
+	if (l.hour == 0 && l.min == 0 && l.sec == 0)
+		snprintf(buf, len, "%04d-%02d-%02d", l.year, l.mon, l.mday);
+	else
+		snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", l.year, l.mon, l.mday,
+		    l.hour, l.min);
+}
+
 static int
 cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -51,7 +65,7 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct store *st = NULL;
 	struct conf *c;
 	time_t start, end, now = time(NULL);
-	char err[1024];
+	char err[1024], a[20], b[20];
 	int ch, rc = EXIT_USER;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -105,7 +119,9 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			fprintf(stderr, "slamon: report: --to must be after --from\n");
 			goto out;
 		}
-		snprintf(rep.label, sizeof(rep.label), "%.12s..%.12s", from_s, to_s);
+		local_label(start, a, sizeof(a));
+		local_label(end, b, sizeof(b));
+		snprintf(rep.label, sizeof(rep.label), "%s..%s", a, b);
 	}
 	if (filt.target && conf_target_find(c, filt.target) == NULL) {
 		fprintf(stderr, "slamon: report: --target \"%s\" is not in %s\n",
@@ -141,7 +157,7 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	switch (fmt) {
 	case FMT_JSON: {
 		json_t *j = report_json(&rep);
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(j, stdout, REPORT_JSON_FLAGS);
 		fputc('\n', stdout);
 		json_decref(j);
 		break;
@@ -153,8 +169,14 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		report_text(&rep, stdout);
 		break;
 	}
-	if (fmt != FMT_TEXT && rep.warnings[0])
-		fprintf(stderr, "slamon: warning: %s", rep.warnings);
+	if (fmt != FMT_TEXT) {
+		/* the text form has them at its end; the others on stderr */
+		for (const char *l = rep.warnings; *l;) {
+			size_t n = strcspn(l, "\n");
+			fprintf(stderr, "slamon: warning: %.*s\n", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
 	report_free(&rep);
 	rc = EXIT_OK;
 out:

@@ -11,6 +11,7 @@
  * component's availability is the time-weighted mean of its targets'.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,29 @@ struct jread {
 	struct jinc *v;
 	size_t n, cap;
 	long *open;		/* per target: index into v + 1, 0 = none */
+	size_t *head, *next;	/* per target: its outages in order (index + 1) */
+	const struct conf_target **byname; /* targets sorted by name */
 	struct report *rep;
 };
+
+static int
+byname_cmp(const void *a, const void *b)
+{
+	const struct conf_target *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* conf_target_find is a linear scan: too slow for 10,000 targets' records */
+static const struct conf_target *
+jtarget(const struct jread *j, const char *name)
+{
+	struct conf_target key = {.name = (char *)(uintptr_t)name};
+	const struct conf_target *k = &key, **f;
+
+	f = bsearch(&k, j->byname, j->c->ntargets, sizeof(*j->byname), byname_cmp);
+	return f ? *f : NULL;
+}
 
 char *
 report_duration(long s, char *buf, size_t len)
@@ -118,7 +140,7 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	size_t i;
 
 	(void)line;
-	if (name == NULL || (t = conf_target_find(j->c, name)) == NULL)
+	if (ev == NULL || name == NULL || (t = jtarget(j, name)) == NULL)
 		return;
 	i = (size_t)(t - j->c->targets);
 	if (strcmp(ev, "outage_start") == 0 &&
@@ -145,15 +167,57 @@ jrecord_cb(void *arg, json_t *rec, int line)
 }
 
 static void
-add_excluded(struct report_row *r, const char *window, long secs)
+add_window(struct report_excluded **v, size_t *n, const char *window, long secs)
 {
-	for (size_t i = 0; i < r->nexcluded; i++)
-		if (strcmp(r->excluded[i].window, window) == 0) {
-			r->excluded[i].seconds += secs;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].window, window) == 0) {
+			(*v)[i].seconds += secs;
 			return;
 		}
-	r->excluded = xreallocarray(r->excluded, r->nexcluded + 1, sizeof(*r->excluded));
-	r->excluded[r->nexcluded++] = (struct report_excluded){window, secs};
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = (struct report_excluded){window, secs};
+}
+
+/* Append name to a comma-separated list unless it is there already. */
+static void
+list_add(char *list, size_t len, const char *name)
+{
+	size_t l = strlen(list), nl = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += nl)
+		if ((p == list || p[-1] == ',') && (p[nl] == ',' || p[nl] == '\0'))
+			return;
+	if (l + nl + 2 <= len)
+		snprintf(list + l, len - l, "%s%s", l ? "," : "", name);
+}
+
+/* Targets to which the same windows apply share one calendar index. */
+struct idx_cache {
+	char *key;
+	struct cal_index *idx;
+};
+
+static const struct cal_index *
+index_for(struct idx_cache **v, size_t *n, const struct calendar *cal,
+    const struct conf_target *t, time_t from, time_t to)
+{
+	size_t nw = calendar_nwindows(cal), k;
+	char *key = xmalloc(nw + 1);
+
+	for (size_t w = 0; w < nw; w++) {
+		const struct cal_window *cw = calendar_window(cal, w);
+		key[w] = conf_applies_to(cw->applies, cw->napplies, t) ? '1' : '0';
+	}
+	key[nw] = '\0';
+	for (k = 0; k < *n; k++)
+		if (strcmp((*v)[k].key, key) == 0) {
+			free(key);
+			return (*v)[k].idx;
+		}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[*n].key = key;
+	(*v)[*n].idx = calendar_index(cal, t, from, to);
+	return (*v)[(*n)++].idx;
 }
 
 static bool
@@ -168,12 +232,11 @@ wanted(const struct conf_target *t, const struct report_filter *f)
 
 static void
 build_target(struct report *rep, struct report_row *r, const struct conf_target *t,
-    size_t ti, const struct calendar *cal, struct store *st, struct jread *j,
+    size_t ti, const struct cal_index *idx, struct store *st, struct jread *j,
     const struct cal_occ *occs, size_t nocc)
 {
 	struct store_sums sums;
-	struct cal_index *idx;
-	time_t last = 0;
+	time_t last = 0, dfrom = rep->start;
 	time_t to = rep->data_end;
 	long period = (long)(rep->data_end - rep->start);
 	char a[64], b[64], d[64], msg[512];
@@ -188,6 +251,8 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 			r->up_s = lround(sums.up_s);
 			r->down_s = lround(sums.down_s);
 			r->maintenance_s = lround(sums.maint_s);
+			/* rows are unknown only before the file's first one */
+			dfrom = rep->start + (time_t)sums.unknown_steps * STORE_STEP;
 		} else {
 			snprintf(msg, sizeof(msg), "%s: its RRD file could not be read "
 			    "(see above); its seconds are missing", t->name);
@@ -198,16 +263,14 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	}
 	if (last < to)
 		to = last > rep->start ? last : rep->start; /* no data beyond the files */
-	idx = calendar_index(cal, t, rep->start - 86400, rep->end + 86400);
-	for (size_t k = 0; k < j->n; k++) {
-		const struct jinc *ji = &j->v[k];
+	if (dfrom > to)
+		dfrom = to;
+	for (size_t k = j->head[ti]; k != 0; k = j->next[k - 1]) {
+		const struct jinc *ji = &j->v[k - 1];
 		struct report_incident *inc;
 		const char *names[8];
 		size_t nn;
 		time_t x, y;
-
-		if (ji->target != ti)
-			continue;
 		x = ji->start > rep->start ? ji->start : rep->start;
 		y = ji->end ? ji->end : rep->data_end;
 		if (y > rep->data_end)
@@ -226,11 +289,13 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		inc->unknown_s = ji->unknown_s;
 		inc->alerted = ji->alerted;
 		nn = idx ? cal_index_windows(idx, x, y, names, 8) : 0;
-		for (size_t w = 0; w < nn; w++) {
-			size_t l = strlen(inc->windows);
-			snprintf(inc->windows + l, sizeof(inc->windows) - l, "%s%s",
-			    w ? "," : "", names[w]);
-		}
+		for (size_t w = 0; w < nn; w++)
+			list_add(inc->windows, sizeof(inc->windows), names[w]);
+		for (size_t w = 0; w < nocc; w++)
+			if (occs[w].short_notice && occs[w].start < y && occs[w].end > x &&
+			    conf_applies_to(occs[w].applies, occs[w].napplies, t))
+				list_add(inc->short_notice, sizeof(inc->short_notice),
+				    occs[w].name);
 		/* what RRD can hold of it: up to the last stored step */
 		{
 			time_t yy = y < to ? y : to;
@@ -240,26 +305,30 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		}
 		r->journal_unknown_s += ji->unknown_s;
 	}
+	/* windows by name, over the time the RRD file covers (dfrom, to) */
 	for (size_t k = 0; k < nocc; k++) {
 		const struct cal_occ *o = &occs[k];
-		time_t x = o->start > rep->start ? o->start : rep->start;
-		time_t y = o->end < rep->data_end ? o->end : rep->data_end;
+		time_t x = o->start > dfrom ? o->start : dfrom;
+		time_t y = o->end < to ? o->end : to;
 
-		if (!o->announced || y <= x || !conf_applies_to(o->applies, o->napplies, t))
+		if ((!o->announced && !o->short_notice) || y <= x ||
+		    !conf_applies_to(o->applies, o->napplies, t))
 			continue;
-		add_excluded(r, o->name, (long)(y - x));
+		if (o->announced)
+			add_window(&r->excluded, &r->nexcluded, o->name, (long)(y - x));
+		else
+			add_window(&r->short_notice, &r->nshort, o->name, (long)(y - x));
 	}
-	cal_index_free(idx);
 	report_row_finish(r, period);
 	r->consistent = !r->unreadable && r->down_s <= r->journal_unplanned_s + 60 &&
 	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
 	if (!r->consistent) {
 		snprintf(msg, sizeof(msg), "%s: RRD has %s down, the journal's outages "
-		    "%s unplanned (difference %s)", t->name,
+		    "%s unplanned: they differ by %s (%ld s)", t->name,
 		    report_duration(r->down_s, a, sizeof(a)),
 		    report_duration(r->journal_unplanned_s, b, sizeof(b)),
 		    report_duration(labs(r->down_s - r->journal_unplanned_s), d,
-		    sizeof(d)));
+		    sizeof(d)), labs(r->down_s - r->journal_unplanned_s));
 		warn_add(rep, msg);
 	}
 }
@@ -271,7 +340,8 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 {
 	struct jread j;
 	struct cal_occ *occs = NULL;
-	size_t nocc = 0;
+	struct idx_cache *ic = NULL;
+	size_t nocc = 0, nic = 0;
 
 	if (rep->label[0] == '\0')
 		snprintf(rep->label, sizeof(rep->label), "period");
@@ -284,18 +354,31 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 	rep->consistent = true;
 	memset(&j, 0, sizeof(j));
 	j.c = c;
-	j.open = xcalloc(c->ntargets, sizeof(*j.open));
+	j.open = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*j.open));
+	j.byname = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*j.byname));
+	for (size_t i = 0; i < c->ntargets; i++)
+		j.byname[i] = &c->targets[i];
+	qsort(j.byname, c->ntargets, sizeof(*j.byname), byname_cmp);
 	j.rep = rep;
 	if (journal_read(c->state_dir, jrecord_cb, jwarn_cb, &j) < 0) {
 		snprintf(err, errlen, "%s/journal.jsonl: cannot be read", c->state_dir);
 		free(j.open);
+		free(j.byname);
 		return -1;
 	}
 	if (calendar_expand(cal, start, end, &occs, &nocc) == -1) {
 		snprintf(err, errlen, "calendar: cannot expand the period");
 		free(j.v);
 		free(j.open);
+		free(j.byname);
 		return -1;
+	}
+	/* each target's outages, in journal order, without a scan per target */
+	j.head = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*j.head));
+	j.next = xcalloc(j.n ? j.n : 1, sizeof(*j.next));
+	for (size_t k = j.n; k-- > 0;) {
+		j.next[k] = j.head[j.v[k].target];
+		j.head[j.v[k].target] = k + 1;
 	}
 	rep->targets = xcalloc(c->ntargets, sizeof(*rep->targets));
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -304,7 +387,8 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		if (!wanted(&c->targets[i], f))
 			continue;
 		r = &rep->targets[rep->ntargets++];
-		build_target(rep, r, &c->targets[i], i, cal, st, &j, occs, nocc);
+		build_target(rep, r, &c->targets[i], i, index_for(&ic, &nic, cal,
+		    &c->targets[i], start - 86400, end + 86400), st, &j, occs, nocc);
 		if (!r->consistent)
 			rep->consistent = false;
 	}
@@ -331,7 +415,11 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		cr->maintenance_s += t->maintenance_s;
 		cr->consistent = cr->consistent && t->consistent;
 		for (size_t k = 0; k < t->nexcluded; k++)
-			add_excluded(cr, t->excluded[k].window, t->excluded[k].seconds);
+			add_window(&cr->excluded, &cr->nexcluded, t->excluded[k].window,
+			    t->excluded[k].seconds);
+		for (size_t k = 0; k < t->nshort; k++)
+			add_window(&cr->short_notice, &cr->nshort, t->short_notice[k].window,
+			    t->short_notice[k].seconds);
 	}
 	for (size_t k = 0; k < rep->ncomponents; k++)
 		report_row_finish(&rep->components[k],
@@ -339,6 +427,14 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 	free(occs);
 	free(j.v);
 	free(j.open);
+	for (size_t k = 0; k < nic; k++) {
+		cal_index_free(ic[k].idx);
+		free(ic[k].key);
+	}
+	free(ic);
+	free(j.head);
+	free(j.next);
+	free(j.byname);
 	return 0;
 }
 
@@ -348,9 +444,12 @@ report_free(struct report *rep)
 	for (size_t i = 0; i < rep->ntargets; i++) {
 		free(rep->targets[i].incidents);
 		free(rep->targets[i].excluded);
+		free(rep->targets[i].short_notice);
 	}
-	for (size_t i = 0; i < rep->ncomponents; i++)
+	for (size_t i = 0; i < rep->ncomponents; i++) {
 		free(rep->components[i].excluded);
+		free(rep->components[i].short_notice);
+	}
 	free(rep->targets);
 	free(rep->components);
 	rep->targets = rep->components = NULL;
@@ -358,9 +457,31 @@ report_free(struct report *rep)
 }
 
 static json_t *
+names_json(const char *list)
+{
+	json_t *a = json_array();
+	char tmp[256], *tok, *save = NULL;
+
+	snprintf(tmp, sizeof(tmp), "%s", list);
+	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(a, json_string(tok));
+	return a;
+}
+
+static json_t *
+windows_json(const struct report_excluded *v, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(o, v[i].window, json_integer(v[i].seconds));
+	return o;
+}
+
+static json_t *
 row_json(const struct report_row *r, bool target)
 {
-	json_t *o = json_object(), *ex = json_object();
+	json_t *o = json_object();
 
 	json_object_set_new(o, "name", json_string(r->name));
 	if (target)
@@ -380,17 +501,16 @@ row_json(const struct report_row *r, bool target)
 	json_object_set_new(o, "error_budget_s", json_integer(r->error_budget_s));
 	json_object_set_new(o, "error_budget_left_s",
 	    json_integer(r->error_budget_left_s));
-	for (size_t i = 0; i < r->nexcluded; i++)
-		json_object_set_new(ex, r->excluded[i].window,
-		    json_integer(r->excluded[i].seconds));
-	json_object_set_new(o, "maintenance_by_window", ex);
+	json_object_set_new(o, "maintenance_by_window",
+	    windows_json(r->excluded, r->nexcluded));
+	json_object_set_new(o, "short_notice_by_window",
+	    windows_json(r->short_notice, r->nshort));
 	json_object_set_new(o, "consistent", json_boolean(r->consistent));
 	if (target) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < r->nincidents; i++) {
 			const struct report_incident *inc = &r->incidents[i];
-			json_t *x = json_object(), *w = json_array();
-			char tmp[256], *tok, *save = NULL;
+			json_t *x = json_object();
 
 			json_object_set_new(x, "start", journal_time(inc->start));
 			json_object_set_new(x, "end", inc->end ? journal_time(inc->end) :
@@ -400,11 +520,9 @@ row_json(const struct report_row *r, bool target)
 			json_object_set_new(x, "maintenance_s",
 			    json_integer(inc->maintenance_s));
 			json_object_set_new(x, "alerted", json_boolean(inc->alerted));
-			snprintf(tmp, sizeof(tmp), "%s", inc->windows);
-			for (tok = strtok_r(tmp, ",", &save); tok;
-			    tok = strtok_r(NULL, ",", &save))
-				json_array_append_new(w, json_string(tok));
-			json_object_set_new(x, "windows", w);
+			json_object_set_new(x, "windows", names_json(inc->windows));
+			json_object_set_new(x, "short_notice_windows",
+			    names_json(inc->short_notice));
 			json_array_append_new(a, x);
 		}
 		json_object_set_new(o, "incidents", a);
@@ -502,6 +620,13 @@ report_text(const struct report *rep, FILE *f)
 				    report_duration(r->excluded[k].seconds, a, sizeof(a)));
 			fprintf(f, " (overlapping windows count once in MAINT)\n");
 		}
+		if (r->nshort) {
+			fprintf(f, "%s: short notice, counted as downtime:", r->name);
+			for (size_t k = 0; k < r->nshort; k++)
+				fprintf(f, "%s %s %s", k ? "," : "", r->short_notice[k].window,
+				    report_duration(r->short_notice[k].seconds, a, sizeof(a)));
+			fprintf(f, "\n");
+		}
 	}
 	fprintf(f, "\nIncidents:\n");
 	{
@@ -512,14 +637,16 @@ report_text(const struct report *rep, FILE *f)
 				const struct report_incident *inc = &r->incidents[k];
 				char s1[64], s2[64], u[32], m[32], dd[32];
 				fprintf(f, "  %-*s %s to %s: down %s, unplanned %s, in "
-				    "maintenance %s%s%s%s\n", w, r->name,
+				    "maintenance %s%s%s%s%s%s\n", w, r->name,
 				    tz_local_str(inc->start, s1, sizeof(s1)),
 				    inc->end ? tz_local_str(inc->end, s2, sizeof(s2)) :
 				    "(ongoing)", report_duration(inc->down_s, dd, sizeof(dd)),
 				    report_duration(inc->unplanned_s, u, sizeof(u)),
 				    report_duration(inc->maintenance_s, m, sizeof(m)),
 				    inc->alerted ? ", ALERTED" : "",
-				    inc->windows[0] ? ", windows: " : "", inc->windows);
+				    inc->windows[0] ? ", windows: " : "", inc->windows,
+				    inc->short_notice[0] ? ", short notice: " : "",
+				    inc->short_notice);
 			}
 		}
 		if (n == 0)

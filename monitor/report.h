@@ -22,7 +22,8 @@ struct report_incident {
 	long down_s, unplanned_s, maintenance_s; /* the part inside the period */
 	long unknown_s;		   /* of the whole outage, from the journal */
 	bool alerted;
-	char windows[256];	   /* names of windows touched, comma-separated */
+	char windows[256];	   /* names of announced windows touched, comma-separated */
+	char short_notice[256];	   /* short-notice windows touched (their time counts) */
 };
 
 struct report_excluded {
@@ -45,13 +46,15 @@ struct report_row {
 	bool unreadable;	   /* its RRD file could not be read */
 	struct report_incident *incidents;
 	size_t nincidents;
-	struct report_excluded *excluded;
+	struct report_excluded *excluded;	/* announced maintenance by window */
 	size_t nexcluded;
+	struct report_excluded *short_notice;	/* short-notice windows: counted */
+	size_t nshort;
 	size_t ntargets;	   /* component rows: how many targets */
 };
 
 struct report {
-	char label[32];		   /* "2026-03" or "2026-01-01..2026-04-01" */
+	char label[64];		   /* "2026-03" or "2026-01-01..2026-04-01" (local) */
 	bool month;
 	time_t start, end;	   /* [start, end) */
 	time_t data_end;	   /* min(end, now): later seconds do not exist yet */
@@ -82,6 +85,8 @@ int report_month_bounds(const char *month, time_t *start, time_t *end, char *lab
     size_t len);
 
 json_t *report_json(const struct report *);
+/* How `slamon report --json` and /api/v1/availability print it. */
+#define REPORT_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 void report_text(const struct report *, FILE *);
 void report_csv(const struct report *, FILE *);
 

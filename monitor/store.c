@@ -128,15 +128,25 @@ static struct store_target *
 target_add(struct store *s, const char *name)
 {
 	struct store_target *t = xcalloc(1, sizeof(*t));
+	size_t lo = 0, hi = s->nt;
 
 	t->name = xstrdup(name);
 	if (s->remote)
 		xasprintf(&t->path, "%s.rrd", name);
 	else
 		xasprintf(&t->path, "%s/%s.rrd", s->dir, name);
+	/* sorted insert: a qsort per target made opening 10,000 quadratic */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(s->t[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	s->t = xreallocarray(s->t, s->nt + 1, sizeof(*s->t));
-	s->t[s->nt++] = t;
-	qsort(s->t, s->nt, sizeof(*s->t), target_cmp);
+	memmove(&s->t[lo + 1], &s->t[lo], (s->nt - lo) * sizeof(*s->t));
+	s->t[lo] = t;
+	s->nt++;
 	return t;
 }
 
