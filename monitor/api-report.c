@@ -57,7 +57,7 @@ api_report_build(struct httpd *h, const char *month, time_t now, char *err, size
 	    NULL, err, errlen) == -1)
 		return NULL;
 	j = report_json(&rep);
-	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(j);
 	report_free(&rep);
 	if (s == NULL)
