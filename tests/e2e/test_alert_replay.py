@@ -250,6 +250,7 @@ def test_replay_send_alerts_delivers(t):
         assert "503" in d[0]["error"] and d[0]["channel"] == "hook" and d[0]["kind"] == "alert"
         assert d[1]["attempt"] == 2 and d[1]["delivered"] is True
         assert re.search(r"1 alerts, 1 recoveries", p.stdout)
+        assert "alerts sent: 2 delivered, 0 given up" in p.stdout, p.stdout
     finally:
         hook.stop()
 
