@@ -17,7 +17,7 @@ class HookHandler(http.server.BaseHTTPRequestHandler):
         for k, v in self.headers.items():
             headers.setdefault(k.lower(), []).append(v)
         with srv.lock:
-            srv.posts.append({"t": time.monotonic(), "path": self.path,
+            srv.posts.append({"t": time.monotonic(), "wall": time.time(), "path": self.path,
                               "headers": headers, "body": body})
             n = len(srv.posts)
         if srv.hang:
@@ -90,6 +90,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
                         break
                     data.append(d[1:] if d.startswith(b"..") else d)
                 mail["data"] = b"".join(data).decode()
+                mail["wall"] = time.time()
                 self.server.mails.append(mail)
                 self.w("250 queued")
             elif up == "QUIT":
