@@ -271,3 +271,65 @@ def test_live_kill9_restart_no_duplicate_alert(t):
         assert "ALERT" not in run2.text()
     finally:
         hook.stop()
+
+
+def test_live_kill9_before_the_alert_keeps_its_deadline(t):
+    """kill -9 after the outage was journaled but before its alert: the
+    restarted daemon resumes the outage from the journal and alerts at the
+    original start + alert_after, once, for the original start."""
+    port = targetd(t, "--route", "/svc=status:503")
+    hook = Hook()
+    try:
+        c = conf(t, port, f'{{ name = "hook"; type = "webhook"; url = "{hook.url}"; }}',
+                 alert_after=6)
+        run = LiveRun(t, c)
+        t.wait_for(lambda: records(t, "outage_start"), 30, "the outage")
+        run.proc.send_signal(signal.SIGKILL)
+        run.proc.wait(timeout=10)
+        (o,) = records(t, "outage_start")
+        start = unix(o["start"])
+        assert not hook.posts and time.time() < start + 6, "restart came too late to test"
+        run2 = LiveRun(t, c)
+        t.wait_for(lambda: hook.posts, 30, "the alert post")
+        a = json.loads(hook.posts[0]["body"])
+        assert a["outage_start"] == iso(start) and a["time"] == iso(start + 6), a
+        assert a["unplanned_s"] == 6
+        assert start + 6 <= hook.posts[0]["wall"] <= start + 6 + LATE
+        flip(port, "status:200")
+        t.wait_for(lambda: len(hook.posts) >= 2, 30, "the recovery post")
+        run2.stop()
+        assert [json.loads(p["body"])["event"] for p in hook.posts] == ["alert", "recovery"]
+        assert len(records(t, "outage_start")) == 1 and len(records(t, "alert")) == 1
+    finally:
+        hook.stop()
+
+
+def test_live_reload_cancelling_the_window_rearms_the_alert(t):
+    """An outage inside an announced window waits for the window's end; a
+    SIGHUP that removes the announcement makes the outage unplanned from its
+    start, so the alert comes at start + alert_after, not after the old end."""
+    port = targetd(t, "--route", "/svc=status:503")
+    hook = Hook()
+    try:
+        now = int(time.time())
+        w0, w1 = now - 3600, now + 120
+        ann = (f'{{ window = "planned"; start = "{iso(w0)}"; end = "{iso(w1)}"; '
+               f'announced_at = "{iso(w0 - 2 * 86400)}"; }}')
+        alerts = f'{{ name = "hook"; type = "webhook"; url = "{hook.url}"; }}'
+        win = '{ name = "planned"; requires_announcement = true; }'
+        c = conf(t, port, alerts, alert_after=4, windows=win, announcements=ann)
+        run = LiveRun(t, c)
+        t.wait_for(lambda: records(t, "outage_start"), 30, "the outage")
+        conf(t, port, alerts, alert_after=4, windows=win)
+        run.proc.send_signal(signal.SIGHUP)
+        run.wait_line(r"reloaded: ")
+        (o,) = records(t, "outage_start")
+        start = unix(o["start"])
+        t.wait_for(lambda: hook.posts, 4 + LATE + 2, "the alert once the window is gone")
+        a = json.loads(hook.posts[0]["body"])
+        assert a["windows"] == [] and a["outage_start"] == iso(start), a
+        assert a["unplanned_s"] >= 4 and unix(a["time"]) >= start + 4, a
+        assert hook.posts[0]["wall"] <= start + 4 + LATE + 1
+        run.stop()
+    finally:
+        hook.stop()
