@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <event2/event.h>
 
@@ -130,11 +131,22 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 static void
 run_schedule(struct run_ctx *ctx)
 {
-	time_t now = time(NULL), due = engine_next_due(ctx->pl->engine);
-	struct timeval tv = {RUN_TICK, 0};
+	time_t due = engine_next_due(ctx->pl->engine);
+	struct timeval now, tv = {RUN_TICK, 0};
 
-	if (due && due - now < RUN_TICK)
-		tv.tv_sec = due > now ? due - now : 0;
+	gettimeofday(&now, NULL);
+	/* at the deadline's second exactly, not up to a second after it */
+	if (due && due - now.tv_sec < RUN_TICK) {
+		if (due > now.tv_sec) {
+			tv.tv_sec = due - now.tv_sec - 1;
+			tv.tv_usec = 1000000 - now.tv_usec;
+			if (tv.tv_usec >= 1000000) {
+				tv.tv_sec++;
+				tv.tv_usec -= 1000000;
+			}
+		} else
+			tv.tv_sec = 0;
+	}
 	if (evtimer_pending(ctx->tick, NULL)) {
 		struct timeval left, nowtv;
 		/* keep an earlier tick that is already armed */
