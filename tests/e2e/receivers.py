@@ -3,8 +3,19 @@
 the first tries or hanging), and an SMTP sink recording mails."""
 import http.server
 import socketserver
+import sys
 import threading
 import time
+
+
+def quiet_disconnect(server_class):
+    """A client that goes away mid-connection (slamon stopped or killed with
+    a keep-alive connection open) is expected; other handler errors print."""
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            server_class.__base__.handle_error(self, request, client_address)
+    server_class.handle_error = handle_error
+    return server_class
 
 
 class HookHandler(http.server.BaseHTTPRequestHandler):
@@ -42,6 +53,7 @@ class HookHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@quiet_disconnect
 class Hook(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
@@ -102,6 +114,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
                 self.w("502 not implemented")
 
 
+@quiet_disconnect
 class SMTPSink(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
