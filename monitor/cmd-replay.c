@@ -1,13 +1,20 @@
 /*
  * cmd-replay.c - `slamon replay FILE`: timestamped probe results through the
- * pipeline of `run`, with the clock taken from the rows.
+ * pipeline of `run`, with the clock taken from the rows. With --send-alerts
+ * the notices go to the alert channels as they are decided (with their
+ * simulated times), and the command waits until every delivery has
+ * succeeded or been given up, journaling failed attempts as `run` does.
  */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
+#include "alerting.h"
 #include "cmd.h"
 #include "log.h"
 #include "pipeline.h"
@@ -18,6 +25,10 @@ struct replay_run {
 	bool verbose;
 	bool send_alerts;
 	unsigned long alerts, recoveries;
+	struct pipeline *pl;
+	struct event_base *base;
+	struct notify *notify;		/* --send-alerts with channels */
+	unsigned long delivered, given_up;
 };
 
 static void
@@ -29,6 +40,66 @@ replay_notice_cb(void *arg, const struct engine_notice *n)
 		r->recoveries++;
 	else
 		r->alerts++;
+	if (r->notify && r->pl)
+		alerting_send(r->notify, r->pl, n);
+}
+
+/* Attempts happen now, in real time: their records carry the real time. */
+static void
+replay_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *ch,
+    int attempt, bool delivered, bool final, const char *error)
+{
+	struct replay_run *r = arg;
+
+	if (final && delivered)
+		r->delivered++;
+	else if (final)
+		r->given_up++;
+	alerting_journal(r->pl ? r->pl->journal : NULL, time(NULL), m, ch, attempt,
+	    delivered, final, error);
+}
+
+static int
+replay_notify_open(struct replay_run *r, const struct conf *c)
+{
+	if (!r->send_alerts || c->nalerts == 0)
+		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	if ((r->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event loop");
+		return -1;
+	}
+	if ((r->notify = notify_new(r->base, c, replay_delivery_cb, r)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Run the loop until every notice is delivered or given up on every channel. */
+static void
+replay_notify_drain(struct replay_run *r)
+{
+	unsigned left;
+
+	if (r->notify == NULL)
+		return;
+	while ((left = notify_pending(r->notify)) > 0)
+		if (event_base_loop(r->base, EVLOOP_ONCE) != 0) {
+			log_warnx("%u alert deliveries pending with nothing to wait for", left);
+			break;
+		}
+	printf("alerts sent: %lu delivered, %lu given up\n", r->delivered, r->given_up);
+}
+
+static void
+replay_notify_close(struct replay_run *r)
+{
+	notify_free(r->notify);
+	r->notify = NULL;
+	if (r->base) {
+		event_base_free(r->base);
+		r->base = NULL;
+		libevent_global_shutdown();
+	}
 }
 
 static void
@@ -48,7 +119,7 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{"steps", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
-	struct replay_run rr = {ctx->verbose != 0, false, 0, 0};
+	struct replay_run rr = {.verbose = ctx->verbose != 0};
 	struct pipeline_opts o;
 	struct pipeline *p;
 	struct replay rep;
@@ -91,10 +162,13 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	o.notice = replay_notice_cb;
 	o.log = replay_log_cb;
 	o.arg = &rr;
+	if (replay_notify_open(&rr, c) == -1)
+		goto out;
 	if ((p = pipeline_open(c, &o, rep.first, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "slamon: %s\n", err);
 		goto out;
 	}
+	rr.pl = p;
 	last = xcalloc(c->ntargets, sizeof(*last));
 	for (size_t i = 0; i < rep.n; i++) {
 		const struct replay_row *row = &rep.rows[i];
@@ -115,12 +189,16 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			end = e;
 	}
 	free(last);
+	replay_notify_drain(&rr);
 	printf("replayed %zu rows, %s to %s: %lu steps written, %lu alerts, %lu "
 	    "recoveries\n", rep.n, tz_rfc3339(rep.first, a, sizeof(a)),
 	    tz_rfc3339(end, b, sizeof(b)), p->steps_written, rr.alerts, rr.recoveries);
+	/* no notice can come from here on: close notify first, the journal after */
+	replay_notify_close(&rr);
 	pipeline_close(p, end);
 	rc = EXIT_OK;
 out:
+	replay_notify_close(&rr);
 	if (steps && fclose(steps) != 0) {
 		log_warn("%s", steps_path);
 		rc = EXIT_INTERNAL;

@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
-#include <jansson.h>
 #include <event2/event.h>
 
+#include "alerting.h"
 #include "cmd.h"
 #include "httpd.h"
 #include "journal.h"
@@ -111,28 +112,9 @@ static void
 run_notice_cb(void *arg, const struct engine_notice *n)
 {
 	struct run_ctx *ctx = arg;
-	struct notify_msg m;
-	const char *names[16];
-	size_t i = (size_t)(n->target - ctx->conf->targets);
 
-	if (ctx->notify == NULL)
-		return;
-	memset(&m, 0, sizeof(m));
-	m.kind = n->kind == ENGINE_ALERT ? NOTIFY_ALERT :
-	    n->kind == ENGINE_REPEAT ? NOTIFY_REPEAT : NOTIFY_RECOVERY;
-	m.target = n->target->name;
-	m.component = n->target->component;
-	m.outage_start = n->outage_start;
-	m.end = n->end;
-	m.unplanned_s = n->unplanned_s;
-	m.down_s = n->down_s;
-	m.nwindows = pipeline_windows(ctx->pl, i, n->outage_start,
-	    n->end ? n->end : n->time, names, 16);
-	m.windows = names;
-	m.reason = n->reason[0] ? n->reason : NULL;
-	m.status_url = ctx->conf->public_url;
-	m.time = n->time;
-	notify_send(ctx->notify, &m);
+	if (ctx->notify)
+		alerting_send(ctx->notify, ctx->pl, n);
 }
 
 /* Every attempt that failed, and every final outcome, goes to the journal. */
@@ -141,23 +123,9 @@ run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *
     int attempt, bool delivered, bool final, const char *error)
 {
 	struct run_ctx *ctx = arg;
-	json_t *f;
 
-	if (ctx->pl == NULL || ctx->pl->journal == NULL || (delivered && attempt == 1))
-		return;
-	f = json_object();
-	json_object_set_new(f, "channel", json_string(ch->name));
-	json_object_set_new(f, "kind", json_string(m->kind == NOTIFY_RECOVERY ?
-	    "recovery" : m->kind == NOTIFY_REPEAT ? "repeat" : "alert"));
-	json_object_set_new(f, "target", json_string(m->target));
-	json_object_set_new(f, "outage_start", journal_time(m->outage_start));
-	json_object_set_new(f, "attempt", json_integer(attempt));
-	json_object_set_new(f, "delivered", json_boolean(delivered));
-	json_object_set_new(f, "final", json_boolean(final));
-	if (error)
-		json_object_set_new(f, "error", json_string(error));
-	/* notify has logged the attempt already */
-	journal_append(ctx->pl->journal, time(NULL), "delivery", f);
+	alerting_journal(ctx->pl ? ctx->pl->journal : NULL, time(NULL), m, ch, attempt,
+	    delivered, final, error);
 }
 
 static void
@@ -192,11 +160,22 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 static void
 run_schedule(struct run_ctx *ctx)
 {
-	time_t now = time(NULL), due = engine_next_due(ctx->pl->engine);
-	struct timeval tv = {RUN_TICK, 0};
+	time_t due = engine_next_due(ctx->pl->engine);
+	struct timeval now, tv = {RUN_TICK, 0};
 
-	if (due && due - now < RUN_TICK)
-		tv.tv_sec = due > now ? due - now : 0;
+	gettimeofday(&now, NULL);
+	/* at the deadline's second exactly, not up to a second after it */
+	if (due && due - now.tv_sec < RUN_TICK) {
+		if (due > now.tv_sec) {
+			tv.tv_sec = due - now.tv_sec - 1;
+			tv.tv_usec = 1000000 - now.tv_usec;
+			if (tv.tv_usec >= 1000000) {
+				tv.tv_sec++;
+				tv.tv_usec -= 1000000;
+			}
+		} else
+			tv.tv_sec = 0;
+	}
 	if (evtimer_pending(ctx->tick, NULL)) {
 		struct timeval left, nowtv;
 		/* keep an earlier tick that is already armed */

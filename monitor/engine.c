@@ -474,9 +474,19 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 	e->n = c->ntargets;
 	e->conf = c;
 	/* an alert_after changed by the reload moves the pending deadline */
+	engine_rearm(e);
+}
+
+/*
+ * The deadline of an outage not yet alerted depends on alert_after and on
+ * the calendar: both can change under it (reload, new announcements).
+ */
+void
+engine_rearm(struct engine *e)
+{
 	for (size_t j = 0; j < e->n; j++) {
 		struct eng_target *g = &e->tg[j];
-		if (g->outage_start && !g->alerted)
+		if (g->begun && g->outage_start && !g->alerted)
 			g->due = engine_alert_deadline(&e->maint, j, g->outage_start,
 			    g->t->t.alert_after);
 	}

@@ -102,6 +102,9 @@ void engine_set_lag(struct engine *, int seconds);
 /* Adopt a reloaded configuration (targets matched by name). */
 void engine_reload(struct engine *, const struct conf *, time_t now);
 bool engine_begun(const struct engine *, size_t i);
+/* Recompute the alert deadlines of outages not yet alerted (the calendar or
+ * alert_after changed). */
+void engine_rearm(struct engine *);
 
 /* A probe result of target i at wall time t. */
 void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency_ms,

@@ -216,6 +216,8 @@ load_calendar(struct pipeline *p, time_t now, char *err, size_t errlen)
 	p->cal = cal;
 	p->journal_seen = journal_size(p->conf);
 	build_indexes(p, now - IDX_BEFORE, now + IDX_AFTER);
+	if (p->engine)
+		engine_rearm(p->engine); /* deadlines against the new windows */
 	return 0;
 }
 
@@ -299,6 +301,8 @@ pipeline_reload(struct pipeline *p, const struct conf *c, time_t now, char *err,
 	p->conf = c;
 	p->journal_seen = journal_size(c);
 	build_indexes(p, now - IDX_BEFORE, now + IDX_AFTER);
+	/* engine_reload saw the old calendar: deadlines against the new one */
+	engine_rearm(p->engine);
 	free(p->open_outage);
 	free(p->alerted);
 	p->open_outage = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
