@@ -56,7 +56,7 @@ replay_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_aler
 	else if (final)
 		r->given_up++;
 	alerting_journal(r->pl ? r->pl->journal : NULL, time(NULL), m, ch, attempt,
-	    delivered, final, error);
+	    delivered, final, error, false);
 }
 
 static int

@@ -41,6 +41,7 @@ struct run_ctx {
 	struct event *sighup, *sigterm, *sigint, *tick;
 	time_t last_calendar;
 	bool dry_run;
+	bool stopping;		/* deliveries abandoned now are resent at the next start */
 };
 
 static void run_schedule(struct run_ctx *);
@@ -125,7 +126,7 @@ run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *
 	struct run_ctx *ctx = arg;
 
 	alerting_journal(ctx->pl ? ctx->pl->journal : NULL, time(NULL), m, ch, attempt,
-	    delivered, final, error);
+	    delivered, final, error, ctx->stopping);
 }
 
 static void
@@ -255,7 +256,8 @@ run_ctx_free(struct run_ctx *ctx)
 	ctx->prober = NULL;
 	httpd_free(ctx->httpd);
 	ctx->httpd = NULL;
-	/* pending deliveries are given up, and journaled as such, first */
+	/* pending deliveries are abandoned, and journaled as such, first */
+	ctx->stopping = true;
 	notify_free(ctx->notify);
 	ctx->notify = NULL;
 	pipeline_close(ctx->pl, time(NULL));
@@ -332,6 +334,9 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
 	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) == NULL)
 		goto fail;
+	/* alerts decided before a crash or a stop but never delivered */
+	if (ctx.notify)
+		alerting_resume(ctx.notify, ctx.pl, time(NULL));
 	if (ctx.conf->listen[0] != '\0') {
 		struct httpd_source src;
 

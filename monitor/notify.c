@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "log.h"
 #include "notify-priv.h"
@@ -447,8 +448,37 @@ random_id(char out[33])
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/*
+ * The delivery id of a real notice is derived from what it is (target,
+ * outage, kind, decision time, channel), so the notice sent again after a
+ * restart carries the same X-Slamon-Delivery and receivers can drop it.
+ */
+static void
+delivery_id(char out[33], const struct notify_msg *m, const char *channel)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char *key;
+
+	if (m->test) {
+		random_id(out);
+		return;
+	}
+	xasprintf(&key, "%s|%lld|%d|%lld|%s", m->target, (long long)m->outage_start,
+	    (int)m->kind, (long long)m->time, channel);
+	SHA256((const unsigned char *)key, strlen(key), md);
+	free(key);
+	for (size_t i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 int
 notify_send(struct notify *n, const struct notify_msg *m)
+{
+	return notify_send_to(n, m, NULL);
+}
+
+int
+notify_send_to(struct notify *n, const struct notify_msg *m, const char *channel)
 {
 	int queued = 0;
 
@@ -458,15 +488,19 @@ notify_send(struct notify *n, const struct notify_msg *m)
 	}
 	for (size_t i = 0; i < n->nch; i++) {
 		struct notify_channel *ch = n->ch[i];
-		struct notify_delivery *d = xcalloc(1, sizeof(*d));
+		struct notify_delivery *d;
 		int rc = 0;
+
+		if (channel != NULL && strcmp(ch->a.name, channel) != 0)
+			continue;
+		d = xcalloc(1, sizeof(*d));
 
 		d->n = n;
 		d->ch = ch;
 		d->pid = -1;
 		d->outfd = -1;
 		msg_copy(&d->msg, m);
-		random_id(d->id);
+		delivery_id(d->id, m, ch->a.name);
 		d->start_ms = notify_now_ms();
 		d->state = NOTIFY_QUEUED;
 		if ((d->timer = evtimer_new(n->base, notify_retry_cb, d)) == NULL)

@@ -70,6 +70,8 @@ struct notify *notify_new(struct event_base *, const struct conf *,
     notify_result_cb *, void *arg);
 /* Queues msg for every channel; returns the number of deliveries queued. */
 int notify_send(struct notify *, const struct notify_msg *);
+/* The same, to the channel of that name only (NULL: every channel). */
+int notify_send_to(struct notify *, const struct notify_msg *, const char *channel);
 int notify_reload(struct notify *, const struct conf *);
 /* Fills up to max entries, one per channel; returns the number of channels. */
 size_t notify_stats(const struct notify *, struct notify_stats *, size_t max);

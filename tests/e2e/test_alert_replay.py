@@ -245,10 +245,13 @@ def test_replay_send_alerts_delivers(t):
         assert rec["event"] == "recovery" and rec["end"] == iso(s + 31 * MIN)
         assert rec["time"] == iso(s + 31 * MIN) and rec["down_s"] == 31 * MIN
         d = [x for x in j if x["event"] == "delivery"]
-        assert len(d) == 2, d
+        assert len(d) == 3, d
         assert d[0]["attempt"] == 1 and d[0]["delivered"] is False and d[0]["final"] is False
         assert "503" in d[0]["error"] and d[0]["channel"] == "hook" and d[0]["kind"] == "alert"
-        assert d[1]["attempt"] == 2 and d[1]["delivered"] is True
+        assert d[1]["attempt"] == 2 and d[1]["delivered"] is True and d[1]["final"] is True
+        assert d[2]["kind"] == "recovery" and d[2]["attempt"] == 1 and d[2]["delivered"] is True
+        # the notice's own (simulated) time identifies it
+        assert d[1]["notice_time"] == iso(s + 1800) and d[2]["notice_time"] == iso(s + 31 * MIN)
         assert re.search(r"1 alerts, 1 recoveries", p.stdout)
         assert "alerts sent: 2 delivered, 0 given up" in p.stdout, p.stdout
     finally:
