@@ -6,7 +6,7 @@ set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
 	libconfig-dev libical-dev libjansson-dev libssl-dev"
-check="$build libcmocka-dev rrdcached rrdtool openssl python3 python3-cryptography python3-jsonschema ca-certificates"
+check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema ca-certificates"
 run="$build rrdtool python3"
 
 case "${1:-build}" in

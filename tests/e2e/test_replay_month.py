@@ -81,6 +81,7 @@ WEB_OUT = [
     (L(3, 19, 10, 10, 17), L(3, 19, 10, 30, 17)),  # inside short-notice: down
     (L(3, 22, 0, 20, 17), L(3, 22, 1, 30, 17)),    # starts before, runs into a window
     (L(3, 25, 14, 0, 17), L(3, 25, 14, 20, 17)),   # with a gap inside (below)
+    (L(3, 26, 9, 0, 17), L(3, 26, 9, 25, 17)),     # a gap before it is confirmed (below)
     (L(3, 29, 0, 35, 17), L(3, 29, 3, 40, 17)),    # DST night: into, through, past
     (L(3, 31, 23, 30), L(4, 1, 0, 40)),            # across the month boundary
 ]
@@ -88,6 +89,7 @@ WEB_GAPS = [
     (L(3, 6, 12, 0, 17), L(3, 6, 12, 10, 17)),     # 10 rows missing: unknown
     (L(3, 6, 15, 0, 17), L(3, 6, 15, 1, 17)),      # one row missing: 2 intervals, held
     (L(3, 25, 14, 6, 17), L(3, 25, 14, 15, 17)),   # inside the outage: unknown, not down
+    (L(3, 26, 9, 1, 17), L(3, 26, 9, 12, 17)),     # between its first two failed rows
 ]
 API_OUT = [
     (L(3, 29, 0, 50, 5), L(3, 29, 4, 10, 5)),      # DST night, around the whole window
