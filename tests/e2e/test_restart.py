@@ -86,6 +86,9 @@ def test_kill9_mid_outage_and_restart(t):
         t.wait_for(lambda: ": result " in open(run2.errpath).read(), 20, "a probe after restart")
         set_route(port, "status:200")
         t.wait_for(lambda: journal(t, "recovery") and posts(hook, "recovery"), 20, "the recovery")
+        n = open(run2.errpath).read().count(": result ok")
+        t.wait_for(lambda: open(run2.errpath).read().count(": result ok") >= n + 2, 20,
+                   "two more good probes")
         run2.send_signal(signal.SIGTERM)
         assert run2.wait(timeout=20) == 0
         log2 = open(run2.errpath).read()
