@@ -14,3 +14,6 @@ for src in bench/*_bench.c; do
 	*) "$bin" ;;
 	esac
 done
+# replay throughput and RRD updates per second, direct and through rrdcached
+echo "== bench/replay_bench.py"
+python3 bench/replay_bench.py "$build" "${REPLAY_BENCH_TARGETS:-1000}"

@@ -6,7 +6,8 @@ set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
 	libconfig-dev libical-dev libjansson-dev libssl-dev"
-check="$build libcmocka-dev rrdcached rrdtool openssl python3 python3-cryptography python3-jsonschema ca-certificates iproute2 procps"
+check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema ca-certificates iproute2 procps
+	prometheus chromium nodejs"
 run="$build rrdtool python3"
 
 case "${1:-build}" in
@@ -27,8 +28,14 @@ npm_deps() {
 	[ "$1" = check ] || return 0
 	[ -f node_modules/playwright-core/package.json ] && return 0
 	if ! command -v npm >/dev/null 2>&1; then
-		echo "slamon: npm is needed for the browser test (install Node.js)" >&2
-		return 1
+		# Debian's nodejs comes without npm; NodeSource's includes it
+		if [ "$(id -u)" -eq 0 ]; then
+			apt-get install -y --no-install-recommends npm >/dev/null 2>&1 ||
+			    { apt-get update -qq && apt-get install -y --no-install-recommends npm; }
+		else
+			echo "slamon: npm is needed for the browser test: sudo apt-get install -y npm" >&2
+			return 1
+		fi
 	fi
 	echo "slamon: installing playwright-core from package-lock.json" >&2
 	npm ci --no-audit --no-fund >/dev/null

@@ -197,8 +197,13 @@ span_cb(void *arg, const struct state_span *sp)
 			break;
 		case STATE_UNKNOWN:
 			g->unknown += len - (int)m;
-			if (g->st.down && a >= g->st.outage_start)
-				g->outage_unknown += len - m;
+			/* the part inside the outage: a piece may begin before it
+			 * (resumed after a restart, from the last stored step) */
+			if (g->st.down && b > g->st.outage_start) {
+				time_t x = a > g->st.outage_start ? a : g->st.outage_start;
+				g->outage_unknown += (b - x) - (x > a ?
+				    maint_overlap(g->e, g->idx, x, b) : m);
+			}
 			break;
 		}
 		a = b;
@@ -332,7 +337,9 @@ outage_started(struct eng_target *g, time_t t)
 	g->outage_start = g->st.outage_start;
 	g->alerted = false;
 	g->outages++;
-	g->outage_unknown = 0;
+	/* outage_unknown is not reset here: the unknown stretches of the run
+	 * being confirmed were counted as the state machine settled them, just
+	 * before; it is zero between outages (outage_ended, engine_begin) */
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));
 	json_object_set_new(f, "reason", json_string(g->reason));
