@@ -336,3 +336,72 @@ def test_live_reload_cancelling_the_window_rearms_the_alert(t):
         run.stop()
     finally:
         hook.stop()
+
+
+def test_live_alert_undelivered_at_kill9_is_sent_after_restart(t):
+    """The alert is journaled, then its delivery hangs and slamon is killed:
+    the next start sends it again, once, with the same delivery id."""
+    port = targetd(t)
+    hung = Hook(hang=True)
+    hook = Hook()
+    try:
+        alerts = lambda url: f'{{ name = "hook"; type = "webhook"; url = "{url}"; timeout = 30; }}'
+        c = conf(t, port, alerts(hung.url))
+        run = LiveRun(t, c, FAST)
+        run.wait_results("web", 2)
+        flip(port, "status:503")
+        t.wait_for(lambda: hung.posts, 30, "the alert reaching the hung receiver")
+        assert len(records(t, "alert")) == 1
+        assert records(t, "delivery") == []
+        os.killpg(run.proc.pid, signal.SIGKILL)
+        run.proc.wait()
+        first_id = hung.posts[0]["headers"]["x-slamon-delivery"][0]
+        # the same channel, now pointing at a receiver that answers
+        c = conf(t, port, alerts(hook.url))
+        run = LiveRun(t, c, FAST)
+        t.wait_for(lambda: hook.posts, 30, "the alert sent again after the restart")
+        a = json.loads(hook.posts[0]["body"])
+        assert a["event"] == "alert" and a["target"] == "web", a
+        assert hook.posts[0]["headers"]["x-slamon-delivery"] == [first_id]
+        (d,) = [x for x in records(t, "delivery") if x["kind"] == "alert"]
+        assert d["delivered"] is True and d["final"] is True and d["channel"] == "hook"
+        # still down: no second alert for the same outage, and one alert record
+        run.wait_results("web", 3)
+        assert len(hook.posts) == 1 and len(records(t, "alert")) == 1
+        assert "sending again the alert for web" in run.text()
+        flip(port, "status:200")
+        t.wait_for(lambda: len(hook.posts) >= 2, 30, "the recovery")
+        assert json.loads(hook.posts[1]["body"])["event"] == "recovery"
+        run.stop()
+        assert len(hook.posts) == 2
+    finally:
+        hung.stop()
+        hook.stop()
+
+
+def test_live_alert_abandoned_at_stop_is_sent_after_restart(t):
+    """A clean stop while the alert is still being retried records it as
+    abandoned (not given up), and the next start delivers it."""
+    port = targetd(t)
+    failing = Hook(fail_first=1000)
+    try:
+        c = conf(t, port, f'{{ name = "hook"; type = "webhook"; url = "{failing.url}"; }}')
+        run = LiveRun(t, c, {"SLAMON_NOTIFY_BACKOFF_MS": "200"})
+        run.wait_results("web", 2)
+        flip(port, "status:503")
+        t.wait_for(lambda: len(failing.posts) >= 2, 30, "two failed attempts")
+        run.stop()
+        d = records(t, "delivery")
+        assert d and d[-1]["abandoned"] is True and d[-1]["final"] is False, d
+        assert all(x["delivered"] is False for x in d)
+        failing.fail_first = 0  # the receiver is fixed
+        n = len(failing.posts)
+        run = LiveRun(t, c, FAST)
+        t.wait_for(lambda: any(x["delivered"] for x in records(t, "delivery")), 30,
+                   "the alert delivered after the restart")
+        ok = [x for x in records(t, "delivery") if x["delivered"]]
+        assert len(ok) == 1 and ok[0]["kind"] == "alert" and ok[0]["final"] is True
+        assert json.loads(failing.posts[n]["body"])["event"] == "alert"
+        run.stop()
+    finally:
+        failing.stop()
