@@ -1,11 +1,13 @@
 /* tcp.c - the tcp probe: connect, optionally send a line and expect a reply. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
@@ -67,6 +69,7 @@ fail:
 struct tcp_run {
 	struct probe_run *run;
 	struct bufferevent *bev;
+	struct evdns_getaddrinfo_request *req; /* while resolving */
 };
 
 static void
@@ -76,10 +79,13 @@ tcp_cancel(struct probe_run *run)
 
 	if (r == NULL)
 		return;
+	run->priv = NULL;
+	/* the callback runs once more, with EVUTIL_EAI_CANCEL, and does nothing */
+	if (r->req)
+		evdns_getaddrinfo_cancel(r->req);
 	if (r->bev)
 		bufferevent_free(r->bev);
 	free(r);
-	run->priv = NULL;
 }
 
 static void
@@ -107,7 +113,7 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct tcp_run *r = arg;
 	struct probe_run *run = r->run;
 	const struct tcp_conf *t = run->conf;
-	int err = EVUTIL_SOCKET_ERROR(), dnserr;
+	int err = EVUTIL_SOCKET_ERROR();
 
 	if (what & BEV_EVENT_CONNECTED) {
 		run->phase = PROBE_PHASE_REPLY;
@@ -125,11 +131,6 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		bufferevent_enable(bev, EV_READ);
-		return;
-	}
-	if ((dnserr = bufferevent_socket_get_dns_error(bev)) != 0) {
-		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: %s: %s", t->host,
-		    evutil_gai_strerror(dnserr));
 		return;
 	}
 	if (run->phase != PROBE_PHASE_REPLY) {
@@ -159,14 +160,58 @@ tcp_write_cb(struct bufferevent *bev, void *arg)
 		    strlen(((const struct tcp_conf *)r->run->conf)->send));
 }
 
+static void
+tcp_connect(struct probe_run *run, const struct sockaddr *sa, int len)
+{
+	struct tcp_run *r = run->priv;
+
+	run->phase = PROBE_PHASE_CONNECT;
+	/* a refusal may be reported from inside connect: the event callback then
+	 * ends the run before we return */
+	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)sa, len) == -1 &&
+	    run->active)
+		probe_done(run, PROBE_NETWORK, "cannot connect: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/*
+ * The name is resolved here rather than by bufferevent_socket_connect_hostname
+ * so that the phase moves from DNS to connect in between: a name that
+ * resolves to an address that never answers is a connect timeout, not a
+ * DNS failure.
+ */
+static void
+tcp_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
+{
+	struct probe_run *run = arg;
+	const struct tcp_conf *t = run->conf;
+	struct tcp_run *r;
+
+	if (err == EVUTIL_EAI_CANCEL)
+		return; /* tcp_cancel: run->priv is gone */
+	r = run->priv;
+	r->req = NULL;
+	if (err != 0 || ai == NULL) {
+		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: %s: %s", t->host,
+		    err ? evutil_gai_strerror(err) : "no address");
+		if (ai)
+			evutil_freeaddrinfo(ai);
+		return;
+	}
+	tcp_connect(run, ai->ai_addr, (int)ai->ai_addrlen);
+	evutil_freeaddrinfo(ai);
+}
+
 static int
 tcp_start(struct probe_run *run)
 {
 	const struct tcp_conf *t = run->conf;
 	struct tcp_run *r = xcalloc(1, sizeof(*r));
+	struct evutil_addrinfo hints;
+	struct evdns_getaddrinfo_request *req;
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
-	char addr[300];
+	char addr[300], port[16];
 
 	r->run = run;
 	run->priv = r;
@@ -178,19 +223,22 @@ tcp_start(struct probe_run *run)
 	snprintf(addr, sizeof(addr), strchr(t->host, ':') ? "[%s]:%ld" : "%s:%ld",
 	    t->host, t->port);
 	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) == 0) {
-		/* a refusal may be reported from inside connect: the event callback
-		 * then ends the run before we return */
-		if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&ss, sslen) == -1
-		    && run->active)
-			probe_done(run, PROBE_NETWORK, "cannot connect: %s",
-			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		tcp_connect(run, (struct sockaddr *)&ss, sslen);
 		return 0;
 	}
 	run->phase = PROBE_PHASE_DNS;
-	if (bufferevent_socket_connect_hostname(r->bev, run->env->dns, AF_UNSPEC,
-	    t->host, (int)t->port) == -1 && run->active)
-		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: cannot resolve %s",
-		    t->host);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%ld", t->port);
+	/* the callback may run before this returns (hosts file): req is NULL then */
+	req = evdns_getaddrinfo(run->env->dns, t->host, port, &hints, tcp_resolved_cb,
+	    run);
+	if (run->active && run->priv == r && req != NULL && r->req == NULL &&
+	    run->phase == PROBE_PHASE_DNS)
+		r->req = req;
 	return 0;
 }
 

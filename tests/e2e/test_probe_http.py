@@ -73,8 +73,12 @@ def test_connect_timeout(t):
         http("web", f"http://127.0.0.1:{hole}/"),
         tcp("sock", hole),
     ]
+    # a name that resolves (from the hosts file: no DNS traffic) to an address
+    # that never answers is a connect timeout, not a DNS failure
+    targets.append('  { name = "named"; type = "tcp"; host = "localhost"; port = %d; }' % hole)
     check_reasons(t, targets, {"web": ("connect_timeout", "connect timeout after 1000 ms"),
-                               "sock": ("connect_timeout", "connect timeout after 1000 ms")})
+                               "sock": ("connect_timeout", "connect timeout after 1000 ms"),
+                               "named": ("connect_timeout", "connect timeout after 1000 ms")})
 
 
 def test_tcp_reasons(t):

@@ -395,6 +395,28 @@ blackhole(int port)
 		int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		connect(c, (struct sockaddr *)&sin, sizeof(sin));
 	}
+	/* the same on ::1 where it exists, so "localhost" is a blackhole whichever
+	 * address a resolver picks */
+	{
+		struct sockaddr_in6 sin6;
+		int fd6 = socket(AF_INET6, SOCK_STREAM, 0);
+
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)port);
+		sin6.sin6_addr = in6addr_loopback;
+		setsockopt(fd6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (fd6 == -1 || bind(fd6, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
+		    listen(fd6, 0) == -1) {
+			if (fd6 != -1)
+				close(fd6);
+			return;
+		}
+		for (int i = 0; i < 3; i++) {
+			int c = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			connect(c, (struct sockaddr *)&sin6, sizeof(sin6));
+		}
+	}
 }
 
 static void
