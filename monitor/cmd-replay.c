@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "store.h"
 #include "tz.h"
 
 struct replay_run {
@@ -195,8 +197,22 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    tz_rfc3339(end, b, sizeof(b)), p->steps_written, rr.alerts, rr.recoveries);
 	/* no notice can come from here on: close notify first, the journal after */
 	replay_notify_close(&rr);
-	pipeline_close(p, end);
 	rc = EXIT_OK;
+	/* steps rrdcached did not take yet: a one-shot command waits a little
+	 * for it, then says plainly that they are lost rather than exit 0 */
+	for (int i = 0; p->store && store_pending(p->store) > 0 && i < 20; i++) {
+		struct timespec ts = {0, 500 * 1000 * 1000};
+		if (store_retry(p->store) == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (p->store && store_pending(p->store) > 0) {
+		fprintf(stderr, "slamon: replay: %zu steps could not be stored (is "
+		    "rrdcached running?); replay again once it is\n",
+		    store_pending(p->store));
+		rc = EXIT_INTERNAL;
+	}
+	pipeline_close(p, end);
 out:
 	replay_notify_close(&rr);
 	if (steps && fclose(steps) != 0) {
