@@ -208,7 +208,7 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (p->store && store_pending(p->store) > 0) {
 		fprintf(stderr, "slamon: replay: %zu steps could not be stored (is "
-		    "rrdcached running?); replay again once it is\n",
+		    "rrdcached running?) and are lost\n",
 		    store_pending(p->store));
 		rc = EXIT_INTERNAL;
 	}
