@@ -38,7 +38,8 @@ struct notify_delivery {
 	size_t body_len;
 
 	/* curl attempt (webhook, smtp) */
-	CURL *easy;
+	CURL *easy;		     /* borrowed from the curlm pool */
+	bool in_flight;		     /* easy is in the multi */
 	struct curl_slist *slist;    /* headers or recipients */
 	size_t upload_off;
 	char errbuf[CURL_ERROR_SIZE];
@@ -66,8 +67,7 @@ struct notify {
 	struct event_base *base;
 	notify_result_cb *cb;
 	void *arg;
-	CURLM *multi;
-	struct event *curl_timer;
+	struct curlm *curlm;	     /* shared glue, own instance */
 	struct event *pump;
 	struct event *sigchld;
 	unsigned children;
@@ -76,6 +76,9 @@ struct notify {
 	char *state_dir;
 	long base_ms, cap_ms;
 };
+
+/* notify.c: start a prepared transfer (webhook, smtp). */
+int notify_curl_start(struct notify_delivery *, char *err, size_t errlen);
 
 /* notify.c: every attempt ends here, exactly once. */
 void notify_attempt_done(struct notify_delivery *, bool ok, const char *error);

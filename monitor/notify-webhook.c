@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "curlm.h"
 #include "log.h"
 #include "notify-priv.h"
 #include "tz.h"
@@ -153,7 +154,7 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 	char sig[65];
 	CURL *e;
 
-	if ((e = curl_easy_init()) == NULL) {
+	if ((e = curlm_get(d->n->curlm)) == NULL) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
 	}
@@ -196,12 +197,7 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)a->timeout * 1000);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->errbuf);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, d);
-	if (curl_multi_add_handle(d->n->multi, e) != CURLM_OK) {
-		snprintf(err, errlen, "curl_multi_add_handle failed");
-		return -1;
-	}
-	return 0;
+	return notify_curl_start(d, err, errlen);
 nomem:
 	snprintf(err, errlen, "out of memory building headers");
 	return -1;

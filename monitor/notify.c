@@ -20,11 +20,11 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "curlm.h"
 #include "log.h"
 #include "notify-priv.h"
 
 static void notify_pump_cb(evutil_socket_t, short, void *);
-static void notify_check_multi(struct notify *);
 
 long
 notify_now_ms(void)
@@ -170,105 +170,40 @@ msg_clear(struct notify_msg *m)
 	free(m->windows);
 }
 
-/* --- curl multi on libevent (hiperfifo) --------------------------------- */
+/* --- curl transfers (the shared curlm glue) ---------------------------- */
 
+/* A webhook or mail attempt finished; its handle is out of the multi. */
 static void
-notify_sock_cb(evutil_socket_t fd, short what, void *arg)
+notify_curl_done_cb(CURL *e, CURLcode rc, void *arg)
 {
-	struct notify *n = arg;
-	int running, flags = 0;
-
-	if (what & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(n->multi, fd, flags, &running);
-	notify_check_multi(n);
-}
-
-static int
-notify_curl_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sockp)
-{
-	struct notify *n = userp;
-	struct event *ev = sockp;
-	short kind;
+	struct notify_delivery *d = arg;
+	char err[512];
+	bool ok;
 
 	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		if (ev)
-			event_free(ev);
-		curl_multi_assign(n->multi, s, NULL);
-		return 0;
+	d->in_flight = false;
+	err[0] = '\0';
+	if (d->ch->a.type == CONF_ALERT_WEBHOOK)
+		ok = notify_webhook_result(d, rc, err, sizeof(err));
+	else {
+		ok = rc == CURLE_OK;
+		if (!ok)
+			snprintf(err, sizeof(err), "%s", d->errbuf[0] ? d->errbuf :
+			    curl_easy_strerror(rc));
 	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
-	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (ev) {
-		event_del(ev);
-		event_assign(ev, n->base, s, kind, notify_sock_cb, n);
-	} else {
-		ev = event_new(n->base, s, kind, notify_sock_cb, n);
-		if (ev == NULL)
-			fatalx("event_new");
-		curl_multi_assign(n->multi, s, ev);
+	notify_attempt_done(d, ok, err);
+}
+
+/* Hand a prepared easy handle of d to the loop. */
+int
+notify_curl_start(struct notify_delivery *d, char *err, size_t errlen)
+{
+	if (curlm_add(d->n->curlm, d->easy, notify_curl_done_cb, d) == -1) {
+		snprintf(err, errlen, "curl_multi_add_handle failed");
+		return -1;
 	}
-	event_add(ev, NULL);
+	d->in_flight = true;
 	return 0;
-}
-
-static void
-notify_curl_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct notify *n = arg;
-	int running;
-
-	(void)fd;
-	(void)what;
-	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	notify_check_multi(n);
-}
-
-static int
-notify_curl_timer_cb(CURLM *m, long timeout_ms, void *userp)
-{
-	struct notify *n = userp;
-	struct timeval tv;
-
-	(void)m;
-	if (timeout_ms < 0) {
-		evtimer_del(n->curl_timer);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(n->curl_timer, &tv);
-	return 0;
-}
-
-static void
-notify_check_multi(struct notify *n)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
-		struct notify_delivery *d;
-		char err[512];
-		bool ok;
-
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&d);
-		err[0] = '\0';
-		if (d->ch->a.type == CONF_ALERT_WEBHOOK)
-			ok = notify_webhook_result(d, m->data.result, err, sizeof(err));
-		else {
-			ok = m->data.result == CURLE_OK;
-			if (!ok)
-				snprintf(err, sizeof(err), "%s", d->errbuf[0] ? d->errbuf :
-				    curl_easy_strerror(m->data.result));
-		}
-		notify_attempt_done(d, ok, err);
-	}
 }
 
 /* --- deliveries --------------------------------------------------------- */
@@ -284,9 +219,12 @@ static void
 attempt_release(struct notify_delivery *d)
 {
 	if (d->easy) {
-		curl_multi_remove_handle(d->n->multi, d->easy);
-		curl_easy_cleanup(d->easy);
+		if (d->in_flight)
+			curlm_cancel(d->n->curlm, d->easy);
+		else
+			curlm_put(d->n->curlm, d->easy);
 		d->easy = NULL;
+		d->in_flight = false;
 	}
 	curl_slist_free_all(d->slist);
 	d->slist = NULL;
@@ -582,13 +520,7 @@ notify_new(struct event_base *base, const struct conf *c, notify_result_cb *cb,
 			    NOTIFY_BACKOFF_ENV, env, NOTIFY_BACKOFF_CAP_MS);
 	}
 	n->state_dir = xstrdup(c->state_dir ? c->state_dir : "");
-	if ((n->multi = curl_multi_init()) == NULL)
-		goto fail;
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, notify_curl_socket_cb);
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, notify_curl_timer_cb);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
-	if ((n->curl_timer = evtimer_new(base, notify_curl_timeout_cb, n)) == NULL ||
+	if ((n->curlm = curlm_new(base)) == NULL ||
 	    (n->pump = evtimer_new(base, notify_pump_cb, n)) == NULL)
 		goto fail;
 	if (notify_reload(n, c) == -1)
@@ -671,10 +603,7 @@ notify_free(struct notify *n)
 	for (size_t i = 0; i < n->nch; i++)
 		channel_free(n, n->ch[i], "monitor stopping");
 	free(n->ch);
-	if (n->multi)
-		curl_multi_cleanup(n->multi);
-	if (n->curl_timer)
-		event_free(n->curl_timer);
+	curlm_free(n->curlm);
 	if (n->pump)
 		event_free(n->pump);
 	if (n->sigchld)

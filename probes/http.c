@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../monitor/log.h"
-#include "curlm.h"
+#include "../monitor/curlm.h"
 #include "probe.h"
 
 struct http_conf {

@@ -6,7 +6,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "curlm.h"
+#include "../monitor/curlm.h"
 #include "probe.h"
 
 extern const struct probe_ops probe_http_ops, probe_tcp_ops, probe_dns_ops,

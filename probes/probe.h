@@ -115,6 +115,11 @@ void probe_done(struct probe_run *, enum probe_reason, const char *fmt, ...)
 double probe_elapsed_ms(const struct probe_run *);
 double probe_mono_ms(void);
 
+/* libcurl's verdict on a finished transfer, as a probe_reason and its text
+ * (curl-reason.c). */
+int curlm_reason(struct probe_run *, void *curl, int curlcode, const char *errbuf,
+    char *text, size_t len);
+
 const struct probe_ops *probe_find(const char *name);
 extern const struct probe_ops *const probe_table[];
 

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "../monitor/log.h"
-#include "curlm.h"
+#include "../monitor/curlm.h"
 #include "probe.h"
 
 struct tls_conf {

@@ -9,15 +9,13 @@
  * when it comes back. The pool grows to the largest number of transfers in
  * flight at once, not to the number of targets.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <event2/event.h>
 
-#include "../monitor/log.h"
 #include "curlm.h"
-#include "probe.h"
+#include "log.h"
 
 struct curlm_xfer {
 	curlm_done_cb *done;
@@ -217,65 +215,3 @@ curlm_cancel(struct curlm *m, CURL *e)
 	}
 	curlm_put(m, e);
 }
-
-/* libcurl's verdict, sorted into the reasons of probe.h. */
-int
-curlm_reason(struct probe_run *run, CURL *e, CURLcode rc, const char *err,
-    char *text, size_t len)
-{
-	curl_off_t connect_us = 0;
-	long os_errno = 0;
-	const char *msg = err[0] ? err : curl_easy_strerror(rc);
-
-	switch (rc) {
-	case CURLE_OK:
-		snprintf(text, len, "ok");
-		return PROBE_OK;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		snprintf(text, len, "DNS failure: %s", msg);
-		return PROBE_DNS_FAILURE;
-	case CURLE_COULDNT_CONNECT:
-		curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-		if (os_errno == ECONNREFUSED) {
-			snprintf(text, len, "connection refused");
-			return PROBE_CONNECT_REFUSED;
-		}
-		snprintf(text, len, "cannot connect: %s", msg);
-		return PROBE_NETWORK;
-	case CURLE_OPERATION_TIMEDOUT:
-		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
-		if (connect_us == 0) {
-			curl_off_t dns_us = 0;
-			curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns_us);
-			if (dns_us == 0) {
-				snprintf(text, len, "DNS failure: timeout after %d ms",
-				    run->timeout_ms);
-				return PROBE_DNS_FAILURE;
-			}
-			snprintf(text, len, "connect timeout after %d ms", run->timeout_ms);
-			return PROBE_CONNECT_TIMEOUT;
-		}
-		snprintf(text, len, "timeout after %d ms", run->timeout_ms);
-		return PROBE_TIMEOUT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		snprintf(text, len, "TLS failure: %s", msg);
-		return PROBE_TLS_FAILURE;
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_GOT_NOTHING:
-		snprintf(text, len, "reset mid-response: %s", msg);
-		return PROBE_RESET;
-	default:
-		snprintf(text, len, "%s", msg);
-		return PROBE_NETWORK;
-	}
-}
-

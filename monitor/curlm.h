@@ -1,4 +1,5 @@
-/* curlm.h - libcurl multi on a libevent base (the hiperfifo pattern). */
+/* curlm.h - libcurl multi on a libevent base (the hiperfifo pattern), shared by the
+ * probes and alert delivery. */
 #ifndef SLAMON_CURLM_H
 #define SLAMON_CURLM_H
 
@@ -20,10 +21,5 @@ void curlm_put(struct curlm *, CURL *);
 int curlm_add(struct curlm *, CURL *, curlm_done_cb *, void *arg);
 /* Abandon a transfer in flight and return its handle to the pool. */
 void curlm_cancel(struct curlm *, CURL *);
-
-struct probe_run;
-/* libcurl's verdict on a finished transfer, as a probe_reason and its text. */
-int curlm_reason(struct probe_run *, CURL *, CURLcode, const char *errbuf,
-    char *text, size_t len);
 
 #endif
