@@ -38,3 +38,40 @@ def test_target_removed_and_readded_during_outage_keeps_its_outage(t):
     # one outage, still open: not two, one of them orphaned
     assert len(open_) <= 1, recs
     assert len(starts) - len(ends) <= 1, recs
+
+
+def test_run_does_not_send_alerts_a_replay_only_recorded(t):
+    """`slamon replay` records alerts without sending them (design.md 2);
+    a `slamon run` started afterwards on the same state directory must not
+    take them for alerts undelivered before a crash and send them."""
+    import time
+    from probelib import Run
+    from receivers import Hook
+    hook = Hook()
+    try:
+        now = int(time.time())
+        t0 = now - now % 60 - 3 * 3600
+        rows = ["time,target,ok,latency_ms,detail"]
+        for ts in range(t0, now - 1200, 60):
+            down = t0 + 3600 <= ts < now - 1800
+            rows.append(f"{ts},x,{0 if down else 1},,")
+        data = t.write("replay.csv", "\n".join(rows) + "\n")
+        conf = t.write("slamon.conf", f"""\
+slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = ""; }};
+defaults: {{ interval = 60; timeout = 5; fail_threshold = 2; }};
+targets = ( {{ name = "x"; type = "tcp"; host = "127.0.0.1"; port = {free_port()}; }} );
+maintenance: {{ windows = (); }};
+alerts = ( {{ name = "hook"; type = "webhook"; url = "{hook.url}"; }} );
+""")
+        t.slamon("replay", data, conf=conf, check=0)
+        j = _journal(t)
+        assert [r["event"] for r in j if r["event"] in ("alert", "recovery")] == \
+            ["alert", "recovery"], j
+        run = Run(t, conf)
+        run.wait_line(r"running with ")
+        time.sleep(2)
+        run.stop()
+        assert hook.posts == [], hook.posts
+        assert "sending again" not in run.text(), run.text()
+    finally:
+        hook.stop()
