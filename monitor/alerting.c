@@ -81,6 +81,7 @@ struct resume {
 	struct pending *v;
 	size_t n;
 	char **reason;			/* per target: the last outage's reason */
+	bool replay;			/* in records of a replay (since its monitor_start) */
 };
 
 static struct pending *
@@ -105,6 +106,11 @@ resume_cb(void *arg, json_t *rec, int line)
 	time_t t, start, end = 0;
 
 	(void)line;
+	if (ev && strcmp(ev, "monitor_start") == 0) {
+		const char *mode = json_string_value(json_object_get(rec, "mode"));
+		r->replay = mode && strcmp(mode, "replay") == 0;
+		return;
+	}
 	if (target == NULL || journal_get_time(rec, "time", &t) == -1 ||
 	    (ct = conf_target_find(r->c, target)) == NULL)
 		return;
@@ -115,6 +121,10 @@ resume_cb(void *arg, json_t *rec, int line)
 		r->reason[i] = why ? xstrdup(why) : NULL;
 		return;
 	}
+	/* a replay records its alerts without sending them, and with
+	 * --send-alerts waits for every delivery: none is left to resend */
+	if (r->replay)
+		return;
 	if ((strcmp(ev, "alert") == 0 && json_object_get(rec, "repeat") == NULL) ||
 	    strcmp(ev, "recovery") == 0) {
 		if (journal_get_time(rec, "outage_start", &start) == -1)
@@ -166,7 +176,7 @@ int
 alerting_resume(struct notify *nt, struct pipeline *pl, time_t now)
 {
 	const struct conf *c = pl->conf;
-	struct resume r = {c, NULL, 0, NULL};
+	struct resume r = {c, NULL, 0, NULL, false};
 	int sent = 0;
 
 	r.reason = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*r.reason));

@@ -480,8 +480,9 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 	e->tg = tg;
 	e->n = c->ntargets;
 	e->conf = c;
-	/* an alert_after changed by the reload moves the pending deadline */
-	engine_rearm(e);
+	/* the caller rearms (an alert_after changed by the reload moves the
+	 * pending deadline) once its calendar knows the new targets: asked
+	 * now, it would look up target j among the old ones */
 }
 
 /*

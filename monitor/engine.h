@@ -99,7 +99,8 @@ int engine_recover(const char *state_dir, const struct conf *,
 /* Steps settle `seconds` behind now, so a probe still in flight (started
  * earlier, reported later) is never older than what is settled. */
 void engine_set_lag(struct engine *, int seconds);
-/* Adopt a reloaded configuration (targets matched by name). */
+/* Adopt a reloaded configuration (targets matched by name); then, with the
+ * calendar answering for the new targets, engine_rearm. */
 void engine_reload(struct engine *, const struct conf *, time_t now);
 bool engine_begun(const struct engine *, size_t i);
 /* Recompute the alert deadlines of outages not yet alerted (the calendar or

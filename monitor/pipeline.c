@@ -287,6 +287,7 @@ pipeline_reload(struct pipeline *p, const struct conf *c, time_t now, char *err,
 {
 	struct calendar *cal;
 	const struct conf *old = p->conf;
+	time_t last;
 
 	/* the new calendar first: if it cannot be had, nothing changes */
 	if ((cal = calendar_load(c, err, errlen)) == NULL)
@@ -307,6 +308,12 @@ pipeline_reload(struct pipeline *p, const struct conf *c, time_t now, char *err,
 	free(p->alerted);
 	p->open_outage = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
 	p->alerted = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->alerted));
+	/* a target added back continues the outage the journal has open for
+	 * it, as after a restart */
+	if (p->journal && engine_recover(c->state_dir, c, p->open_outage, p->alerted,
+	    &last) == -1)
+		log_warnx("reload: %s/journal.jsonl could not be read; added targets "
+		    "start without their open outages", c->state_dir);
 	for (size_t i = 0; i < c->ntargets; i++)
 		if (!engine_begun(p->engine, i) && begin_target(p, i, now) == -1)
 			log_warnx("%s: not stored (its RRD file cannot be used)",
