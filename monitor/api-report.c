@@ -141,7 +141,7 @@ api_report_day_status(double up, double down, double maint, long ntargets, doubl
 	return avail >= slo ? "degraded" : "down";
 }
 
-static char *
+char *
 api_report_bars(struct httpd *h, time_t now)
 {
 	const struct conf *c = h->src.conf;

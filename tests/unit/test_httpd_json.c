@@ -3,7 +3,8 @@
  * jansson's allocator is counted, every builder's result is released, and
  * nothing may stay allocated. Found by tests/fuzz/fuzz_http.c (a target
  * sharing its component with an earlier one leaked an empty array on
- * every /api/v2/summary.json, status.json and components.json).
+ * every /api/v2/summary.json, status.json and components.json, and on
+ * every refresh of /api/v1/uptime.json).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,6 +100,8 @@ test_status_builders_free_everything(void **state)
 	json_decref(j);
 	json_decref(api_status_page(h, NOW));
 	json_decref(api_maint(h, NOW, API_MAINT_ALL));
+	assert_int_equal(live, 0);
+	count_free(api_report_bars(h, NOW));	/* /api/v1/uptime.json: the same pattern */
 	assert_int_equal(live, 0);
 	json_set_alloc_funcs(malloc, free);
 
