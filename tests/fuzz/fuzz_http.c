@@ -8,7 +8,6 @@
 #include "fuzz.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -117,12 +116,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sin.sin_port = htons(httpd_port(h));
 	}
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	/* non-blocking: the connect completes in the loop (EV_WRITE) */
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+	    errno != EINPROGRESS && errno != EINTR)) {
 		perror("fuzz_http: connect");
 		abort();
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	cl.base = base;
 	cl.data = data;
 	cl.size = size;
