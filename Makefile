@@ -114,7 +114,7 @@ install: all
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang in build-fuzz/
 # and run FUZZ_SECONDS each from the seeds in tests/fuzz/corpus/NAME/. New
-# inputs go to build-fuzz/corpus/NAME/, crashes to build-fuzz/crash-*.
+# inputs go to build-fuzz/corpus/NAME/, crashes to build-fuzz/NAME-crash-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang-14
 FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
@@ -126,16 +126,16 @@ fuzz: deps-check
 	@$(MAKE) --no-print-directory fuzz-build BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" \
 		SANFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link"
 	@for f in $(FUZZ_NAMES); do \
-		mkdir -p build-fuzz/corpus/$$f; \
+		n=$${f#fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
 		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
 		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1 \
 		build-fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
-			-rss_limit_mb=2048 -artifact_prefix=build-fuzz/$$f- \
-			build-fuzz/corpus/$$f tests/fuzz/corpus/$$f \
-			>build-fuzz/$$f.log 2>&1 || \
-			{ tail -60 build-fuzz/$$f.log; echo "fuzz: $$f FAILED"; exit 1; }; \
-		grep -h '^Done\|^#.*DONE' build-fuzz/$$f.log | tail -1; \
+			-rss_limit_mb=2048 -artifact_prefix=build-fuzz/$$n- \
+			build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+			>build-fuzz/$$n.log 2>&1 || \
+			{ tail -60 build-fuzz/$$n.log; echo "fuzz: $$f FAILED"; exit 1; }; \
+		grep -h '^Done' build-fuzz/$$n.log | tail -1; \
 	done
 
 fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
