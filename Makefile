@@ -43,7 +43,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BIN      = $(BUILD)/slamon
 
-.PHONY: all deps deps-check deps-run check unit e2e valgrind run bench install clean format format-check
+.PHONY: all deps deps-check deps-run check unit e2e valgrind run bench install clean format format-check fuzz fuzz-build
 
 all: deps $(BIN)
 
@@ -112,8 +112,41 @@ install: all
 	sed 's,@PREFIX@,$(PREFIX),g' etc/slamon.service > \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/slamon.service
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang in build-fuzz/
+# and run FUZZ_SECONDS each from the seeds in tests/fuzz/corpus/NAME/. New
+# inputs go to build-fuzz/corpus/NAME/, crashes to build-fuzz/NAME-crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang-14
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_FLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+
+fuzz: deps-check
+	@$(MAKE) --no-print-directory fuzz-build BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" \
+		SANFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link"
+	@for f in $(FUZZ_NAMES); do \
+		n=$${f#fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+		UBSAN_OPTIONS=print_stacktrace=1 \
+		build-fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+			-rss_limit_mb=2048 -artifact_prefix=build-fuzz/$$n- \
+			build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+			>build-fuzz/$$n.log 2>&1 || \
+			{ tail -60 build-fuzz/$$n.log; echo "fuzz: $$f FAILED"; exit 1; }; \
+		grep -h '^Done' build-fuzz/$$n.log | tail -1; \
+	done
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(BUILD)/libslamon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -Imonitor -Iprobes \
+		-DFUZZ_WWW=\"$(CURDIR)/www\" -o $@ $< $(BUILD)/libslamon.a $(LDFLAGS) $(PKG_LIBS)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 FMT_SRC = $(wildcard monitor/*.[ch] probes/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch])
 format:

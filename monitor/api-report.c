@@ -141,7 +141,7 @@ api_report_day_status(double up, double down, double maint, long ntargets, doubl
 	return avail >= slo ? "degraded" : "down";
 }
 
-static char *
+char *
 api_report_bars(struct httpd *h, time_t now)
 {
 	const struct conf *c = h->src.conf;
@@ -168,11 +168,13 @@ api_report_bars(struct httpd *h, time_t now)
 		double maint[HTTPD_BAR_DAYS] = {0};
 		double slo = c->targets[i].t.slo;
 		long nt = 0;
-		json_t *bars = json_array(), *tnames = json_array();
+		json_t *bars, *tnames;
 		char id[HTTPD_ID_LEN + 1];
 
 		if (done[i])
 			continue;
+		bars = json_array();
+		tnames = json_array();
 		for (size_t k = i; k < c->ntargets; k++) {
 			if (strcmp(c->targets[k].component, comp) != 0)
 				continue;

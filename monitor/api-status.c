@@ -95,11 +95,12 @@ api_status_components(struct httpd *h, time_t now)
 		const char *comp = c->targets[i].component, *status;
 		size_t n = 0, ndown = 0, nmaint = 0, nsuspect = 0;
 		time_t updated = 0;
-		json_t *targets = json_array(), *cj;
+		json_t *targets, *cj;
 		char id[HTTPD_ID_LEN + 1];
 
 		if (done[i])
 			continue;
+		targets = json_array();
 		for (size_t k = i; k < c->ntargets; k++) {
 			enum api_tstate s;
 

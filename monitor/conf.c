@@ -136,11 +136,73 @@ conf_get_str(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 	return 1;
 }
 
+/*
+ * libconfig 1.5 reads a decimal or hex integer without an L suffix into 32
+ * bits and silently drops the rest (port = 4294967297 becomes port 1). So
+ * an integer of type INT is checked against its text: every "key = N" on
+ * its source line must fit in 32 bits. 0, or -1 with the literal in lit.
+ */
+static int
+int_as_written(struct conf_ctx *ctx, const config_setting_t *s, const char *key,
+    char *lit, size_t litlen)
+{
+	const char *file = config_setting_source_file(s);
+	unsigned int want = config_setting_source_line(s), n = 0;
+	size_t klen = strlen(key);
+	char line[4096];
+	int rc = 0;
+	FILE *f;
+
+	if (file != NULL && file[0] != '/') {	/* @include: next to the main file */
+		char *dup = xstrdup(ctx->file);
+
+		snprintf(line, sizeof(line), "%s/%s", dirname(dup), file);
+		free(dup);
+		file = line;
+	}
+	if ((f = fopen(file ? file : ctx->file, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strchr(line, '\n') != NULL || feof(f))
+			if (++n == want)
+				break;
+	fclose(f);
+	if (n != want)
+		return 0;
+	for (char *p = line; (p = strstr(p, key)) != NULL; p += klen) {
+		char *q = p + klen, *end;
+		long long v;
+
+		if (p > line && (isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
+		    p[-1] == '-' || p[-1] == '*'))
+			continue;
+		q += strspn(q, " \t");
+		if (*q != '=' && *q != ':')
+			continue;
+		q += 1 + strspn(q + 1, " \t");
+		errno = 0;
+		if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+			v = (long long)strtoull(q, &end, 16);
+		else
+			v = strtoll(q, &end, 10);
+		if (end == q || *end == 'L' || *end == '.' || *end == 'e' || *end == 'E')
+			continue;
+		if (errno == ERANGE || v < INT_MIN || v > (long long)UINT_MAX ||
+		    (v > INT_MAX && !(q[0] == '0' && (q[1] == 'x' || q[1] == 'X')))) {
+			snprintf(lit, litlen, "%.*s", (int)(end - q), q);
+			rc = -1;
+			break;
+		}
+	}
+	return rc;
+}
+
 int
 conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
     long min, long max, long *out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
+	char lit[64];
 	long long v;
 
 	if (s == NULL)
@@ -149,6 +211,11 @@ conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
 		conf_error(ctx, g, key, "expected an integer, found %s",
 		    type_name(config_setting_type(s)));
+		return -1;
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_INT &&
+	    int_as_written(ctx, s, key, lit, sizeof(lit)) == -1) {
+		conf_error(ctx, g, key, "%s is out of range %ld..%ld", lit, min, max);
 		return -1;
 	}
 	v = config_setting_get_int64(s);

@@ -100,6 +100,7 @@ void api_maint_now(struct httpd *, time_t now, bool *in);
 /* api-report.c: availability, daily bars, the calendar as iCalendar. */
 void api_report_availability(struct httpd *, struct evhttp_request *);
 void api_report_uptime(struct httpd *, struct evhttp_request *);
+char *api_report_bars(struct httpd *, time_t now);	/* its body */
 void api_report_ics(struct httpd *, struct evhttp_request *);
 /* this month's report as JSON (cached a minute), NULL without a store */
 json_t *api_report_month(struct httpd *, time_t now);

@@ -247,7 +247,8 @@ tz_parse(const char *s, int flags, time_t *out, bool *date_only)
 			/* All digits: Unix seconds (a date always has dashes). */
 			errno = 0;
 			v = strtoll(p, &end, 10);
-			if (errno || *end)
+			/* 1970 up to the end of year 9999: what RFC 3339 can write */
+			if (errno || *end || v < 0 || v > 253402300799LL)
 				return TZ_PARSE_RANGE;
 			*out = (time_t)v;
 			return TZ_PARSE_OK;

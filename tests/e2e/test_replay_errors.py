@@ -23,6 +23,8 @@ GOOD = ("2026-03-02 10:00:00,web,1,12.5,\n"
 CASES = [
     ("bad-time", HEAD + GOOD + "2026-03-02 25:00:00,web,1,1,\n", 5, "time", None),
     ("bad-time-word", HEAD + "yesterday,web,1,1,\n" + GOOD, 2, "time", None),
+    # epoch seconds beyond year 9999 (found by tests/fuzz/fuzz_tzparse.c)
+    ("epoch-huge", HEAD + GOOD + "1775199660177519966,web,1,1,\n", 5, "time", None),
     ("unknown-target", HEAD + GOOD + "2026-03-02 10:03:00,mail,1,1,\n", 5, "target",
      "not a configured target"),
     ("ok-2", HEAD + GOOD + "2026-03-02 10:03:00,web,2,1,\n", 5, "ok", "1 or 0"),
