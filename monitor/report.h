@@ -41,7 +41,7 @@ struct report_row {
 	double coverage;	   /* fraction of the period */
 	long error_budget_s, error_budget_left_s;
 	long journal_unplanned_s;  /* what the journal's outages add up to */
-	long journal_unknown_s;
+	long journal_unknown_s;	   /* outages' unknown_s, plus a step per restart in them */
 	bool consistent;
 	bool unreadable;	   /* its RRD file could not be read */
 	struct report_incident *incidents;

@@ -86,3 +86,22 @@ def test_report_one_step_tolerated(t):
     edit_journal(t, add=fake_outage("api", "2026-03-06T09:00:00Z", "2026-03-06T09:01:00Z", 60))
     doc, p = report_json(t, conf, "--month", "2026-03")
     assert doc["consistent"] is False and "api: " in p.stderr and "(120 s)" in p.stderr, p.stderr
+
+
+def test_report_restarts_inside_an_outage_tolerated(t):
+    conf = setup(t)
+    # a stop leaves up to a step of an open outage unseen that its outage_end
+    # does not count in unknown_s; each monitor start inside an outage allows
+    # one more step. 150 s more in the journal than in RRD, with two restarts
+    # inside the (fake) outage: within 3 steps, consistent.
+    out = fake_outage("api", "2026-03-05T09:00:00Z", "2026-03-05T09:02:30Z", 150)
+    starts = [{"time": f"2026-03-05T09:0{m}:00Z", "event": "monitor_start", "mode": "run"}
+              for m in (1, 2)]
+    edit_journal(t, add=[out[0]] + starts + [out[1]])
+    doc, p = report_json(t, conf, "--month", "2026-03")
+    assert doc["consistent"] is True and p.stderr == "", p.stderr
+    # the same 150 s without the restarts: inconsistent
+    edit_journal(t, drop=lambda r: r["event"] == "monitor_start" and r["time"].startswith(
+        "2026-03-05T09:01"))
+    doc, p = report_json(t, conf, "--month", "2026-03")
+    assert doc["consistent"] is False and "(150 s)" in p.stderr, p.stderr
