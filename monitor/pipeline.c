@@ -25,6 +25,7 @@
 
 #define IDX_BEFORE (2 * 86400)
 #define IDX_AFTER (62 * 86400)
+#define PIPELINE_REPLAY_BATCH 240	/* steps: four hours of a target */
 
 static void
 free_indexes(struct pipeline *p)
@@ -247,6 +248,10 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 		if ((p->store = store_open(c->state_dir, c->rrdcached,
 		    store_zone_granularity(now), err, errlen)) == NULL)
 			goto fail;
+		/* a replay writes months of steps at once: in batches (run keeps
+		 * writing each step at its end) */
+		if (o->replay)
+			store_set_batch(p->store, PIPELINE_REPLAY_BATCH);
 	}
 	if (load_calendar(p, now, err, errlen) == -1)
 		goto fail;

@@ -55,6 +55,7 @@ struct store {
 	struct store_target **t; /* sorted by name */
 	size_t nt;
 	size_t runs, runs_max; /* queued runs, and their bound */
+	size_t batch; /* queue entries a target collects before it is written */
 	unsigned gen; /* rrdcached instances seen (all targets resync) */
 	const char *sock; /* rrdcached's unix socket, to see it restart */
 	ino_t sock_ino;

@@ -466,7 +466,8 @@ store_update(struct store *s, const char *target, time_t step_end, double up_s,
 	if (store_queue_push(s, t, step_end, step_end, v) == -1)
 		return -1;
 	t->last = step_end;
-	store_queue_flush(s, t, false);
+	if (s->batch <= 1 || t->q.len - t->q.head >= s->batch)
+		store_queue_flush(s, t, false);
 	return 0;
 }
 
@@ -489,7 +490,8 @@ store_fill(struct store *s, const char *target, time_t to, double up_s, double d
 	if (store_queue_push(s, t, t->last + STORE_STEP, to, v) == -1)
 		return -1;
 	t->last = to;
-	store_queue_flush(s, t, false);
+	if (s->batch <= 1 || t->q.len - t->q.head >= s->batch)
+		store_queue_flush(s, t, false);
 	return 0;
 }
 
@@ -518,4 +520,16 @@ store_close(struct store *s)
 	free(s->dir);
 	free(s->daemon);
 	free(s);
+}
+
+/*
+ * Let each target collect n queue entries before they are written (a
+ * replay writes a month of steps: one librrd call for hundreds of steps
+ * instead of one each). Everything is written at store_close, and before
+ * any read, whatever n is.
+ */
+void
+store_set_batch(struct store *s, size_t n)
+{
+	s->batch = n;
 }

@@ -71,6 +71,8 @@ size_t store_retry(struct store *);
  * beyond it updates fail loudly. Default STORE_PENDING_MAX, about 200 MB.
  */
 #define STORE_PENDING_MAX (4L * 1024 * 1024)
+/* Collect n queue entries per target before writing (1, the default: at once). */
+void store_set_batch(struct store *, size_t n);
 void store_set_pending_max(struct store *, size_t);
 
 struct store_sums {
