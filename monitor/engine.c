@@ -58,6 +58,9 @@ struct engine {
 	struct eng_target *tg;
 	size_t n;
 	int lag;			/* seconds steps wait for probes in flight */
+	time_t next_due;		/* cached engine_next_due(), if next_due_ok */
+	size_t next_due_n;		/* targets due at next_due */
+	bool next_due_ok;
 };
 
 static long
@@ -66,6 +69,29 @@ maint_overlap(const struct engine *e, size_t i, time_t a, time_t b)
 	if (e->maint.overlap == NULL || b <= a)
 		return 0;
 	return e->maint.overlap(e->maint.arg, i, a, b);
+}
+
+/*
+ * Every change of a due goes through here, so that engine_next_due() stays
+ * O(1) on the probe path: the cached minimum and how many targets are due at
+ * it follow each change; only when the last of those moves later does the
+ * next call rescan.
+ */
+static void
+set_due(struct eng_target *g, time_t due)
+{
+	struct engine *e = g->e;
+
+	if (e->next_due_ok && due != g->due) {
+		if (g->due && g->due == e->next_due && --e->next_due_n == 0)
+			e->next_due_ok = false;
+		else if (due && (e->next_due == 0 || due < e->next_due)) {
+			e->next_due = due;
+			e->next_due_n = 1;
+		} else if (due && due == e->next_due)
+			e->next_due_n++;
+	}
+	g->due = due;
 }
 
 static void
@@ -230,17 +256,17 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	g->outage_start = open_outage;
 	g->outage_unknown = 0;
 	g->alerted = alerted;
-	g->due = 0;
+	set_due(g, 0);
 	if (reason)
 		snprintf(g->reason, sizeof(g->reason), "%s", reason);
 	if (open_outage) {
 		state_resume(&g->st, open_outage, start, now > start ? now : start,
 		    span_cb, g);
 		if (!alerted)
-			g->due = engine_alert_deadline(&e->maint, i, open_outage,
-			    g->t->t.alert_after);
+			set_due(g, engine_alert_deadline(&e->maint, i, open_outage,
+			    g->t->t.alert_after));
 		else if (g->t->t.alert_repeat > 0)
-			g->due = now + g->t->t.alert_repeat;
+			set_due(g, now + g->t->t.alert_repeat);
 	} else if (now > start)
 		state_advance(&g->st, now, span_cb, g);
 }
@@ -319,7 +345,7 @@ fire_due(struct eng_target *g, time_t now)
 		say(g, "ALERT: down since %lds, %lds unplanned (%s)", down, unplanned,
 		    g->reason);
 		notice(g, kind, at, 0, unplanned, down);
-		g->due = g->t->t.alert_repeat > 0 ? at + g->t->t.alert_repeat : 0;
+		set_due(g, g->t->t.alert_repeat > 0 ? at + g->t->t.alert_repeat : 0);
 	}
 }
 
@@ -339,8 +365,8 @@ outage_started(struct eng_target *g, time_t t)
 	journal_or_warn(g->e, t, "outage_start", f);
 	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
 	    g->reason);
-	g->due = engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
-	    g->t->t.alert_after);
+	set_due(g, engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
+	    g->t->t.alert_after));
 }
 
 static void
@@ -373,7 +399,7 @@ outage_ended(struct eng_target *g, time_t t)
 	g->outage_start = 0;
 	g->outage_unknown = 0;
 	g->alerted = false;
-	g->due = 0;
+	set_due(g, 0);
 }
 
 void
@@ -473,12 +499,13 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 	e->tg = tg;
 	e->n = c->ntargets;
 	e->conf = c;
+	e->next_due_ok = false;
 	/* an alert_after changed by the reload moves the pending deadline */
 	for (size_t j = 0; j < e->n; j++) {
 		struct eng_target *g = &e->tg[j];
 		if (g->outage_start && !g->alerted)
-			g->due = engine_alert_deadline(&e->maint, j, g->outage_start,
-			    g->t->t.alert_after);
+			set_due(g, engine_alert_deadline(&e->maint, j, g->outage_start,
+			    g->t->t.alert_after));
 	}
 }
 
@@ -489,15 +516,27 @@ engine_begun(const struct engine *e, size_t i)
 }
 
 time_t
-engine_next_due(const struct engine *e)
+engine_next_due(struct engine *e)
 {
 	time_t best = 0;
+	size_t n = 0;
 
+	if (e->next_due_ok)
+		return e->next_due;
 	for (size_t i = 0; i < e->n; i++) {
 		const struct eng_target *g = &e->tg[i];
-		if (g->outage_start && g->due && (best == 0 || g->due < best))
+		if (!g->outage_start || !g->due)
+			continue;
+		if (best == 0 || g->due < best) {
 			best = g->due;
+			n = 0;
+		}
+		if (g->due == best)
+			n++;
 	}
+	e->next_due = best;
+	e->next_due_n = n;
+	e->next_due_ok = true;
 	return best;
 }
 
