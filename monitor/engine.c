@@ -43,7 +43,7 @@ struct eng_target {
 	long outage_unknown;		/* unknown seconds inside it */
 	bool alerted;
 	time_t due;			/* next alert or repeat, 0: none */
-	char reason[256];
+	char *reason;			/* last failure, NULL: none */
 	time_t last_probe;
 	bool last_ok;
 	double last_latency;
@@ -94,6 +94,22 @@ set_due(struct eng_target *g, time_t due)
 	g->due = due;
 }
 
+/* The reason of the last failure: allocated only for targets that failed. */
+static void
+set_reason(struct eng_target *g, const char *reason)
+{
+	if (g->reason && strcmp(g->reason, reason) == 0)
+		return;
+	free(g->reason);
+	g->reason = xstrdup(reason);
+}
+
+static const char *
+reason_of(const struct eng_target *g)
+{
+	return g->reason ? g->reason : "";
+}
+
 static void
 say(struct eng_target *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -142,6 +158,7 @@ engine_free(struct engine *e)
 	for (size_t i = 0; i < e->n; i++) {
 		state_free(&e->tg[i].st);
 		free(e->tg[i].lat);
+		free(e->tg[i].reason);
 	}
 	free(e->tg);
 	free(e);
@@ -258,7 +275,7 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	g->alerted = alerted;
 	set_due(g, 0);
 	if (reason)
-		snprintf(g->reason, sizeof(g->reason), "%s", reason);
+		set_reason(g, reason);
 	if (open_outage) {
 		state_resume(&g->st, open_outage, start, now > start ? now : start,
 		    span_cb, g);
@@ -318,7 +335,7 @@ notice(struct eng_target *g, enum engine_notice_kind kind, time_t t, time_t end,
 	n.end = end;
 	n.unplanned_s = unplanned;
 	n.down_s = down;
-	n.reason = g->reason;
+	n.reason = reason_of(g);
 	g->e->hooks.notice(g->e->hooks.arg, &n);
 }
 
@@ -343,7 +360,7 @@ fire_due(struct eng_target *g, time_t now)
 		g->alerted = true;
 		g->alerts++;
 		say(g, "ALERT: down since %lds, %lds unplanned (%s)", down, unplanned,
-		    g->reason);
+		    reason_of(g));
 		notice(g, kind, at, 0, unplanned, down);
 		set_due(g, g->t->t.alert_repeat > 0 ? at + g->t->t.alert_repeat : 0);
 	}
@@ -361,10 +378,10 @@ outage_started(struct eng_target *g, time_t t)
 	g->outage_unknown = 0;
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));
-	json_object_set_new(f, "reason", json_string(g->reason));
+	json_object_set_new(f, "reason", json_string(reason_of(g)));
 	journal_or_warn(g->e, t, "outage_start", f);
 	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
-	    g->reason);
+	    reason_of(g));
 	set_due(g, engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
 	    g->t->t.alert_after));
 }
@@ -420,7 +437,7 @@ engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
 	g->last_latency = latency_ms;
 	if (!ok) {
 		g->failures++;
-		snprintf(g->reason, sizeof(g->reason), "%s", detail ? detail : "failed");
+		set_reason(g, detail ? detail : "failed");
 	}
 	if (!isnan(latency_ms) && latency_ms >= 0 && t >= g->step_end - ENGINE_STEP) {
 		l = lat_slot(g, floor_step(t) + ENGINE_STEP, true);
@@ -493,6 +510,7 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 		engine_close_target(e, i, now);
 		state_free(&e->tg[i].st);
 		free(e->tg[i].lat);
+		free(e->tg[i].reason);
 	}
 	free(kept);
 	free(e->tg);
@@ -589,7 +607,7 @@ engine_status(const struct engine *e, size_t i, struct engine_status *s)
 	s->last_probe = g->last_probe;
 	s->last_ok = g->last_ok;
 	s->last_latency_ms = g->last_latency;
-	snprintf(s->reason, sizeof(s->reason), "%s", g->reason);
+	snprintf(s->reason, sizeof(s->reason), "%s", reason_of(g));
 	s->probes = g->probes;
 	s->failures = g->failures;
 	s->outages = g->outages;
