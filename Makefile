@@ -42,7 +42,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BIN      = $(BUILD)/slamon
 
-.PHONY: all deps deps-check deps-run check unit e2e run bench install clean format format-check
+.PHONY: all deps deps-check deps-run deps-bench check unit e2e run bench install clean format format-check
 
 all: deps $(BIN)
 
@@ -52,6 +52,8 @@ deps-check:
 	@sh mk/deps.sh check
 deps-run:
 	@sh mk/deps.sh run
+deps-bench:
+	@sh mk/deps.sh bench
 
 $(BIN): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -88,7 +90,7 @@ run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
 	@sh demo/run.sh $(BUILD)
 
-bench: deps-check
+bench: deps-bench
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
 	@if [ -x bench/run.sh ]; then sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
 

@@ -68,10 +68,12 @@ def run_one(procs, build, tmp, n, interval, dry, port, window):
     with open(logf, "wb") as lf:
         p = procs.spawn(argv, stdout=lf, stderr=lf)
     with open(logf, "rb") as f:
-        while not any(READY in line for line in f.readlines()):
+        buf = b""
+        while READY not in buf:
             if p.poll() is not None or time.monotonic() - t0 > 300:
                 raise RuntimeError("slamon did not start: see " + logf)
             time.sleep(0.1)
+            buf = buf[-64:] + f.read()
     startup = time.monotonic() - t0
     # the window opens 2 s after the daemon is up, in the log's own clock:
     # a start line carries its actual monotonic time
