@@ -17,7 +17,11 @@
  * getrusage user+system over the measured window; the first WARMUP seconds
  * are run but not counted).
  *
- * Usage: probe_curl_multi URL CONC SECONDS [WARMUP] [--reuse] [--expect STR]
+ * With --reset every handle is curl_easy_reset() before its next GET, as
+ * slamon's handle pool does (bench/README.md: where the time goes).
+ *
+ * Usage: probe_curl_multi URL CONC SECONDS [WARMUP] [--reuse] [--reset]
+ *                         [--expect STR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@ struct slot {
 };
 
 static const char *expect;
+static int reset;
 
 static size_t
 write_cb(char *p, size_t sz, size_t n, void *arg)
@@ -88,6 +93,8 @@ start(CURLM *m, struct slot *s, const char *fmt, unsigned *seq, int reuse)
 
 	snprintf(url, sizeof(url), fmt, (*seq)++);
 	s->len = 0;
+	if (reset)
+		curl_easy_reset(s->e);
 	curl_easy_setopt(s->e, CURLOPT_URL, url);
 	curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
@@ -116,7 +123,7 @@ main(int argc, char **argv)
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s URL CONC SECONDS [WARMUP] [--reuse] "
-		    "[--expect STR]\n", argv[0]);
+		    "[--reset] [--expect STR]\n", argv[0]);
 		return 2;
 	}
 	fmt = argv[1];
@@ -125,6 +132,8 @@ main(int argc, char **argv)
 	for (i = 4; i < argc; i++) {
 		if (strcmp(argv[i], "--reuse") == 0)
 			reuse = 1;
+		else if (strcmp(argv[i], "--reset") == 0)
+			reset = 1;
 		else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
 			expect = argv[++i];
 		else
