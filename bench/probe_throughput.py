@@ -21,7 +21,7 @@ from probe_lib import (Procs, count_lines, cpu_us, free_port, log, nginx_request
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = 3.0
 CONC = 32                # transfers in flight for the driven contenders
-SLAMON_TARGETS = (4000, 6000, 8000)  # at a 1 s interval; the best point counts
+SLAMON_TARGETS = (4000, 6000, 7000, 8000)  # at a 1 s interval; the best point counts
 FORK_CONC = 4            # check_http processes at a time (2 cores)
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 CHECK_HTTP = "/usr/lib/nagios/plugins/check_http"
