@@ -43,7 +43,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BIN      = $(BUILD)/slamon
 
-.PHONY: all deps deps-check deps-run check unit e2e valgrind run bench install clean format format-check fuzz fuzz-build
+.PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run bench install clean format format-check fuzz fuzz-build
 
 all: deps $(BIN)
 
@@ -53,6 +53,8 @@ deps-check:
 	@sh mk/deps.sh check
 deps-run:
 	@sh mk/deps.sh run
+deps-bench:
+	@sh mk/deps.sh bench
 
 $(BIN): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -96,7 +98,7 @@ run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
 	@sh demo/run.sh $(BUILD)
 
-bench: deps-check
+bench: deps-bench
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
 	@if [ -x bench/run.sh ]; then sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
 

@@ -1,8 +1,15 @@
 #!/bin/sh
-# run.sh - build and run every bench/*_bench.c against the library (make bench).
+# run.sh - the benchmark suite (make bench): build and run every
+# bench/*_bench.c against the library, then the probing and schedule
+# benchmarks (bench/README.md), and print ONE table of every figure at the end.
+# A benchmark adds rows to it by appending "section<TAB>metric<TAB>value<TAB>goal"
+# lines to $BENCH_RESULTS.
 set -eu
 build=${1:-build}
 mkdir -p "$build/bench"
+BENCH_RESULTS="$build/bench/results.tsv"
+export BENCH_RESULTS
+: >"$BENCH_RESULTS"
 for src in bench/*_bench.c; do
 	bin="$build/bench/$(basename "$src" .c)"
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -DNDEBUG $(pkg-config --cflags libical jansson libconfig) \
@@ -14,6 +21,21 @@ for src in bench/*_bench.c; do
 	*) "$bin" ;;
 	esac
 done
+
+# Probing throughput and schedule precision: standalone drivers, then the runs.
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -o "$build/bench/probe_curl_multi" \
+	bench/probe_curl_multi.c $(pkg-config --cflags --libs libcurl)
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -o "$build/bench/probe_fork" bench/probe_fork.c
+echo "== probing throughput"
+python3 bench/probe_throughput.py "$build"
+echo "== schedule precision"
+python3 bench/schedule_precision.py "$build"
+
 # replay throughput and RRD updates per second, direct and through rrdcached
 echo "== bench/replay_bench.py"
 python3 bench/replay_bench.py "$build" "${REPLAY_BENCH_TARGETS:-1000}"
+
+echo
+echo "== results"
+awk -F '\t' 'BEGIN { print "| section | metric | value | goal |"; print "|---|---|---|---|" }
+	{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$BENCH_RESULTS"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - install the Debian packages slamon needs, when they are missing.
 # As root it runs apt-get; otherwise it names the packages to install and fails.
-# Usage: mk/deps.sh build|check|run
+# Usage: mk/deps.sh build|check|run|bench
 set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
@@ -9,12 +9,15 @@ build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
 check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema ca-certificates iproute2 procps
 	prometheus chromium nodejs"
 run="$build rrdtool python3"
+# make bench only: the peers slamon is measured against (bench/README.md)
+bench="$check nginx prometheus-blackbox-exporter monitoring-plugins-basic"
 
 case "${1:-build}" in
 build) want=$build ;;
 check) want=$check ;;
 run) want=$run ;;
-*) echo "usage: $0 build|check|run" >&2; exit 2 ;;
+bench) want=$bench ;;
+*) echo "usage: $0 build|check|run|bench" >&2; exit 2 ;;
 esac
 
 missing=

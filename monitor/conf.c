@@ -610,6 +610,46 @@ zone:
 }
 
 static int
+dup_cmp(const void *a, const void *b, void *arg)
+{
+	const struct conf_target *tg = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = strcmp(tg[x].name, tg[y].name);
+
+	return d ? d : (x > y) - (x < y);
+}
+
+/*
+ * The first target (in file order) whose name an earlier one has: sorted by
+ * name then position, not compared pairwise, so that 100,000 targets load
+ * in well under a second rather than in half a minute.
+ */
+static int
+check_duplicates(struct conf_ctx *ctx, const config_setting_t *list, struct conf *c)
+{
+	size_t *ix = xcalloc(c->ntargets, sizeof(*ix));
+	size_t dup = c->ntargets, first = 0;
+
+	for (size_t i = 0; i < c->ntargets; i++)
+		ix[i] = i;
+	qsort_r(ix, c->ntargets, sizeof(*ix), dup_cmp, c->targets);
+	for (size_t k = 1; k < c->ntargets; k++)
+		if (strcmp(c->targets[ix[k]].name, c->targets[ix[k - 1]].name) == 0 &&
+		    (k < 2 || strcmp(c->targets[ix[k - 1]].name,
+		    c->targets[ix[k - 2]].name) != 0) && ix[k] < dup) {
+			dup = ix[k];
+			first = ix[k - 1];
+		}
+	free(ix);
+	if (dup == c->ntargets)
+		return 0;
+	conf_error(ctx, config_setting_get_elem(list, (unsigned)dup), "name",
+	    "duplicate target \"%s\" (first at line %d)", c->targets[dup].name,
+	    c->targets[first].line);
+	return -1;
+}
+
+static int
 parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
 	static const char *const common[] = {"name", "component", "type", "groups",
@@ -648,12 +688,6 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 			    "'_' or '-', not starting with '.' or '-'", t->name);
 			return -1;
 		}
-		for (int j = 0; j < i; j++)
-			if (strcmp(c->targets[j].name, t->name) == 0) {
-				conf_error(ctx, g, "name", "duplicate target \"%s\" (first "
-				    "at line %d)", t->name, c->targets[j].line);
-				return -1;
-			}
 		if ((t->ops = probe_find(t->type)) == NULL) {
 			conf_error(ctx, g, "type", "unknown probe type \"%s\"", t->type);
 			return -1;
@@ -698,7 +732,7 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 			return -1;
 		}
 	}
-	return 0;
+	return check_duplicates(ctx, list, c);
 }
 
 static bool

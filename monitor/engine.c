@@ -43,7 +43,7 @@ struct eng_target {
 	long outage_unknown;		/* unknown seconds inside it */
 	bool alerted;
 	time_t due;			/* next alert or repeat, 0: none */
-	char reason[256];
+	char *reason;			/* last failure, NULL: none */
 	time_t last_probe;
 	bool last_ok;
 	double last_latency;
@@ -58,6 +58,9 @@ struct engine {
 	struct eng_target *tg;
 	size_t n;
 	int lag;			/* seconds steps wait for probes in flight */
+	time_t next_due;		/* cached engine_next_due(), if next_due_ok */
+	size_t next_due_n;		/* targets due at next_due */
+	bool next_due_ok;
 };
 
 static long
@@ -66,6 +69,45 @@ maint_overlap(const struct engine *e, size_t i, time_t a, time_t b)
 	if (e->maint.overlap == NULL || b <= a)
 		return 0;
 	return e->maint.overlap(e->maint.arg, i, a, b);
+}
+
+/*
+ * Every change of a due goes through here, so that engine_next_due() stays
+ * O(1) on the probe path: the cached minimum and how many targets are due at
+ * it follow each change; only when the last of those moves later does the
+ * next call rescan.
+ */
+static void
+set_due(struct eng_target *g, time_t due)
+{
+	struct engine *e = g->e;
+
+	if (e->next_due_ok && due != g->due) {
+		if (g->due && g->due == e->next_due && --e->next_due_n == 0)
+			e->next_due_ok = false;
+		else if (due && (e->next_due == 0 || due < e->next_due)) {
+			e->next_due = due;
+			e->next_due_n = 1;
+		} else if (due && due == e->next_due)
+			e->next_due_n++;
+	}
+	g->due = due;
+}
+
+/* The reason of the last failure: allocated only for targets that failed. */
+static void
+set_reason(struct eng_target *g, const char *reason)
+{
+	if (g->reason && strcmp(g->reason, reason) == 0)
+		return;
+	free(g->reason);
+	g->reason = xstrdup(reason);
+}
+
+static const char *
+reason_of(const struct eng_target *g)
+{
+	return g->reason ? g->reason : "";
 }
 
 static void
@@ -116,6 +158,7 @@ engine_free(struct engine *e)
 	for (size_t i = 0; i < e->n; i++) {
 		state_free(&e->tg[i].st);
 		free(e->tg[i].lat);
+		free(e->tg[i].reason);
 	}
 	free(e->tg);
 	free(e);
@@ -235,17 +278,17 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	g->outage_start = open_outage;
 	g->outage_unknown = 0;
 	g->alerted = alerted;
-	g->due = 0;
+	set_due(g, 0);
 	if (reason)
-		snprintf(g->reason, sizeof(g->reason), "%s", reason);
+		set_reason(g, reason);
 	if (open_outage) {
 		state_resume(&g->st, open_outage, start, now > start ? now : start,
 		    span_cb, g);
 		if (!alerted)
-			g->due = engine_alert_deadline(&e->maint, i, open_outage,
-			    g->t->t.alert_after);
+			set_due(g, engine_alert_deadline(&e->maint, i, open_outage,
+			    g->t->t.alert_after));
 		else if (g->t->t.alert_repeat > 0)
-			g->due = now + g->t->t.alert_repeat;
+			set_due(g, now + g->t->t.alert_repeat);
 	} else if (now > start)
 		state_advance(&g->st, now, span_cb, g);
 }
@@ -297,7 +340,7 @@ notice(struct eng_target *g, enum engine_notice_kind kind, time_t t, time_t end,
 	n.end = end;
 	n.unplanned_s = unplanned;
 	n.down_s = down;
-	n.reason = g->reason;
+	n.reason = reason_of(g);
 	g->e->hooks.notice(g->e->hooks.arg, &n);
 }
 
@@ -322,9 +365,9 @@ fire_due(struct eng_target *g, time_t now)
 		g->alerted = true;
 		g->alerts++;
 		say(g, "ALERT: down since %lds, %lds unplanned (%s)", down, unplanned,
-		    g->reason);
+		    reason_of(g));
 		notice(g, kind, at, 0, unplanned, down);
-		g->due = g->t->t.alert_repeat > 0 ? at + g->t->t.alert_repeat : 0;
+		set_due(g, g->t->t.alert_repeat > 0 ? at + g->t->t.alert_repeat : 0);
 	}
 }
 
@@ -342,12 +385,12 @@ outage_started(struct eng_target *g, time_t t)
 	 * before; it is zero between outages (outage_ended, engine_begin) */
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));
-	json_object_set_new(f, "reason", json_string(g->reason));
+	json_object_set_new(f, "reason", json_string(reason_of(g)));
 	journal_or_warn(g->e, t, "outage_start", f);
 	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
-	    g->reason);
-	g->due = engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
-	    g->t->t.alert_after);
+	    reason_of(g));
+	set_due(g, engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
+	    g->t->t.alert_after));
 }
 
 static void
@@ -380,7 +423,7 @@ outage_ended(struct eng_target *g, time_t t)
 	g->outage_start = 0;
 	g->outage_unknown = 0;
 	g->alerted = false;
-	g->due = 0;
+	set_due(g, 0);
 }
 
 void
@@ -401,7 +444,7 @@ engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
 	g->last_latency = latency_ms;
 	if (!ok) {
 		g->failures++;
-		snprintf(g->reason, sizeof(g->reason), "%s", detail ? detail : "failed");
+		set_reason(g, detail ? detail : "failed");
 	}
 	if (!isnan(latency_ms) && latency_ms >= 0 && t >= g->step_end - ENGINE_STEP) {
 		l = lat_slot(g, floor_step(t) + ENGINE_STEP, true);
@@ -474,12 +517,14 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 		engine_close_target(e, i, now);
 		state_free(&e->tg[i].st);
 		free(e->tg[i].lat);
+		free(e->tg[i].reason);
 	}
 	free(kept);
 	free(e->tg);
 	e->tg = tg;
 	e->n = c->ntargets;
 	e->conf = c;
+	e->next_due_ok = false;
 	/* the caller rearms (an alert_after changed by the reload moves the
 	 * pending deadline) once its calendar knows the new targets: asked
 	 * now, it would look up target j among the old ones */
@@ -495,8 +540,8 @@ engine_rearm(struct engine *e)
 	for (size_t j = 0; j < e->n; j++) {
 		struct eng_target *g = &e->tg[j];
 		if (g->begun && g->outage_start && !g->alerted)
-			g->due = engine_alert_deadline(&e->maint, j, g->outage_start,
-			    g->t->t.alert_after);
+			set_due(g, engine_alert_deadline(&e->maint, j, g->outage_start,
+			    g->t->t.alert_after));
 	}
 }
 
@@ -507,15 +552,27 @@ engine_begun(const struct engine *e, size_t i)
 }
 
 time_t
-engine_next_due(const struct engine *e)
+engine_next_due(struct engine *e)
 {
 	time_t best = 0;
+	size_t n = 0;
 
+	if (e->next_due_ok)
+		return e->next_due;
 	for (size_t i = 0; i < e->n; i++) {
 		const struct eng_target *g = &e->tg[i];
-		if (g->outage_start && g->due && (best == 0 || g->due < best))
+		if (!g->outage_start || !g->due)
+			continue;
+		if (best == 0 || g->due < best) {
 			best = g->due;
+			n = 0;
+		}
+		if (g->due == best)
+			n++;
 	}
+	e->next_due = best;
+	e->next_due_n = n;
+	e->next_due_ok = true;
 	return best;
 }
 
@@ -568,7 +625,7 @@ engine_status(const struct engine *e, size_t i, struct engine_status *s)
 	s->last_probe = g->last_probe;
 	s->last_ok = g->last_ok;
 	s->last_latency_ms = g->last_latency;
-	snprintf(s->reason, sizeof(s->reason), "%s", g->reason);
+	snprintf(s->reason, sizeof(s->reason), "%s", reason_of(g));
 	s->probes = g->probes;
 	s->failures = g->failures;
 	s->outages = g->outages;

@@ -113,7 +113,7 @@ void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency
 /* Everything due up to now: alert deadlines, settled steps. */
 void engine_advance(struct engine *, time_t now);
 /* The earliest time something is due (an alert), or 0. */
-time_t engine_next_due(const struct engine *);
+time_t engine_next_due(struct engine *);
 /* Stop at now: close every target, write the partial steps. */
 void engine_close(struct engine *, time_t now);
 void engine_close_target(struct engine *, size_t i, time_t now);

@@ -20,7 +20,7 @@ struct http_conf {
 	size_t nexpect_status;
 	char *body_contains;
 	char *body_regex_src;
-	regex_t body_regex;
+	regex_t *body_regex;	/* compiled body_regex_src: only when given */
 	bool has_regex;
 	long max_body;
 	bool follow_redirects;
@@ -46,7 +46,8 @@ http_free(void *p)
 	free(h->body_contains);
 	free(h->body_regex_src);
 	if (h->has_regex)
-		regfree(&h->body_regex);
+		regfree(h->body_regex);
+	free(h->body_regex);
 	free(h->ca_file);
 	free(h);
 }
@@ -93,11 +94,14 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 		}
 	}
 	if (h->body_regex_src) {
-		int err = regcomp(&h->body_regex, h->body_regex_src,
+		int err;
+
+		h->body_regex = xcalloc(1, sizeof(*h->body_regex));
+		err = regcomp(h->body_regex, h->body_regex_src,
 		    REG_EXTENDED | REG_NOSUB);
 		if (err) {
 			char msg[128];
-			regerror(err, &h->body_regex, msg, sizeof(msg));
+			regerror(err, h->body_regex, msg, sizeof(msg));
 			conf_error(ctx, g, "body_regex", "%s", msg);
 			goto fail;
 		}
@@ -210,7 +214,7 @@ http_done_cb(CURL *e, CURLcode rc, void *arg)
 		return;
 	}
 	if (h->has_regex && (r->body == NULL || strlen(r->body) != r->len ||
-	    regexec(&h->body_regex, r->body, 0, NULL, 0) != 0)) {
+	    regexec(h->body_regex, r->body, 0, NULL, 0) != 0)) {
 		probe_done(run, PROBE_BODY_MISMATCH, "body mismatch: /%s/ not found in "
 		    "%zu bytes", h->body_regex_src, r->len);
 		return;

@@ -52,6 +52,10 @@ CASES = [
     ("empty targets", re.sub(r"targets = \(.*?\n\);", "targets = ( #!\n);", BASE, flags=re.S), "targets", "no targets"),
     ("target without name", sub('{ name = "api"; type = "tcp";', '{ type = "tcp"; #!\n'), "targets[1].name", "missing"),
     ("duplicate target name", sub('{ name = "api";', '{ name = "web"; #!\n'), "targets[1].name", "duplicate target"),
+    ("first duplicate in file order", sub('port = 443; }', 'port = 443; },\n  { name = "x"; type = "tcp"; host = "127.0.0.1"; port = 1; },\n'
+     '  { name = "x"; type = "tcp"; host = "127.0.0.1"; port = 2; }, #!\n'
+     '  { name = "web"; type = "tcp"; host = "127.0.0.1"; port = 3; },\n  { name = "api"; type = "tcp"; host = "127.0.0.1"; port = 4; }'),
+     "targets[3].name", 'duplicate target "x" (first at line 9)'),
     ("target name with slash", sub('{ name = "api";', '{ name = "a/b"; #!\n'), "targets[1].name", "letters, digits"),
     ("unknown probe type", sub('type = "tcp";', 'type = "smtp"; #!\n'), "targets[1].type", "unknown probe type"),
     ("unknown key in target", sub('port = 443; }', 'port = 443;\n colour = 1; } #!'), "targets[1].colour", "unknown setting for a tcp target"),

@@ -230,6 +230,70 @@ test_alert_at_thirty_minutes_not_at_next_probe(void **unused)
 	teardown_f(f);
 }
 
+static int
+any_step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
+{
+	(void)arg;
+	(void)t;
+	assert_int_equal(s->up_s + s->down_s + s->maint_s + s->unknown_s, 60);
+	return 0;
+}
+
+/* The next due is cached: it must follow outages starting, alerts firing and
+ * repeating and recoveries across several targets exactly as a rescan would. */
+static void
+test_next_due_follows_every_target(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+	struct conf_target tg[3];
+	struct engine_maint m = {overlap, next, f};
+	struct engine_hooks h = {any_step_cb, notice_cb, quiet_cb, f};
+	static const char *const names[3] = {"a", "b", "c"};
+
+	(void)unused;
+	engine_free(f->e);
+	memset(tg, 0, sizeof(tg));
+	for (int i = 0; i < 3; i++) {
+		tg[i].name = (char *)names[i];
+		tg[i].t.interval = 60;
+		tg[i].t.fail_threshold = 1;
+		tg[i].t.alert_after = 600 * (i + 1);
+		tg[i].t.alert_repeat = 3600;
+	}
+	f->conf.targets = tg;
+	f->conf.ntargets = 3;
+	f->e = engine_new(&f->conf, NULL, &m, &h);
+	for (size_t i = 0; i < 3; i++)
+		engine_begin(f->e, i, T0, T0, 0, false, NULL);
+	assert_int_equal(engine_next_due(f->e), 0);
+	/* c and b fail at T0+60: due at +60+1800 and +60+1200 */
+	engine_observe(f->e, 2, T0 + 60, false, NAN, "down");
+	assert_int_equal(engine_next_due(f->e), T0 + 60 + 1800);
+	engine_observe(f->e, 1, T0 + 60, false, NAN, "down");
+	assert_int_equal(engine_next_due(f->e), T0 + 60 + 1200);
+	/* a fails later but is due at the same second as b */
+	engine_observe(f->e, 0, T0 + 660, false, NAN, "down");
+	assert_int_equal(engine_next_due(f->e), T0 + 1260);
+	/* a recovers: b still due then */
+	engine_observe(f->e, 0, T0 + 720, true, 1.0, NULL);
+	assert_int_equal(engine_next_due(f->e), T0 + 1260);
+	/* b alerts: its repeat is an hour later, c is next */
+	engine_observe(f->e, 1, T0 + 1260, false, NAN, "down");
+	engine_observe(f->e, 2, T0 + 1260, false, NAN, "down");
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(engine_next_due(f->e), T0 + 1860);
+	engine_advance(f->e, T0 + 1860);
+	assert_int_equal(f->nnotices, 2);
+	assert_int_equal(engine_next_due(f->e), T0 + 1260 + 3600);
+	/* b recovers: c's repeat is all that is left */
+	engine_observe(f->e, 1, T0 + 1900, true, 1.0, NULL);
+	assert_int_equal(engine_next_due(f->e), T0 + 1860 + 3600);
+	engine_observe(f->e, 2, T0 + 1900, true, 1.0, NULL);
+	assert_int_equal(engine_next_due(f->e), 0);
+	engine_close(f->e, T0 + 1900);
+	teardown_f(f);
+}
+
 static void
 test_29_minutes_no_alert(void **unused)
 {
@@ -382,6 +446,7 @@ main(void)
 		cmocka_unit_test(test_29_minutes_no_alert),
 		cmocka_unit_test(test_outage_straddling_window_end),
 		cmocka_unit_test(test_deadline_skips_several_windows),
+		cmocka_unit_test(test_next_due_follows_every_target),
 		cmocka_unit_test(test_gap_is_unknown_after_one_interval),
 		cmocka_unit_test(test_maintenance_counts_without_data),
 		cmocka_unit_test(test_restart_keeps_outage_and_alert),
