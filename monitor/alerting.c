@@ -21,16 +21,17 @@ alerting_send(struct notify *nt, struct pipeline *p, const struct engine_notice 
 	size_t i = (size_t)(n->target - p->conf->targets);
 
 	memset(&m, 0, sizeof(m));
-	m.kind = n->kind == ENGINE_ALERT ? NOTIFY_ALERT :
-	    n->kind == ENGINE_REPEAT ? NOTIFY_REPEAT : NOTIFY_RECOVERY;
+	m.kind = n->kind == ENGINE_ALERT ? NOTIFY_ALERT
+	    : n->kind == ENGINE_REPEAT	 ? NOTIFY_REPEAT
+					 : NOTIFY_RECOVERY;
 	m.target = n->target->name;
 	m.component = n->target->component;
 	m.outage_start = n->outage_start;
 	m.end = n->end;
 	m.unplanned_s = n->unplanned_s;
 	m.down_s = n->down_s;
-	m.nwindows = pipeline_windows(p, i, n->outage_start,
-	    n->end ? n->end : n->time, names, ALERTING_MAX_WINDOWS);
+	m.nwindows = pipeline_windows(p, i, n->outage_start, n->end ? n->end : n->time,
+	    names, ALERTING_MAX_WINDOWS);
 	m.windows = names;
 	m.reason = n->reason && n->reason[0] ? n->reason : NULL;
 	m.status_url = p->conf->public_url;
@@ -57,7 +58,8 @@ alerting_journal(struct journal *j, time_t now, const struct notify_msg *m,
 	json_object_set_new(f, "attempt", json_integer(attempt));
 	json_object_set_new(f, "delivered", json_boolean(delivered));
 	/* abandoned by a stopping monitor: not final, the next start sends it */
-	json_object_set_new(f, "final", json_boolean(final && !(stopping && !delivered)));
+	json_object_set_new(
+	    f, "final", json_boolean(final && !(stopping && !delivered)));
 	if (stopping && !delivered)
 		json_object_set_new(f, "abandoned", json_true());
 	if (error)
@@ -80,13 +82,13 @@ struct resume {
 	const struct conf *c;
 	struct pending *v;
 	size_t n;
-	char **reason;			/* per target: the last outage's reason */
-	bool replay;			/* in records of a replay (since its monitor_start) */
+	char **reason; /* per target: the last outage's reason */
+	bool replay;   /* in records of a replay (since its monitor_start) */
 };
 
 static struct pending *
-find_pending(struct resume *r, const char *target, time_t start, enum notify_kind kind,
-    time_t t)
+find_pending(
+    struct resume *r, const char *target, time_t start, enum notify_kind kind, time_t t)
 {
 	for (size_t i = r->n; i-- > 0;)
 		if (r->v[i].kind == kind && r->v[i].outage_start == start &&
@@ -139,11 +141,12 @@ resume_cb(void *arg, json_t *rec, int line)
 		p->time = t;
 		p->end = end;
 		p->kind = ev[0] == 'r' ? NOTIFY_RECOVERY : NOTIFY_ALERT;
-		p->unplanned_s = (long)json_integer_value(json_object_get(rec,
-		    "unplanned_s"));
+		p->unplanned_s = (long)json_integer_value(
+		    json_object_get(rec, "unplanned_s"));
 		return;
 	}
-	if (strcmp(ev, "delivery") == 0 && json_is_true(json_object_get(rec, "final"))) {
+	if (strcmp(ev, "delivery") == 0 &&
+	    json_is_true(json_object_get(rec, "final"))) {
 		const char *kind = json_string_value(json_object_get(rec, "kind"));
 		const char *ch = json_string_value(json_object_get(rec, "channel"));
 		enum notify_kind k;
@@ -182,7 +185,7 @@ alerting_resume(struct notify *nt, struct pipeline *pl, time_t now)
 	r.reason = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*r.reason));
 	if (journal_read(c->state_dir, resume_cb, resume_warn_cb, &r) < 0)
 		log_warnx("alerts: the journal cannot be read; undelivered alerts of "
-		    "before the restart are not sent again");
+			  "before the restart are not sent again");
 	for (size_t i = 0; i < r.n; i++) {
 		struct pending *p = &r.v[i];
 		const struct conf_target *t = conf_target_find(c, p->target);
@@ -199,9 +202,11 @@ alerting_resume(struct notify *nt, struct pipeline *pl, time_t now)
 			if (done)
 				continue;
 			if (now - p->time > a->retry_for) {
-				log_warnx("alerts: %s for %s (outage from %lld) was never "
+				log_warnx(
+				    "alerts: %s for %s (outage from %lld) was never "
 				    "delivered to %s and is older than its retry_for; not "
-				    "sent", notify_kind_name(p->kind), p->target,
+				    "sent",
+				    notify_kind_name(p->kind), p->target,
 				    (long long)p->outage_start, a->name);
 				continue;
 			}
@@ -212,16 +217,19 @@ alerting_resume(struct notify *nt, struct pipeline *pl, time_t now)
 			m.outage_start = p->outage_start;
 			m.end = p->end;
 			m.unplanned_s = p->unplanned_s;
-			m.down_s = (long)((p->end ? p->end : p->time) - p->outage_start);
+			m.down_s = (long)((p->end ? p->end : p->time) -
+			    p->outage_start);
 			m.nwindows = pipeline_windows(pl, ti, p->outage_start,
 			    p->end ? p->end : p->time, names, ALERTING_MAX_WINDOWS);
 			m.windows = names;
 			m.reason = r.reason[ti];
 			m.status_url = c->public_url;
 			m.time = p->time;
-			log_info("alerts: sending again the %s for %s (outage from %lld) to "
-			    "%s, undelivered before the restart", notify_kind_name(p->kind),
-			    p->target, (long long)p->outage_start, a->name);
+			log_info(
+			    "alerts: sending again the %s for %s (outage from %lld) to "
+			    "%s, undelivered before the restart",
+			    notify_kind_name(p->kind), p->target,
+			    (long long)p->outage_start, a->name);
 			if (notify_send_to(nt, &m, a->name) > 0)
 				sent++;
 		}

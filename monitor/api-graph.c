@@ -20,7 +20,8 @@
 
 /* DEF takes "vname=file:ds:cf": a colon in the file name must be escaped. */
 static void
-api_graph_def(char *out, size_t len, const char *vname, const char *path, const char *ds)
+api_graph_def(
+    char *out, size_t len, const char *vname, const char *path, const char *ds)
 {
 	size_t o = (size_t)snprintf(out, len, "DEF:%s=", vname);
 
@@ -34,15 +35,16 @@ api_graph_def(char *out, size_t len, const char *vname, const char *path, const 
 }
 
 void
-api_graph_req(struct httpd *h, struct evhttp_request *req, const char *name, size_t nlen)
+api_graph_req(
+    struct httpd *h, struct evhttp_request *req, const char *name, size_t nlen)
 {
 	static const struct {
 		const char *key, *label;
 		long secs;
 	} ranges[] = {
-		{"1d", "last day", 86400L},
-		{"7d", "last 7 days", 7 * 86400L},
-		{"30d", "last 30 days", 30 * 86400L},
+	    {"1d", "last day", 86400L},
+	    {"7d", "last 7 days", 7 * 86400L},
+	    {"30d", "last 30 days", 30 * 86400L},
 	};
 	const struct conf *c = h->src.conf;
 	const struct conf_target *t = NULL;
@@ -73,7 +75,8 @@ api_graph_req(struct httpd *h, struct evhttp_request *req, const char *name, siz
 		httpd_error(req, 400, "range must be 1d, 7d or 30d");
 		return;
 	}
-	if (h->src.store == NULL || (path = store_path(h->src.store, t->name)) == NULL) {
+	if (h->src.store == NULL ||
+	    (path = store_path(h->src.store, t->name)) == NULL) {
 		httpd_error(req, 503, "no stored data for this target");
 		return;
 	}
@@ -84,9 +87,11 @@ api_graph_req(struct httpd *h, struct evhttp_request *req, const char *name, siz
 		start -= start % 3600;
 	if (store_sum(h->src.store, t->name, start, end, &sums) == 0 &&
 	    sums.up_s + sums.down_s > 0)
-		snprintf(avail, sizeof(avail), "COMMENT:availability %.3f %%, %.0f s "
+		snprintf(avail, sizeof(avail),
+		    "COMMENT:availability %.3f %%, %.0f s "
 		    "unplanned downtime, %.0f s announced maintenance\\n",
-		    100.0 * sums.up_s / (sums.up_s + sums.down_s), sums.down_s, sums.maint_s);
+		    100.0 * sums.up_s / (sums.up_s + sums.down_s), sums.down_s,
+		    sums.maint_s);
 	else
 		snprintf(avail, sizeof(avail), "COMMENT:availability\\: no data\\n");
 	snprintf(title, sizeof(title), "%s, %s", t->name, ranges[ri].label);
@@ -143,8 +148,8 @@ api_graph_req(struct httpd *h, struct evhttp_request *req, const char *name, siz
 	}
 	for (i = info, k = 0; i != NULL; i = i->next)
 		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
-			httpd_send_str(req, 200, "image/svg+xml", (const char *)i->value.u_blo.ptr,
-			    i->value.u_blo.size);
+			httpd_send_str(req, 200, "image/svg+xml",
+			    (const char *)i->value.u_blo.ptr, i->value.u_blo.size);
 			k = 1;
 			break;
 		}

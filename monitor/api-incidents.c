@@ -16,7 +16,7 @@
 #include "log.h"
 #include "report.h"
 
-#define API_INCIDENTS_MAX 50	/* incidents.json: the latest, like Statuspage */
+#define API_INCIDENTS_MAX 50 /* incidents.json: the latest, like Statuspage */
 
 struct api_inc_read {
 	struct httpd_incident *v;
@@ -77,9 +77,10 @@ api_inc_record_cb(void *arg, json_t *rec, int line)
 			return;
 		inc->end = t;
 		inc->down_s = (long)json_integer_value(json_object_get(rec, "down_s"));
-		inc->unplanned_s = (long)json_integer_value(json_object_get(rec, "unplanned_s"));
-		inc->maintenance_s = (long)json_integer_value(json_object_get(rec,
-		    "maintenance_s"));
+		inc->unplanned_s = (long)json_integer_value(
+		    json_object_get(rec, "unplanned_s"));
+		inc->maintenance_s = (long)json_integer_value(
+		    json_object_get(rec, "maintenance_s"));
 		return;
 	}
 	if (strcmp(ev, "alert") == 0 || strcmp(ev, "recovery") == 0) {
@@ -115,10 +116,11 @@ api_incidents_load(struct httpd *h)
 	if (stat(path, &st) == -1)
 		memset(&st, 0, sizeof(st));
 	if (h->jread && st.st_size == h->jsize &&
-	    st.st_mtim.tv_sec == h->jmtime.tv_sec && st.st_mtim.tv_nsec == h->jmtime.tv_nsec)
+	    st.st_mtim.tv_sec == h->jmtime.tv_sec &&
+	    st.st_mtim.tv_nsec == h->jmtime.tv_nsec)
 		return 0;
-	if (journal_read(h->src.conf->state_dir, api_inc_record_cb, api_inc_warn_cb,
-	    &r) == -1) {
+	if (journal_read(
+		h->src.conf->state_dir, api_inc_record_cb, api_inc_warn_cb, &r) == -1) {
 		free(r.v);
 		return -1;
 	}
@@ -139,10 +141,10 @@ api_inc_update(const char *inc_id, const char *status, const char *body, time_t 
 
 	httpd_id(inc_id, status, t, id);
 	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:n,s:n}", "id", id,
-	    "status", status, "body", body, "incident_id", inc_id,
-	    "created_at", httpd_time(t), "updated_at", httpd_time(t),
-	    "display_at", httpd_time(t), "affected_components", affected,
-	    "deliver_notifications", true, "custom_tweet", "tweet_id");
+	    "status", status, "body", body, "incident_id", inc_id, "created_at",
+	    httpd_time(t), "updated_at", httpd_time(t), "display_at", httpd_time(t),
+	    "affected_components", affected, "deliver_notifications", true,
+	    "custom_tweet", "tweet_id");
 }
 
 static json_t *
@@ -152,7 +154,8 @@ api_inc_json(struct httpd *h, const struct httpd_incident *inc, const json_t *pa
 	const struct conf *c = h->src.conf;
 	const struct conf_target *t = conf_target_find(c, inc->target);
 	const char *comp = t ? t->component : inc->target;
-	char id[HTTPD_ID_LEN + 1], cid[HTTPD_ID_LEN + 1], d1[64], d2[64], d3[64], body[512];
+	char id[HTTPD_ID_LEN + 1], cid[HTTPD_ID_LEN + 1], d1[64], d2[64], d3[64],
+	    body[512];
 	const char *status, *impact;
 	json_t *updates = json_array(), *comps, *aff, *j;
 	time_t updated;
@@ -160,58 +163,63 @@ api_inc_json(struct httpd *h, const struct httpd_incident *inc, const json_t *pa
 
 	httpd_id("incident", inc->target, inc->start, id);
 	httpd_id("component", comp, 0, cid);
-	comps = json_pack("[{s:s,s:s,s:o,s:o}]", "id", cid, "name", comp,
-	    "page_id", json_copy((json_t *)page_id), "status", json_string(inc->end ?
-	    "operational" : "major_outage"));
-	aff = json_pack("[{s:s,s:s,s:s}]", "code", cid, "name", comp, "old_status",
-	    "operational");
+	comps = json_pack("[{s:s,s:s,s:o,s:o}]", "id", cid, "name", comp, "page_id",
+	    json_copy((json_t *)page_id), "status",
+	    json_string(inc->end ? "operational" : "major_outage"));
+	aff = json_pack(
+	    "[{s:s,s:s,s:s}]", "code", cid, "name", comp, "old_status", "operational");
 	if (inc->end != 0) {
 		down = inc->down_s ? inc->down_s : (long)(inc->end - inc->start);
-		snprintf(body, sizeof(body), "%s is back up after %s: %s unplanned, %s "
-		    "within announced maintenance.", inc->target,
-		    report_duration(down, d1, sizeof(d1)),
+		snprintf(body, sizeof(body),
+		    "%s is back up after %s: %s unplanned, %s "
+		    "within announced maintenance.",
+		    inc->target, report_duration(down, d1, sizeof(d1)),
 		    report_duration(inc->unplanned_s, d2, sizeof(d2)),
 		    report_duration(inc->maintenance_s, d3, sizeof(d3)));
-		json_array_append_new(updates, api_inc_update(id, "resolved", body, inc->end,
-		    json_copy(aff)));
+		json_array_append_new(updates,
+		    api_inc_update(id, "resolved", body, inc->end, json_copy(aff)));
 	}
 	if (inc->alerted) {
-		snprintf(body, sizeof(body), "%s has been down longer than the alert "
-		    "threshold (%s unplanned); on-call has been alerted.", inc->target,
+		snprintf(body, sizeof(body),
+		    "%s has been down longer than the alert "
+		    "threshold (%s unplanned); on-call has been alerted.",
+		    inc->target,
 		    report_duration(t ? t->t.alert_after : 0, d1, sizeof(d1)));
-		json_array_append_new(updates, api_inc_update(id, "identified", body,
-		    inc->alert_at, json_copy(aff)));
+		json_array_append_new(updates,
+		    api_inc_update(
+			id, "identified", body, inc->alert_at, json_copy(aff)));
 	}
 	snprintf(body, sizeof(body), "%s (%s) is not responding. We are investigating.",
 	    inc->target, comp);
-	json_array_append_new(updates, api_inc_update(id, "investigating", body, inc->start,
-	    aff));
+	json_array_append_new(
+	    updates, api_inc_update(id, "investigating", body, inc->start, aff));
 	if (inc->end != 0) {
 		status = "resolved";
 		updated = inc->end;
-		impact = inc->unplanned_s == 0 ? "none" :
-		    t && inc->unplanned_s >= t->t.alert_after ? "major" : "minor";
+		impact = inc->unplanned_s == 0			? "none"
+		    : t && inc->unplanned_s >= t->t.alert_after ? "major"
+								: "minor";
 	} else {
 		status = inc->alerted ? "identified" : "investigating";
 		updated = inc->alerted ? inc->alert_at : inc->start;
 		impact = inc->alerted ? "major" : "minor";
 	}
-	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:n,s:o,s:s,s:o,s:o,s:O,s:o,s:o}",
-	    "id", id, "name", "", "status", status,
-	    "created_at", httpd_time(inc->start), "updated_at", httpd_time(updated),
-	    "monitoring_at", "resolved_at", httpd_time(inc->end), "impact", impact,
-	    "shortlink", json_null(), "started_at", httpd_time(inc->start),
-	    "page_id", page_id, "incident_updates", updates, "components", comps);
-	json_object_set_new(j, "name", json_sprintf("%s: %s unavailable", comp,
-	    inc->target));
+	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:n,s:o,s:s,s:o,s:o,s:O,s:o,s:o}", "id", id,
+	    "name", "", "status", status, "created_at", httpd_time(inc->start),
+	    "updated_at", httpd_time(updated), "monitoring_at", "resolved_at",
+	    httpd_time(inc->end), "impact", impact, "shortlink", json_null(),
+	    "started_at", httpd_time(inc->start), "page_id", page_id,
+	    "incident_updates", updates, "components", comps);
+	json_object_set_new(
+	    j, "name", json_sprintf("%s: %s unavailable", comp, inc->target));
 	/* not Statuspage: the split the SLA depends on */
 	json_object_set_new(j, "target", json_string(inc->target));
-	json_object_set_new(j, "down_s", json_integer(inc->end ? inc->down_s :
-	    (long)(now - inc->start)));
-	json_object_set_new(j, "unplanned_s", inc->end ? json_integer(inc->unplanned_s) :
-	    json_null());
-	json_object_set_new(j, "maintenance_s", inc->end ? json_integer(inc->maintenance_s) :
-	    json_null());
+	json_object_set_new(j, "down_s",
+	    json_integer(inc->end ? inc->down_s : (long)(now - inc->start)));
+	json_object_set_new(
+	    j, "unplanned_s", inc->end ? json_integer(inc->unplanned_s) : json_null());
+	json_object_set_new(j, "maintenance_s",
+	    inc->end ? json_integer(inc->maintenance_s) : json_null());
 	return j;
 }
 
@@ -227,12 +235,14 @@ api_incidents(struct httpd *h, time_t now, bool unresolved_only)
 		log_warnx("httpd: cannot read the journal; incidents may be stale");
 	for (size_t i = h->ninc; i-- > 0;)
 		if (h->inc[i].end == 0 && h->inc[i].start <= now) {
-			json_array_append_new(out, api_inc_json(h, &h->inc[i], page_id, now));
+			json_array_append_new(
+			    out, api_inc_json(h, &h->inc[i], page_id, now));
 			n++;
 		}
 	for (size_t i = h->ninc; !unresolved_only && i-- > 0 && n < API_INCIDENTS_MAX;)
 		if (h->inc[i].end != 0 && h->inc[i].start <= now) {
-			json_array_append_new(out, api_inc_json(h, &h->inc[i], page_id, now));
+			json_array_append_new(
+			    out, api_inc_json(h, &h->inc[i], page_id, now));
 			n++;
 		}
 	json_decref(page);
@@ -244,6 +254,7 @@ api_incidents_req(struct httpd *h, struct evhttp_request *req, bool unresolved_o
 {
 	time_t now = httpd_now(h);
 
-	httpd_send_json(req, 200, json_pack("{s:o,s:o}", "page", api_status_page(h, now),
-	    "incidents", api_incidents(h, now, unresolved_only)));
+	httpd_send_json(req, 200,
+	    json_pack("{s:o,s:o}", "page", api_status_page(h, now), "incidents",
+		api_incidents(h, now, unresolved_only)));
 }

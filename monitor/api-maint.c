@@ -44,7 +44,8 @@ api_maint_now(struct httpd *h, time_t now, bool *in)
 	struct cal_occ *occ = NULL;
 	size_t n = 0;
 
-	if (h->src.cal == NULL || calendar_expand(h->src.cal, now, now + 1, &occ, &n) == -1)
+	if (h->src.cal == NULL ||
+	    calendar_expand(h->src.cal, now, now + 1, &occ, &n) == -1)
 		return;
 	for (size_t k = 0; k < n; k++) {
 		if (!occ[k].announced || occ[k].start > now || occ[k].end <= now)
@@ -76,17 +77,20 @@ api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t
 
 		if (!api_maint_applies(o, &c->targets[i]))
 			continue;
-		json_array_foreach(comps, k, x)
-			seen = seen || strcmp(json_string_value(json_object_get(x, "name")),
-			    comp) == 0;
+		json_array_foreach(comps, k, x) seen = seen ||
+		    strcmp(json_string_value(json_object_get(x, "name")), comp) == 0;
 		if (seen)
 			continue;
 		httpd_id("component", comp, 0, cid);
-		json_array_append_new(comps, json_pack("{s:s,s:s,s:O,s:s}", "id", cid,
-		    "name", comp, "page_id", page_id, "status", now >= o->start &&
-		    now < o->end && o->announced ? "under_maintenance" : "operational"));
-		json_array_append_new(aff, json_pack("{s:s,s:s,s:s}", "code", cid, "name",
-		    comp, "old_status", "operational"));
+		json_array_append_new(comps,
+		    json_pack("{s:s,s:s,s:O,s:s}", "id", cid, "name", comp, "page_id",
+			page_id, "status",
+			now >= o->start && now < o->end && o->announced
+			    ? "under_maintenance"
+			    : "operational"));
+		json_array_append_new(aff,
+		    json_pack("{s:s,s:s,s:s}", "code", cid, "name", comp, "old_status",
+			"operational"));
 	}
 	if (now >= o->end)
 		status = "completed";
@@ -97,36 +101,42 @@ api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t
 	what = o->note ? o->note : o->description ? o->description : o->name;
 	report_duration((long)(o->end - o->start), d, sizeof(d));
 	if (!o->announced)
-		snprintf(body, sizeof(body), "%s (%s). Not announced in time: downtime "
-		    "during it counts against availability.", what, d);
+		snprintf(body, sizeof(body),
+		    "%s (%s). Not announced in time: downtime "
+		    "during it counts against availability.",
+		    what, d);
 	else if (o->short_notice)
-		snprintf(body, sizeof(body), "%s (%s). Short-notice maintenance: downtime "
-		    "during it counts against availability.", what, d);
+		snprintf(body, sizeof(body),
+		    "%s (%s). Short-notice maintenance: downtime "
+		    "during it counts against availability.",
+		    what, d);
 	else
-		snprintf(body, sizeof(body), "%s (%s). Announced maintenance: downtime "
-		    "during it is excluded from availability.", what, d);
+		snprintf(body, sizeof(body),
+		    "%s (%s). Announced maintenance: downtime "
+		    "during it is excluded from availability.",
+		    what, d);
 	created = o->has_announced_at ? o->announced_at : o->start;
 	if (created > now)
 		created = o->start < now ? o->start : now;
 	httpd_id(id, status, o->start, uid);
 	upd = json_pack("[{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:n,s:n}]", "id", uid,
-	    "status", status, "body", body, "incident_id", id,
-	    "created_at", httpd_time(created), "updated_at", httpd_time(created),
-	    "display_at", httpd_time(created), "affected_components", aff,
-	    "deliver_notifications", true, "custom_tweet", "tweet_id");
+	    "status", status, "body", body, "incident_id", id, "created_at",
+	    httpd_time(created), "updated_at", httpd_time(created), "display_at",
+	    httpd_time(created), "affected_components", aff, "deliver_notifications",
+	    true, "custom_tweet", "tweet_id");
 	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:n,s:o,s:s,s:n,s:o,s:O,s:o,s:o,s:o,s:o}",
-	    "id", id, "name", o->name, "status", status,
-	    "created_at", httpd_time(created), "updated_at", httpd_time(created),
-	    "monitoring_at", "resolved_at", httpd_time(now >= o->end ? o->end : 0),
-	    "impact", "maintenance", "shortlink", "started_at", httpd_time(o->start),
-	    "page_id", page_id, "incident_updates", upd, "components", comps,
-	    "scheduled_for", httpd_time(o->start), "scheduled_until", httpd_time(o->end));
+	    "id", id, "name", o->name, "status", status, "created_at",
+	    httpd_time(created), "updated_at", httpd_time(created), "monitoring_at",
+	    "resolved_at", httpd_time(now >= o->end ? o->end : 0), "impact",
+	    "maintenance", "shortlink", "started_at", httpd_time(o->start), "page_id",
+	    page_id, "incident_updates", upd, "components", comps, "scheduled_for",
+	    httpd_time(o->start), "scheduled_until", httpd_time(o->end));
 	/* not Statuspage: what the SLA makes of it */
 	json_object_set_new(j, "announced", json_boolean(o->announced));
 	json_object_set_new(j, "short_notice", json_boolean(o->short_notice));
 	json_object_set_new(j, "source", json_string(calendar_source_name(o->source)));
-	json_object_set_new(j, "description", o->description ?
-	    json_string(o->description) : json_null());
+	json_object_set_new(j, "description",
+	    o->description ? json_string(o->description) : json_null());
 	return j;
 }
 
@@ -166,6 +176,7 @@ api_maint_req(struct httpd *h, struct evhttp_request *req, enum api_maint_which 
 {
 	time_t now = httpd_now(h);
 
-	httpd_send_json(req, 200, json_pack("{s:o,s:o}", "page", api_status_page(h, now),
-	    "scheduled_maintenances", api_maint(h, now, which)));
+	httpd_send_json(req, 200,
+	    json_pack("{s:o,s:o}", "page", api_status_page(h, now),
+		"scheduled_maintenances", api_maint(h, now, which)));
 }

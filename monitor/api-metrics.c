@@ -31,14 +31,16 @@ api_metrics_label(struct evbuffer *b, const char *v)
 }
 
 static void
-api_metrics_head(struct evbuffer *b, const char *name, const char *type, const char *help)
+api_metrics_head(
+    struct evbuffer *b, const char *name, const char *type, const char *help)
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* name{target="..."[,extra]} (no value) */
 static void
-api_metrics_start(struct evbuffer *b, const char *name, const char *key, const char *val)
+api_metrics_start(
+    struct evbuffer *b, const char *name, const char *key, const char *val)
 {
 	evbuffer_add_printf(b, "%s{%s=\"", name, key);
 	api_metrics_label(b, val);
@@ -85,14 +87,15 @@ api_metrics_targets(struct httpd *h, struct evbuffer *b, time_t now)
 	    "Whether the target is failing without a confirmed outage yet.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
-		api_metrics_start(b, "slamon_target_failing", "target", c->targets[i].name);
+		api_metrics_start(
+		    b, "slamon_target_failing", "target", c->targets[i].name);
 		api_metrics_value(b, st.suspect ? 1 : 0);
 	}
 	api_metrics_head(b, "slamon_target_in_maintenance", "gauge",
 	    "Whether the target is inside announced maintenance now.");
 	for (size_t i = 0; i < c->ntargets; i++) {
-		api_metrics_start(b, "slamon_target_in_maintenance", "target",
-		    c->targets[i].name);
+		api_metrics_start(
+		    b, "slamon_target_in_maintenance", "target", c->targets[i].name);
 		api_metrics_value(b, in[i] ? 1 : 0);
 	}
 	api_metrics_head(b, "slamon_last_probe_timestamp_seconds", "gauge",
@@ -109,14 +112,16 @@ api_metrics_targets(struct httpd *h, struct evbuffer *b, time_t now)
 	    "Confirmed outages since the monitor started.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
-		api_metrics_start(b, "slamon_outages_total", "target", c->targets[i].name);
+		api_metrics_start(
+		    b, "slamon_outages_total", "target", c->targets[i].name);
 		api_metrics_value(b, (double)st.outages);
 	}
 	api_metrics_head(b, "slamon_alerts_total", "counter",
 	    "Alerts decided since the monitor started.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
-		api_metrics_start(b, "slamon_alerts_total", "target", c->targets[i].name);
+		api_metrics_start(
+		    b, "slamon_alerts_total", "target", c->targets[i].name);
 		api_metrics_value(b, (double)st.alerts);
 	}
 	free(in);
@@ -131,7 +136,8 @@ api_metrics_probes(struct httpd *h, struct evbuffer *b)
 		for (int r = 0; r < PROBE_NREASONS; r++) {
 			if (h->tm[i].reasons[r] == 0 && r != PROBE_OK)
 				continue;
-			api_metrics_start(b, "slamon_probes_total", "target", h->tm[i].name);
+			api_metrics_start(
+			    b, "slamon_probes_total", "target", h->tm[i].name);
 			evbuffer_add_printf(b, ",reason=\"%s\"",
 			    probe_reason_name((enum probe_reason)r));
 			api_metrics_value(b, (double)h->tm[i].reasons[r]);
@@ -144,17 +150,20 @@ api_metrics_probes(struct httpd *h, struct evbuffer *b)
 
 		for (int k = 0; k < HTTPD_NBUCKETS; k++) {
 			cum += m->buckets[k];
-			api_metrics_start(b, "slamon_probe_duration_seconds_bucket", "target",
-			    m->name);
+			api_metrics_start(b, "slamon_probe_duration_seconds_bucket",
+			    "target", m->name);
 			evbuffer_add_printf(b, ",le=\"%g\"", httpd_buckets[k]);
 			api_metrics_value(b, (double)cum);
 		}
-		api_metrics_start(b, "slamon_probe_duration_seconds_bucket", "target", m->name);
+		api_metrics_start(
+		    b, "slamon_probe_duration_seconds_bucket", "target", m->name);
 		evbuffer_add_printf(b, ",le=\"+Inf\"");
 		api_metrics_value(b, (double)m->count);
-		api_metrics_start(b, "slamon_probe_duration_seconds_sum", "target", m->name);
+		api_metrics_start(
+		    b, "slamon_probe_duration_seconds_sum", "target", m->name);
 		api_metrics_value(b, m->sum_s);
-		api_metrics_start(b, "slamon_probe_duration_seconds_count", "target", m->name);
+		api_metrics_start(
+		    b, "slamon_probe_duration_seconds_count", "target", m->name);
 		api_metrics_value(b, (double)m->count);
 	}
 }
@@ -168,7 +177,8 @@ api_metrics_report(struct evbuffer *b, json_t *rows, const char *key, const char
 	json_t *r, *v;
 
 	api_metrics_head(b, name, "gauge", help);
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		const char *n = json_string_value(json_object_get(r, "name"));
 
 		if (n == NULL || !json_is_number(v = json_object_get(r, field)))
@@ -194,13 +204,14 @@ api_metrics_month(struct httpd *h, struct evbuffer *b, time_t now)
 	    "Availability of the component this month.", 0.01);
 	api_metrics_report(b, t, "target", "slo", "slamon_slo_ratio",
 	    "The monthly availability objective.", 0.01);
-	api_metrics_report(b, t, "target", "error_budget_s", "slamon_error_budget_seconds",
+	api_metrics_report(b, t, "target", "error_budget_s",
+	    "slamon_error_budget_seconds",
 	    "Unplanned downtime the objective allows this month so far.", 1);
 	api_metrics_report(b, t, "target", "error_budget_left_s",
 	    "slamon_error_budget_left_seconds",
 	    "Error budget not yet used this month (negative: overspent).", 1);
-	api_metrics_report(b, t, "target", "down_s", "slamon_unplanned_downtime_seconds",
-	    "Unplanned downtime this month.", 1);
+	api_metrics_report(b, t, "target", "down_s",
+	    "slamon_unplanned_downtime_seconds", "Unplanned downtime this month.", 1);
 	json_decref(rep);
 }
 
@@ -231,8 +242,8 @@ api_metrics_notify(struct httpd *h, struct evbuffer *b)
 	api_metrics_head(b, "slamon_alert_deliveries_pending", "gauge",
 	    "Alert deliveries queued, running or waiting to retry.");
 	for (size_t i = 0; i < n; i++) {
-		api_metrics_start(b, "slamon_alert_deliveries_pending", "channel",
-		    st[i].channel);
+		api_metrics_start(
+		    b, "slamon_alert_deliveries_pending", "channel", st[i].channel);
 		api_metrics_value(b, (double)st[i].pending);
 	}
 }

@@ -20,7 +20,7 @@
 #include "store.h"
 #include "tz.h"
 
-#define API_REPORT_TTL	60
+#define API_REPORT_TTL 60
 /* A day shows as maintenance when its targets spent this long in it on average. */
 #define API_REPORT_MAINT_DAY 3600
 
@@ -35,7 +35,8 @@ api_report_label(time_t now, char *buf, size_t len)
 
 /* The report of month as JSON text (malloc'ed), or NULL with err. */
 static char *
-api_report_build(struct httpd *h, const char *month, time_t now, char *err, size_t errlen)
+api_report_build(
+    struct httpd *h, const char *month, time_t now, char *err, size_t errlen)
 {
 	struct report rep;
 	time_t start, end;
@@ -45,7 +46,8 @@ api_report_build(struct httpd *h, const char *month, time_t now, char *err, size
 	/* report_build takes a zeroed report with its label set */
 	memset(&rep, 0, sizeof(rep));
 	rep.month = true;
-	if (report_month_bounds(month, &start, &end, rep.label, sizeof(rep.label)) == -1) {
+	if (report_month_bounds(month, &start, &end, rep.label, sizeof(rep.label)) ==
+	    -1) {
 		snprintf(err, errlen, "month: \"%s\" is not YYYY-MM", month);
 		return NULL;
 	}
@@ -54,10 +56,12 @@ api_report_build(struct httpd *h, const char *month, time_t now, char *err, size
 		return NULL;
 	}
 	if (report_build(&rep, h->src.conf, h->src.cal, h->src.store, start, end, now,
-	    NULL, err, errlen) == -1)
+		NULL, err, errlen) == -1)
 		return NULL;
 	j = report_json(&rep);
-	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	s = json_dumps(j,
+	    JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
+		JSON_REAL_PRECISION(15));
 	json_decref(j);
 	report_free(&rep);
 	if (s == NULL)
@@ -135,8 +139,9 @@ api_report_day_status(double up, double down, double maint, long ntargets, doubl
 	if (up + down <= 0)
 		return maint > 0 ? "maintenance" : "unknown";
 	if (down <= 0)
-		return maint >= (double)API_REPORT_MAINT_DAY * (double)ntargets ?
-		    "maintenance" : "up";
+		return maint >= (double)API_REPORT_MAINT_DAY * (double)ntargets
+		    ? "maintenance"
+		    : "up";
 	avail = 100.0 * up / (up + down);
 	return avail >= slo ? "degraded" : "down";
 }
@@ -159,8 +164,9 @@ api_report_bars(struct httpd *h, time_t now)
 
 		tz_to_local(bounds[d], &l);
 		snprintf(date, sizeof(date), "%04d-%02d-%02d", l.year, l.mon, l.mday);
-		json_array_append_new(days, json_pack("{s:s,s:o,s:o}", "date", date,
-		    "start", httpd_time(bounds[d]), "end", httpd_time(bounds[d + 1])));
+		json_array_append_new(days,
+		    json_pack("{s:s,s:o,s:o}", "date", date, "start",
+			httpd_time(bounds[d]), "end", httpd_time(bounds[d + 1])));
 	}
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const char *comp = c->targets[i].component;
@@ -183,8 +189,9 @@ api_report_bars(struct httpd *h, time_t now)
 			if (c->targets[k].t.slo > slo)
 				slo = c->targets[k].t.slo;
 			json_array_append_new(tnames, json_string(c->targets[k].name));
-			if (h->src.store == NULL || store_daily(h->src.store,
-			    c->targets[k].name, bounds, nd, sums) == -1)
+			if (h->src.store == NULL ||
+			    store_daily(h->src.store, c->targets[k].name, bounds, nd,
+				sums) == -1)
 				continue;
 			for (size_t d = 0; d < nd; d++) {
 				up[d] += sums[d].up_s;
@@ -193,25 +200,33 @@ api_report_bars(struct httpd *h, time_t now)
 			}
 		}
 		for (size_t d = 0; d < nd; d++) {
-			double seen = bounds[d] > now ? 0 :
-			    (double)((bounds[d + 1] < now ? bounds[d + 1] : now) - bounds[d]) *
-			    (double)nt;
+			double seen = bounds[d] > now
+			    ? 0
+			    : (double)((bounds[d + 1] < now ? bounds[d + 1] : now) -
+				  bounds[d]) *
+				(double)nt;
 			double unknown = seen - up[d] - down[d] - maint[d];
 
-			json_array_append_new(bars, json_pack("{s:s,s:o,s:i,s:i,s:i,s:i}",
-			    "status", api_report_day_status(up[d], down[d], maint[d], nt, slo),
-			    "availability", up[d] + down[d] > 0 ?
-			    json_real(100.0 * up[d] / (up[d] + down[d])) : json_null(),
-			    "up_s", (int)lround(up[d]), "down_s", (int)lround(down[d]),
-			    "maintenance_s", (int)lround(maint[d]),
-			    "unknown_s", (int)lround(unknown > 0 ? unknown : 0)));
+			json_array_append_new(bars,
+			    json_pack("{s:s,s:o,s:i,s:i,s:i,s:i}", "status",
+				api_report_day_status(
+				    up[d], down[d], maint[d], nt, slo),
+				"availability",
+				up[d] + down[d] > 0
+				    ? json_real(100.0 * up[d] / (up[d] + down[d]))
+				    : json_null(),
+				"up_s", (int)lround(up[d]), "down_s",
+				(int)lround(down[d]), "maintenance_s",
+				(int)lround(maint[d]), "unknown_s",
+				(int)lround(unknown > 0 ? unknown : 0)));
 		}
 		httpd_id("component", comp, 0, id);
-		json_array_append_new(comps, json_pack("{s:s,s:s,s:f,s:o,s:o}", "id", id,
-		    "name", comp, "slo", slo, "targets", tnames, "days", bars));
+		json_array_append_new(comps,
+		    json_pack("{s:s,s:s,s:f,s:o,s:o}", "id", id, "name", comp, "slo",
+			slo, "targets", tnames, "days", bars));
 	}
-	root = json_pack("{s:s,s:o,s:o,s:o}", "timezone", c->timezone,
-	    "updated_at", httpd_time(now), "days", days, "components", comps);
+	root = json_pack("{s:s,s:o,s:o,s:o}", "timezone", c->timezone, "updated_at",
+	    httpd_time(now), "days", days, "components", comps);
 	s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(root);
 	free(sums);
@@ -246,7 +261,8 @@ api_report_ics(struct httpd *h, struct evhttp_request *req)
 		return;
 	}
 	/* recurring windows whole; one-off events from a month back to a year ahead */
-	if ((s = ics_export(h->src.cal, now, now - 31 * 86400L, now + 366 * 86400L)) == NULL) {
+	if ((s = ics_export(h->src.cal, now, now - 31 * 86400L, now + 366 * 86400L)) ==
+	    NULL) {
 		httpd_error(req, 500, "cannot export the calendar");
 		return;
 	}

@@ -20,7 +20,11 @@
 enum api_tstate { API_T_UNKNOWN, API_T_UP, API_T_SUSPECT, API_T_MAINT, API_T_DOWN };
 
 static const char *const api_tstate_name[] = {
-	"unknown", "up", "failing", "maintenance", "down",
+    "unknown",
+    "up",
+    "failing",
+    "maintenance",
+    "down",
 };
 
 static const char *
@@ -63,18 +67,20 @@ api_status_target(struct httpd *h, size_t i, bool in_maint, struct engine_status
 }
 
 static json_t *
-api_status_target_json(const struct conf_target *t, enum api_tstate s,
-    const struct engine_status *st)
+api_status_target_json(
+    const struct conf_target *t, enum api_tstate s, const struct engine_status *st)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s}", "name", t->name, "type", t->type,
 	    "state", api_tstate_name[s]);
 
 	json_object_set_new(j, "last_probe", httpd_time(st->last_probe));
-	json_object_set_new(j, "latency_ms", st->last_probe && st->last_ok &&
-	    isfinite(st->last_latency_ms) ? json_real(st->last_latency_ms) : json_null());
+	json_object_set_new(j, "latency_ms",
+	    st->last_probe && st->last_ok && isfinite(st->last_latency_ms)
+		? json_real(st->last_latency_ms)
+		: json_null());
 	json_object_set_new(j, "outage_start", httpd_time(st->outage_start));
-	json_object_set_new(j, "reason", st->last_probe && !st->last_ok ?
-	    json_string(st->reason) : json_null());
+	json_object_set_new(j, "reason",
+	    st->last_probe && !st->last_ok ? json_string(st->reason) : json_null());
 	json_object_set_new(j, "graph", json_sprintf("/graph/%s.svg", t->name));
 	return j;
 }
@@ -114,8 +120,8 @@ api_status_components(struct httpd *h, time_t now)
 			nsuspect += s == API_T_SUSPECT;
 			if (st.last_probe > updated)
 				updated = st.last_probe;
-			json_array_append_new(targets, api_status_target_json(&c->targets[k],
-			    s, &st));
+			json_array_append_new(
+			    targets, api_status_target_json(&c->targets[k], s, &st));
 		}
 		if (ndown == n)
 			status = "major_outage";
@@ -128,11 +134,12 @@ api_status_components(struct httpd *h, time_t now)
 		else
 			status = "operational";
 		httpd_id("component", comp, 0, id);
-		cj = json_pack("{s:s,s:s,s:s,s:o,s:o,s:i,s:n,s:b,s:n,s:n,s:s,s:b,s:b,s:o}",
-		    "id", id, "name", comp, "status", status,
-		    "created_at", httpd_time(now), "updated_at", httpd_time(updated ? updated : now),
-		    "position", ++position, "description", "showcase", true,
-		    "start_date", "group_id", "page_id", page_id, "group", false,
+		cj = json_pack(
+		    "{s:s,s:s,s:s,s:o,s:o,s:i,s:n,s:b,s:n,s:n,s:s,s:b,s:b,s:o}", "id",
+		    id, "name", comp, "status", status, "created_at", httpd_time(now),
+		    "updated_at", httpd_time(updated ? updated : now), "position",
+		    ++position, "description", "showcase", true, "start_date",
+		    "group_id", "page_id", page_id, "group", false,
 		    "only_show_if_degraded", false, "targets", targets);
 		json_array_append_new(out, cj);
 	}
@@ -150,7 +157,8 @@ api_status_indicator(json_t *components)
 	const char *ind, *desc;
 	json_t *c;
 
-	json_array_foreach(components, i, c) {
+	json_array_foreach(components, i, c)
+	{
 		const char *s = json_string_value(json_object_get(c, "status"));
 
 		if (strcmp(s, "major_outage") == 0)
@@ -204,8 +212,9 @@ api_status_status(struct httpd *h, struct evhttp_request *req)
 	time_t now = httpd_now(h);
 	json_t *comps = api_status_components(h, now);
 
-	httpd_send_json(req, 200, json_pack("{s:o,s:o}", "page", api_status_page(h, now),
-	    "status", api_status_indicator(comps)));
+	httpd_send_json(req, 200,
+	    json_pack("{s:o,s:o}", "page", api_status_page(h, now), "status",
+		api_status_indicator(comps)));
 	json_decref(comps);
 }
 
@@ -214,6 +223,7 @@ api_status_components_req(struct httpd *h, struct evhttp_request *req)
 {
 	time_t now = httpd_now(h);
 
-	httpd_send_json(req, 200, json_pack("{s:o,s:o}", "page", api_status_page(h, now),
-	    "components", api_status_components(h, now)));
+	httpd_send_json(req, 200,
+	    json_pack("{s:o,s:o}", "page", api_status_page(h, now), "components",
+		api_status_components(h, now)));
 }

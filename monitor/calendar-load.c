@@ -34,7 +34,8 @@ load_record_cb(void *arg, json_t *rec, int line)
 	if (strcmp(ev, "announcement") == 0) {
 		if (journal_get_time(rec, "start", &start) < 0 ||
 		    journal_get_time(rec, "end", &end) < 0) {
-			log_warnx("journal line %d: announcement without start or end", line);
+			log_warnx(
+			    "journal line %d: announcement without start or end", line);
 			return;
 		}
 		note = json_string_value(json_object_get(rec, "note"));
@@ -44,8 +45,8 @@ load_record_cb(void *arg, json_t *rec, int line)
 	} else if (strcmp(ev, "rule_seen") == 0) {
 		rrule = json_string_value(json_object_get(rec, "rrule"));
 		x->seen = xreallocarray(x->seen, x->nseen + 1, sizeof(*x->seen));
-		x->seen[x->nseen++] = (struct cal_seen){xstrdup(win),
-		    rrule ? xstrdup(rrule) : NULL, at};
+		x->seen[x->nseen++] = (struct cal_seen){
+		    xstrdup(win), rrule ? xstrdup(rrule) : NULL, at};
 	}
 }
 
@@ -78,7 +79,8 @@ calendar_load(const struct conf *c, char *err, size_t errlen)
 		memcpy(all, x.ann, x.nann * sizeof(*all));
 	if (set.nann)
 		memcpy(all + x.nann, set.ann, set.nann * sizeof(*all));
-	extra = (struct cal_extra){all, x.nann + set.nann, x.seen, x.nseen, set.w, set.nw};
+	extra = (struct cal_extra){
+	    all, x.nann + set.nann, x.seen, x.nseen, set.w, set.nw};
 	cal = calendar_new(c, &extra, err, errlen);
 fail:
 	free(all);

@@ -119,13 +119,18 @@ calendar_new(const struct conf *c, const struct cal_extra *x, char *err, size_t 
 	for (i = 0; i < c->nwindows; i++) {
 		const struct conf_window *cw = &c->windows[i];
 		struct cal_window tmp = {
-			.name = cw->name, .rrule = cw->rrule,
-			.category = cw->rrule == NULL, .duration = cw->duration,
-			.end_hms = cw->end_hms, .has_published = cw->has_published,
-			.published = cw->published,
-			.requires_announcement = cw->requires_announcement,
-			.applies = cw->applies, .napplies = cw->napplies,
-			.description = cw->description, .source = CAL_SRC_RULE,
+		    .name = cw->name,
+		    .rrule = cw->rrule,
+		    .category = cw->rrule == NULL,
+		    .duration = cw->duration,
+		    .end_hms = cw->end_hms,
+		    .has_published = cw->has_published,
+		    .published = cw->published,
+		    .requires_announcement = cw->requires_announcement,
+		    .applies = cw->applies,
+		    .napplies = cw->napplies,
+		    .description = cw->description,
+		    .source = CAL_SRC_RULE,
 		};
 		if (cw->rrule)
 			tz_to_local(cw->first, &tmp.dtstart);
@@ -138,7 +143,8 @@ calendar_new(const struct conf *c, const struct cal_extra *x, char *err, size_t 
 			r = icalrecurrencetype_from_string(x->ics[i].rrule);
 			if (r.freq == ICAL_NO_RECURRENCE) {
 				icalerror_clear_errno();
-				snprintf(err, errlen, "ics event \"%s\": bad RRULE \"%s\"",
+				snprintf(err, errlen,
+				    "ics event \"%s\": bad RRULE \"%s\"",
 				    x->ics[i].name, x->ics[i].rrule);
 				goto fail;
 			}
@@ -155,8 +161,8 @@ calendar_new(const struct conf *c, const struct cal_extra *x, char *err, size_t 
 	for (i = 0; i < x->nann; i++)
 		ann_copy(&cal->ann[cal->nann++], &x->ann[i]);
 	for (i = 0; i < x->nseen; i++)
-		calendar_add_seen(cal, x->seen[i].window, x->seen[i].rrule,
-		    x->seen[i].seen);
+		calendar_add_seen(
+		    cal, x->seen[i].window, x->seen[i].rrule, x->seen[i].seen);
 	return cal;
 fail:
 	calendar_free(cal);
@@ -347,9 +353,12 @@ window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, vo
 		l.sec = next.second;
 		if (!tz_local_valid(&l))
 			break;
-		if (timegm(&(struct tm){.tm_year = l.year - 1900, .tm_mon = l.mon - 1,
-		    .tm_mday = l.mday, .tm_hour = l.hour, .tm_min = l.min,
-		    .tm_sec = l.sec}) > wall_stop)
+		if (timegm(&(struct tm){.tm_year = l.year - 1900,
+			.tm_mon = l.mon - 1,
+			.tm_mday = l.mday,
+			.tm_hour = l.hour,
+			.tm_min = l.min,
+			.tm_sec = l.sec}) > wall_stop)
 			break;
 		s = wall_to_utc(w, &l);
 		if (s >= to)
@@ -383,8 +392,8 @@ calendar_seen(const struct calendar *cal, const struct cal_window *w, time_t *at
 }
 
 void
-calendar_add_seen(struct calendar *cal, const char *window, const char *rrule,
-    time_t seen)
+calendar_add_seen(
+    struct calendar *cal, const char *window, const char *rrule, time_t seen)
 {
 	cal->seen = xreallocarray(cal->seen, cal->nseen + 1, sizeof(*cal->seen));
 	cal->seen[cal->nseen].window = xstrdup(window);
@@ -394,8 +403,8 @@ calendar_add_seen(struct calendar *cal, const char *window, const char *rrule,
 
 /* Whether an announcement of w touches [s, e). */
 static bool
-slot_announced(const struct calendar *cal, const struct cal_window *w, time_t s,
-    time_t e)
+slot_announced(
+    const struct calendar *cal, const struct cal_window *w, time_t s, time_t e)
 {
 	for (size_t i = 0; i < cal->nann; i++)
 		if (strcmp(cal->ann[i].window, w->name) == 0 && cal->ann[i].start < e &&
@@ -554,7 +563,8 @@ calendar_check_announcement(const struct calendar *cal, const char *window,
 		return -1;
 	}
 	if (end - start > 31 * 86400) {
-		snprintf(err, errlen, "a maintenance longer than 31 days is not a window");
+		snprintf(
+		    err, errlen, "a maintenance longer than 31 days is not a window");
 		return -1;
 	}
 	if (!w->category && slots_in(w, start, end) == 0) {
@@ -577,17 +587,18 @@ calendar_validate(const struct calendar *cal, time_t from, time_t to,
 	for (size_t i = 0; i < cal->nw; i++) {
 		const struct cal_window *w = &cal->w[i];
 		if (w->rrule && slots_in(w, from, to) == 0) {
-			snprintf(msg, sizeof(msg), "window \"%s\": rule %s has no occurrence "
-			    "between %s and the following years", w->name, w->rrule,
-			    tz_rfc3339(from, ts, sizeof(ts)));
+			snprintf(msg, sizeof(msg),
+			    "window \"%s\": rule %s has no occurrence "
+			    "between %s and the following years",
+			    w->name, w->rrule, tz_rfc3339(from, ts, sizeof(ts)));
 			cb(arg, msg);
 			n++;
 		}
 	}
 	for (size_t i = 0; i < cal->nann; i++) {
 		const struct cal_announcement *a = &cal->ann[i];
-		if (calendar_check_announcement(cal, a->window, a->start, a->end, err,
-		    sizeof(err)) == 0)
+		if (calendar_check_announcement(
+			cal, a->window, a->start, a->end, err, sizeof(err)) == 0)
 			continue;
 		snprintf(msg, sizeof(msg), "announcement (%s%s%.0d) of %s at %s: %s",
 		    a->origin ? a->origin : "?", a->line ? " line " : "", a->line,
@@ -607,15 +618,15 @@ struct cal_iv {
 };
 
 struct cal_index {
-	struct cal_iv *iv;	/* merged, sorted, disjoint and not adjacent */
+	struct cal_iv *iv; /* merged, sorted, disjoint and not adjacent */
 	size_t niv;
-	struct cal_occ *occ;	/* announced occurrences applying, by start */
+	struct cal_occ *occ; /* announced occurrences applying, by start */
 	size_t nocc;
 };
 
 struct cal_index *
-calendar_index(const struct calendar *cal, const struct conf_target *t, time_t from,
-    time_t to)
+calendar_index(
+    const struct calendar *cal, const struct conf_target *t, time_t from, time_t to)
 {
 	struct cal_index *idx = xcalloc(1, sizeof(*idx));
 	struct cal_occ *occs;
@@ -695,8 +706,8 @@ cal_index_overlap(const struct cal_index *idx, time_t a, time_t b)
 {
 	long sum = 0;
 
-	for (size_t i = first_ending_after(idx, a); i < idx->niv && idx->iv[i].start < b;
-	    i++) {
+	for (size_t i = first_ending_after(idx, a);
+	     i < idx->niv && idx->iv[i].start < b; i++) {
 		time_t s = idx->iv[i].start > a ? idx->iv[i].start : a;
 		time_t e = idx->iv[i].end < b ? idx->iv[i].end : b;
 		if (e > s)
@@ -718,8 +729,8 @@ cal_index_next(const struct cal_index *idx, time_t t, time_t *start, time_t *end
 }
 
 size_t
-cal_index_windows(const struct cal_index *idx, time_t a, time_t b, const char **names,
-    size_t max)
+cal_index_windows(
+    const struct cal_index *idx, time_t a, time_t b, const char **names, size_t max)
 {
 	size_t n = 0;
 

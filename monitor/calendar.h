@@ -26,37 +26,37 @@ enum cal_source {
 /* A window as the calendar sees it; configured windows and VEVENTs alike. */
 struct cal_window {
 	char *name;
-	char *rrule;	      /* NULL: single event, or category when category */
-	bool category;	      /* exists only through announcements */
+	char *rrule;		 /* NULL: single event, or category when category */
+	bool category;		 /* exists only through announcements */
 	struct tz_local dtstart; /* floating start (local zone, or UTC when utc) */
-	bool utc;	      /* dtstart and the expansion are in UTC */
-	long duration;	      /* seconds, when end_hms < 0 */
-	int end_hms;	      /* -1, or local time of day each occurrence ends */
+	bool utc;		 /* dtstart and the expansion are in UTC */
+	long duration;		 /* seconds, when end_hms < 0 */
+	int end_hms;		 /* -1, or local time of day each occurrence ends */
 	bool has_published;
 	time_t published;
 	bool requires_announcement;
 	struct conf_applies *applies;
 	size_t napplies;
 	char *description;
-	time_t *exdates;      /* UTC starts of excluded occurrences */
+	time_t *exdates; /* UTC starts of excluded occurrences */
 	size_t nexdates;
 	enum cal_source source;
-	char *uid;	      /* ics UID, NULL otherwise */
+	char *uid; /* ics UID, NULL otherwise */
 };
 
 /* An announcement, from the configuration, the journal or an ics file. */
 struct cal_announcement {
-	const char *window;   /* owned (and freed) by whoever made the array */
+	const char *window; /* owned (and freed) by whoever made the array */
 	time_t start, end, announced_at;
 	const char *note;
-	int line;	      /* config line, journal line, 0 when unknown */
-	const char *origin;   /* "config", "journal", "ics" (static) */
+	int line;	    /* config line, journal line, 0 when unknown */
+	const char *origin; /* "config", "journal", "ics" (static) */
 };
 
 /* When slamon first loaded a rule: the journal's rule_seen records. */
 struct cal_seen {
 	const char *window;
-	const char *rrule;	      /* the rule seen; NULL matches any rule of window */
+	const char *rrule; /* the rule seen; NULL matches any rule of window */
 	time_t seen;
 };
 
@@ -72,23 +72,23 @@ struct cal_extra {
 
 struct cal_occ {
 	const char *name;
-	time_t start, end;	      /* UTC, [start, end) */
-	bool announced;		      /* excludes its time from the SLA */
+	time_t start, end; /* UTC, [start, end) */
+	bool announced;	   /* excludes its time from the SLA */
 	bool has_announced_at;
 	time_t announced_at;
-	bool short_notice;	      /* announced, with less than min_notice */
+	bool short_notice; /* announced, with less than min_notice */
 	const struct conf_applies *applies;
 	size_t napplies;
 	enum cal_source source;
-	const char *note;	      /* announcements, NULL otherwise */
+	const char *note; /* announcements, NULL otherwise */
 	const char *description;
 	const struct cal_window *window;
 };
 
 struct calendar;
 
-struct calendar *calendar_new(const struct conf *, const struct cal_extra *,
-    char *err, size_t errlen);
+struct calendar *calendar_new(
+    const struct conf *, const struct cal_extra *, char *err, size_t errlen);
 void calendar_free(struct calendar *);
 long calendar_min_notice(const struct calendar *);
 
@@ -96,8 +96,8 @@ long calendar_min_notice(const struct calendar *);
  * Every occurrence touching [from, to), sorted by start (then name), not
  * merged. *occs is malloc'ed; free it with free(). 0 or -1.
  */
-int calendar_expand(const struct calendar *, time_t from, time_t to,
-    struct cal_occ **occs, size_t *n);
+int calendar_expand(
+    const struct calendar *, time_t from, time_t to, struct cal_occ **occs, size_t *n);
 
 /* Windows (configured, then ics) and the merged announcement list. */
 size_t calendar_nwindows(const struct calendar *);
@@ -113,8 +113,8 @@ const struct cal_announcement *calendar_announcement(const struct calendar *, si
  * found; each is passed to cb as one line of text.
  */
 typedef void calendar_problem_cb(void *arg, const char *msg);
-size_t calendar_validate(const struct calendar *, time_t from, time_t to,
-    calendar_problem_cb *, void *arg);
+size_t calendar_validate(
+    const struct calendar *, time_t from, time_t to, calendar_problem_cb *, void *arg);
 
 /* Announcement check for `slamon announce`: 0, or -1 with the reason in err. */
 int calendar_check_announcement(const struct calendar *, const char *window,
@@ -130,8 +130,8 @@ bool calendar_enough_notice(const struct calendar *, time_t at, time_t start);
  * it points into the calendar and must not outlive it.
  */
 struct cal_index;
-struct cal_index *calendar_index(const struct calendar *, const struct conf_target *,
-    time_t from, time_t to);
+struct cal_index *calendar_index(
+    const struct calendar *, const struct conf_target *, time_t from, time_t to);
 void cal_index_free(struct cal_index *);
 /* Whether t is in announced maintenance; then *until is the end of it. O(log n). */
 bool cal_index_in_maint(const struct cal_index *, time_t t, time_t *until);
@@ -140,13 +140,13 @@ long cal_index_overlap(const struct cal_index *, time_t a, time_t b);
 /* The first merged interval that ends after t (may contain t). false if none. */
 bool cal_index_next(const struct cal_index *, time_t t, time_t *start, time_t *end);
 /* The distinct names of announced windows touching [a, b), up to max. */
-size_t cal_index_windows(const struct cal_index *, time_t a, time_t b,
-    const char **names, size_t max);
+size_t cal_index_windows(
+    const struct cal_index *, time_t a, time_t b, const char **names, size_t max);
 size_t cal_index_count(const struct cal_index *);
 
 /* Add a rule_seen time (after calendar_record_rules wrote one). */
-void calendar_add_seen(struct calendar *, const char *window, const char *rrule,
-    time_t seen);
+void calendar_add_seen(
+    struct calendar *, const char *window, const char *rrule, time_t seen);
 /* When the rule of w was first seen; false if never. */
 bool calendar_seen(const struct calendar *, const struct cal_window *w, time_t *at);
 

@@ -18,19 +18,19 @@ print_span(long s)
 {
 	long a = s < 0 ? -s : s;
 
-	printf("%s%ldd %02ldh %02ldm %02lds", s < 0 ? "-" : "", a / 86400, a / 3600 % 24,
-	    a / 60 % 60, a % 60);
+	printf("%s%ldd %02ldh %02ldm %02lds", s < 0 ? "-" : "", a / 86400,
+	    a / 3600 % 24, a / 60 % 60, a % 60);
 }
 
 static int
 cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"window", required_argument, NULL, 'w'},
-		{"start", required_argument, NULL, 's'},
-		{"end", required_argument, NULL, 'e'},
-		{"note", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
+	    {"window", required_argument, NULL, 'w'},
+	    {"start", required_argument, NULL, 's'},
+	    {"end", required_argument, NULL, 'e'},
+	    {"note", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *window = NULL, *start_s = NULL, *end_s = NULL, *note = NULL;
 	struct calendar *cal = NULL;
@@ -44,11 +44,20 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'w': window = optarg; break;
-		case 's': start_s = optarg; break;
-		case 'e': end_s = optarg; break;
-		case 'n': note = optarg; break;
-		default: return cmd_usage(&cmd_announce_entry, EXIT_USER);
+		case 'w':
+			window = optarg;
+			break;
+		case 's':
+			start_s = optarg;
+			break;
+		case 'e':
+			end_s = optarg;
+			break;
+		case 'n':
+			note = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_announce_entry, EXIT_USER);
 		}
 	}
 	if (optind < argc || !window || !start_s || !end_s)
@@ -69,7 +78,8 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		goto done;
 	}
-	if (calendar_check_announcement(cal, window, start, end, err, sizeof(err)) < 0) {
+	if (calendar_check_announcement(cal, window, start, end, err, sizeof(err)) <
+	    0) {
 		fprintf(stderr, "slamon announce: --window %s: %s\n", window, err);
 		goto done;
 	}
@@ -93,8 +103,8 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_INTERNAL;
 		goto done;
 	}
-	printf("announced %s from %s to %s\n", window, tz_local_str(start, a, sizeof(a)),
-	    tz_local_str(end, b, sizeof(b)));
+	printf("announced %s from %s to %s\n", window,
+	    tz_local_str(start, a, sizeof(a)), tz_local_str(end, b, sizeof(b)));
 	printf("notice ");
 	print_span((long)(start - now));
 	if (calendar_enough_notice(cal, now, start))
@@ -102,7 +112,8 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    c->min_notice);
 	else
 		printf(": SHORT NOTICE (minimum %lds); the window is listed but its "
-		    "downtime counts against availability\n", c->min_notice);
+		       "downtime counts against availability\n",
+		    c->min_notice);
 	rc = EXIT_OK;
 done:
 	journal_close(j);
@@ -112,13 +123,13 @@ done:
 }
 
 const struct cmd_entry cmd_announce_entry = {
-	.name = "announce",
-	.usage = "--window NAME --start T --end T [--note TEXT]",
-	.help = "Record an announcement of maintenance in the journal, stamped with\n"
+    .name = "announce",
+    .usage = "--window NAME --start T --end T [--note TEXT]",
+    .help = "Record an announcement of maintenance in the journal, stamped with\n"
 	    "the current time (it cannot be backdated). For a recurring window it\n"
 	    "announces the use of the slots it overlaps; for a window without rrule\n"
 	    "(a category such as emergency) it defines the window. With less than\n"
 	    "min_notice before the start it is short-notice maintenance: listed,\n"
 	    "but its downtime counts against availability.",
-	.exec = cmd_announce_exec,
+    .exec = cmd_announce_exec,
 };

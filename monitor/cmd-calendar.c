@@ -44,8 +44,9 @@ applies_json(const struct conf_applies *a, size_t n)
 			break;
 		case CONF_APPLIES_GROUP:
 		case CONF_APPLIES_COMPONENT:
-			xasprintf(&s, "%s:%s", a[i].kind == CONF_APPLIES_GROUP ? "group" :
-			    "component", a[i].name);
+			xasprintf(&s, "%s:%s",
+			    a[i].kind == CONF_APPLIES_GROUP ? "group" : "component",
+			    a[i].name);
 			json_array_append_new(v, json_string(s));
 			free(s);
 			break;
@@ -66,21 +67,23 @@ print_json(const struct cal_occ *o, size_t n)
 		json_object_set_new(j, "start", journal_time(o[i].start));
 		json_object_set_new(j, "end", journal_time(o[i].end));
 		json_object_set_new(j, "announced", json_boolean(o[i].announced));
-		json_object_set_new(j, "announced_at", o[i].has_announced_at ?
-		    journal_time(o[i].announced_at) : json_null());
+		json_object_set_new(j, "announced_at",
+		    o[i].has_announced_at ? journal_time(o[i].announced_at)
+					  : json_null());
 		json_object_set_new(j, "short_notice", json_boolean(o[i].short_notice));
-		json_object_set_new(j, "applies_to", applies_json(o[i].applies,
-		    o[i].napplies));
-		json_object_set_new(j, "source",
-		    json_string(calendar_source_name(o[i].source)));
-		json_object_set_new(j, "duration_s",
-		    json_integer((json_int_t)(o[i].end - o[i].start)));
+		json_object_set_new(
+		    j, "applies_to", applies_json(o[i].applies, o[i].napplies));
+		json_object_set_new(
+		    j, "source", json_string(calendar_source_name(o[i].source)));
+		json_object_set_new(
+		    j, "duration_s", json_integer((json_int_t)(o[i].end - o[i].start)));
 		json_object_set_new(j, "requires_announcement",
 		    json_boolean(o[i].window->requires_announcement));
 		if (o[i].note)
 			json_object_set_new(j, "note", json_string(o[i].note));
 		if (o[i].description)
-			json_object_set_new(j, "description", json_string(o[i].description));
+			json_object_set_new(
+			    j, "description", json_string(o[i].description));
 		json_array_append_new(arr, j);
 	}
 	s = json_dumps(arr, JSON_INDENT(2));
@@ -113,11 +116,13 @@ print_text(const struct calendar *cal, const struct cal_occ *o, size_t n, time_t
 	printf("%-25s  %-25s  %-20s  %-22s  %s\n", "START (local)", "END (local)",
 	    "START (UTC)", "WINDOW", "STATUS");
 	for (size_t i = 0; i < n; i++) {
-		printf("%-25s  %-25s  %-20s  %-22s  %s", tz_local_str(o[i].start, a,
-		    sizeof(a)), tz_local_str(o[i].end, b, sizeof(b)),
+		printf("%-25s  %-25s  %-20s  %-22s  %s",
+		    tz_local_str(o[i].start, a, sizeof(a)),
+		    tz_local_str(o[i].end, b, sizeof(b)),
 		    tz_rfc3339(o[i].start, u, sizeof(u)), o[i].name, status_of(&o[i]));
 		if (o[i].has_announced_at)
-			printf(", announced %s", tz_rfc3339(o[i].announced_at, u, sizeof(u)));
+			printf(", announced %s",
+			    tz_rfc3339(o[i].announced_at, u, sizeof(u)));
 		if (o[i].note)
 			printf(" - %s", o[i].note);
 		printf("\n");
@@ -129,12 +134,12 @@ static int
 cmd_calendar_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"ics", no_argument, NULL, 'i'},
-		{"target", required_argument, NULL, 'T'},
-		{NULL, 0, NULL, 0},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"ics", no_argument, NULL, 'i'},
+	    {"target", required_argument, NULL, 'T'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *from_s = NULL, *to_s = NULL, *target = NULL;
 	const struct conf_target *tgt = NULL;
@@ -148,12 +153,23 @@ cmd_calendar_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'f': from_s = optarg; break;
-		case 't': to_s = optarg; break;
-		case 'j': json = 1; break;
-		case 'i': ics = 1; break;
-		case 'T': target = optarg; break;
-		default: return cmd_usage(&cmd_calendar_entry, EXIT_USER);
+		case 'f':
+			from_s = optarg;
+			break;
+		case 't':
+			to_s = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'i':
+			ics = 1;
+			break;
+		case 'T':
+			target = optarg;
+			break;
+		default:
+			return cmd_usage(&cmd_calendar_entry, EXIT_USER);
 		}
 	}
 	if (optind < argc || (json && ics) || (!ics && (!from_s || !to_s)))
@@ -189,7 +205,8 @@ cmd_calendar_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (tgt == NULL || conf_applies_to(occ[i].applies, occ[i].napplies, tgt))
+		if (tgt == NULL ||
+		    conf_applies_to(occ[i].applies, occ[i].napplies, tgt))
 			occ[k++] = occ[i];
 	if (json)
 		print_json(occ, k);
@@ -204,9 +221,9 @@ done:
 }
 
 const struct cmd_entry cmd_calendar_entry = {
-	.name = "calendar",
-	.usage = "--from T --to T [--json | --ics] [--target NAME]",
-	.help = "List every occurrence of a maintenance window that touches [from, to),\n"
+    .name = "calendar",
+    .usage = "--from T --to T [--json | --ics] [--target NAME]",
+    .help = "List every occurrence of a maintenance window that touches [from, to),\n"
 	    "sorted by start, with whether it counts as announced (it excludes its\n"
 	    "time from the SLA), short notice, or still needs an announcement.\n"
 	    "Overlapping windows are listed separately. --json prints the fields of\n"
@@ -214,5 +231,5 @@ const struct cmd_entry cmd_calendar_entry = {
 	    "then only limit the announcements). --target lists only the windows\n"
 	    "that apply to that target. T is YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] in\n"
 	    "the configured zone, or RFC 3339.",
-	.exec = cmd_calendar_exec,
+    .exec = cmd_calendar_exec,
 };

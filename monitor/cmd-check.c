@@ -30,8 +30,8 @@ check_calendar(const struct conf *c, size_t *nics)
 	}
 	*nics = calendar_nwindows(cal) - c->nwindows;
 	/* "The next years": five, enough for any yearly rule. */
-	bad = calendar_validate(cal, now, now + 5 * 366 * 86400L, check_problem_cb,
-	    c->path);
+	bad = calendar_validate(
+	    cal, now, now + 5 * 366 * 86400L, check_problem_cb, c->path);
 	calendar_free(cal);
 	return bad ? -1 : 0;
 }
@@ -58,8 +58,8 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	printf("  time zone      %s\n", c->timezone);
 	printf("  state dir      %s\n", c->state_dir);
 	printf("  listen         %s\n", c->listen[0] ? c->listen : "(none)");
-	printf("  rrdcached      %s\n", c->rrdcached[0] ? c->rrdcached :
-	    "(none: RRD files written directly)");
+	printf("  rrdcached      %s\n",
+	    c->rrdcached[0] ? c->rrdcached : "(none: RRD files written directly)");
 	printf("  targets        %zu (", c->ntargets);
 	for (size_t i = 0, first = 1; probe_table[i]; i++) {
 		size_t n = 0;
@@ -74,18 +74,19 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *t = &c->targets[i];
 		t->ops->describe(t->probe, desc, sizeof(desc));
-		printf("    %-20s %-5s %s  every %ds, component \"%s\"\n", t->name, t->type,
-		    desc, t->t.interval, t->component);
+		printf("    %-20s %-5s %s  every %ds, component \"%s\"\n", t->name,
+		    t->type, desc, t->t.interval, t->component);
 	}
 	for (size_t i = 0; i < c->nwindows; i++)
 		rules += c->windows[i].rrule != NULL;
 	printf("  windows        %zu (%zu recurring, %zu by announcement only), "
-	    "minimum notice %lds\n", c->nwindows, rules, c->nwindows - rules,
-	    c->min_notice);
+	       "minimum notice %lds\n",
+	    c->nwindows, rules, c->nwindows - rules, c->min_notice);
 	for (size_t i = 0; i < c->nwindows; i++) {
 		const struct conf_window *w = &c->windows[i];
 		if (w->rrule)
-			printf("    %-20s %s from %s%s\n", w->name, w->rrule, w->first_str,
+			printf("    %-20s %s from %s%s\n", w->name, w->rrule,
+			    w->first_str,
 			    w->requires_announcement ? ", needs announcement" : "");
 		else
 			printf("    %-20s only when announced\n", w->name);
@@ -104,10 +105,10 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_check_entry = {
-	.name = "check",
-	.usage = "",
-	.help = "Validate the configuration and the maintenance calendar, print a\n"
+    .name = "check",
+    .usage = "",
+    .help = "Validate the configuration and the maintenance calendar, print a\n"
 	    "summary, and change nothing. Exits 1 with FILE:LINE: field: message\n"
 	    "on the first error.",
-	.exec = cmd_check_exec,
+    .exec = cmd_check_exec,
 };

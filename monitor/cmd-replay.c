@@ -29,7 +29,7 @@ struct replay_run {
 	unsigned long alerts, recoveries;
 	struct pipeline *pl;
 	struct event_base *base;
-	struct notify *notify;		/* --send-alerts with channels */
+	struct notify *notify; /* --send-alerts with channels */
 	unsigned long delivered, given_up;
 };
 
@@ -86,7 +86,9 @@ replay_notify_drain(struct replay_run *r)
 		return;
 	while ((left = notify_pending(r->notify)) > 0)
 		if (event_base_loop(r->base, EVLOOP_ONCE) != 0) {
-			log_warnx("%u alert deliveries pending with nothing to wait for", left);
+			log_warnx(
+			    "%u alert deliveries pending with nothing to wait for",
+			    left);
 			break;
 		}
 	printf("alerts sent: %lu delivered, %lu given up\n", r->delivered, r->given_up);
@@ -117,9 +119,9 @@ static int
 cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"send-alerts", no_argument, NULL, 'a'},
-		{"steps", required_argument, NULL, 'S'},
-		{NULL, 0, NULL, 0},
+	    {"send-alerts", no_argument, NULL, 'a'},
+	    {"steps", required_argument, NULL, 'S'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct replay_run rr = {.verbose = ctx->verbose != 0};
 	struct pipeline_opts o;
@@ -193,8 +195,9 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	free(last);
 	replay_notify_drain(&rr);
 	printf("replayed %zu rows, %s to %s: %lu steps written, %lu alerts, %lu "
-	    "recoveries\n", rep.n, tz_rfc3339(rep.first, a, sizeof(a)),
-	    tz_rfc3339(end, b, sizeof(b)), p->steps_written, rr.alerts, rr.recoveries);
+	       "recoveries\n",
+	    rep.n, tz_rfc3339(rep.first, a, sizeof(a)), tz_rfc3339(end, b, sizeof(b)),
+	    p->steps_written, rr.alerts, rr.recoveries);
 	/* no notice can come from here on: close notify first, the journal after */
 	replay_notify_close(&rr);
 	rc = EXIT_OK;
@@ -207,7 +210,8 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 	if (p->store && store_pending(p->store) > 0) {
-		fprintf(stderr, "slamon: replay: %zu steps could not be stored (is "
+		fprintf(stderr,
+		    "slamon: replay: %zu steps could not be stored (is "
 		    "rrdcached running?) and are lost\n",
 		    store_pending(p->store));
 		rc = EXIT_INTERNAL;
@@ -225,14 +229,14 @@ out:
 }
 
 const struct cmd_entry cmd_replay_entry = {
-	.name = "replay",
-	.usage = "[--send-alerts] [--steps FILE] FILE",
-	.help = "Feed timestamped probe results (CSV: time,target,ok,latency_ms,detail)\n"
+    .name = "replay",
+    .usage = "[--send-alerts] [--steps FILE] FILE",
+    .help = "Feed timestamped probe results (CSV: time,target,ok,latency_ms,detail)\n"
 	    "through the pipeline of `slamon run`: state machine, classification,\n"
 	    "RRD, journal and alert decisions, with the clock taken from the rows.\n"
 	    "Alerts are recorded in the journal, not sent, unless --send-alerts.\n"
 	    "--steps FILE also writes every 60 s step as CSV (target,end,up_s,\n"
 	    "down_s,maint_s,unknown_s,latency_ms). A malformed row is reported as\n"
 	    "FILE:LINE: field: message and nothing is written.",
-	.exec = cmd_replay_exec,
+    .exec = cmd_replay_exec,
 };

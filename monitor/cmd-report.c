@@ -48,14 +48,14 @@ static int
 cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"month", required_argument, NULL, 'm'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"target", required_argument, NULL, 'T'},
-		{"component", required_argument, NULL, 'C'},
-		{"json", no_argument, NULL, 'j'},
-		{"csv", no_argument, NULL, 'c'},
-		{NULL, 0, NULL, 0},
+	    {"month", required_argument, NULL, 'm'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"target", required_argument, NULL, 'T'},
+	    {"component", required_argument, NULL, 'C'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"csv", no_argument, NULL, 'c'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *month = NULL, *from_s = NULL, *to_s = NULL;
 	struct report_filter filt = {NULL, NULL};
@@ -102,9 +102,10 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_USER;
 	memset(&rep, 0, sizeof(rep));
 	if (month) {
-		if (report_month_bounds(month, &start, &end, rep.label,
-		    sizeof(rep.label)) == -1) {
-			fprintf(stderr, "slamon: report: --month \"%s\": expected YYYY-MM\n",
+		if (report_month_bounds(
+			month, &start, &end, rep.label, sizeof(rep.label)) == -1) {
+			fprintf(stderr,
+			    "slamon: report: --month \"%s\": expected YYYY-MM\n",
 			    month);
 			goto out;
 		}
@@ -133,7 +134,8 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < c->ntargets; i++)
 			found |= strcmp(c->targets[i].component, filt.component) == 0;
 		if (!found) {
-			fprintf(stderr, "slamon: report: --component \"%s\" is not in %s\n",
+			fprintf(stderr,
+			    "slamon: report: --component \"%s\" is not in %s\n",
 			    filt.component, c->path);
 			goto out;
 		}
@@ -145,12 +147,12 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if ((st = store_open(c->state_dir, c->rrdcached, store_zone_granularity(start),
-	    err, sizeof(err))) == NULL) {
+		 err, sizeof(err))) == NULL) {
 		fprintf(stderr, "slamon: %s\n", err);
 		goto out;
 	}
-	if (report_build(&rep, c, cal, st, start, end, now, &filt, err,
-	    sizeof(err)) == -1) {
+	if (report_build(&rep, c, cal, st, start, end, now, &filt, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "slamon: %s\n", err);
 		goto out;
 	}
@@ -187,13 +189,13 @@ out:
 }
 
 const struct cmd_entry cmd_report_entry = {
-	.name = "report",
-	.usage = "--month YYYY-MM | --from T --to T [--target NAME] "
-	    "[--component NAME] [--json|--csv]",
-	.help = "Availability per target and per component for a calendar month in\n"
+    .name = "report",
+    .usage = "--month YYYY-MM | --from T --to T [--target NAME] "
+	     "[--component NAME] [--json|--csv]",
+    .help = "Availability per target and per component for a calendar month in\n"
 	    "the configured time zone (or any period), from the RRD files, with\n"
 	    "the incidents of the journal and a check that the two agree.\n"
 	    "availability = up / (up + down): announced maintenance and unknown\n"
 	    "time are excluded; no data gives no availability, not 100 %.",
-	.exec = cmd_report_exec,
+    .exec = cmd_report_exec,
 };

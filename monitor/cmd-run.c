@@ -27,8 +27,8 @@
 #include "store.h"
 #include "tz.h"
 
-#define RUN_TICK 5		/* seconds between looks at what is due */
-#define RUN_CALENDAR_EVERY 30	/* seconds between looks for new announcements */
+#define RUN_TICK 5	      /* seconds between looks at what is due */
+#define RUN_CALENDAR_EVERY 30 /* seconds between looks for new announcements */
 
 struct run_ctx {
 	struct cmd_ctx *cmd;
@@ -37,11 +37,11 @@ struct run_ctx {
 	struct prober *prober;
 	struct pipeline *pl;
 	struct notify *notify;
-	struct httpd *httpd;		/* NULL when listen is "" */
+	struct httpd *httpd; /* NULL when listen is "" */
 	struct event *sighup, *sigterm, *sigint, *tick;
 	time_t last_calendar;
 	bool dry_run;
-	bool stopping;		/* deliveries abandoned now are resent at the next start */
+	bool stopping; /* deliveries abandoned now are resent at the next start */
 };
 
 static void run_schedule(struct run_ctx *);
@@ -147,7 +147,8 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (now - ctx->last_calendar >= RUN_CALENDAR_EVERY) {
 		ctx->last_calendar = now;
 		if (pipeline_refresh_calendar(ctx->pl, now) > 0) {
-			log_info("calendar reloaded (new announcements in the journal)");
+			log_info(
+			    "calendar reloaded (new announcements in the journal)");
 			run_httpd_update(ctx);
 		}
 	}
@@ -203,7 +204,8 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	log_info("SIGHUP: reloading %s", ctx->cmd->conf_path);
 	if ((nc = conf_load(ctx->cmd->conf_path, err, sizeof(err))) == NULL) {
-		log_warnx("reload rejected, the old configuration keeps running: %s", err);
+		log_warnx(
+		    "reload rejected, the old configuration keeps running: %s", err);
 		tz_set(ctx->conf->timezone);
 		return;
 	}
@@ -211,7 +213,8 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	    strcmp(nc->timezone, ctx->conf->timezone) != 0 ||
 	    strcmp(nc->rrdcached, ctx->conf->rrdcached) != 0 ||
 	    strcmp(nc->listen, ctx->conf->listen) != 0)
-		log_warnx("reload: state_dir, timezone, rrdcached and listen change only "
+		log_warnx(
+		    "reload: state_dir, timezone, rrdcached and listen change only "
 		    "with a restart; the old values stay");
 	/* keep what cannot change under a running daemon */
 	free(nc->state_dir);
@@ -224,7 +227,8 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	nc->listen = xstrdup(ctx->conf->listen);
 	tz_set(nc->timezone);
 	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
-		log_warnx("reload rejected, the old configuration keeps running: %s", err);
+		log_warnx(
+		    "reload rejected, the old configuration keeps running: %s", err);
 		conf_free(nc);
 		return;
 	}
@@ -279,8 +283,8 @@ static int
 cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct run_ctx ctx = {.cmd = cmd};
 	struct event_config *cfg = NULL;
@@ -310,11 +314,15 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		log_warnx("cannot create the event loop");
 		goto fail;
 	}
-	if ((ctx.sighup = evsignal_new(ctx.base, SIGHUP, run_sighup_cb, &ctx)) == NULL ||
-	    (ctx.sigterm = evsignal_new(ctx.base, SIGTERM, run_sigterm_cb, &ctx)) == NULL ||
-	    (ctx.sigint = evsignal_new(ctx.base, SIGINT, run_sigterm_cb, &ctx)) == NULL ||
+	if ((ctx.sighup = evsignal_new(ctx.base, SIGHUP, run_sighup_cb, &ctx)) ==
+		NULL ||
+	    (ctx.sigterm = evsignal_new(ctx.base, SIGTERM, run_sigterm_cb, &ctx)) ==
+		NULL ||
+	    (ctx.sigint = evsignal_new(ctx.base, SIGINT, run_sigterm_cb, &ctx)) ==
+		NULL ||
 	    (ctx.tick = evtimer_new(ctx.base, run_tick_cb, &ctx)) == NULL ||
-	    evsignal_add(ctx.sighup, NULL) == -1 || evsignal_add(ctx.sigterm, NULL) == -1 ||
+	    evsignal_add(ctx.sighup, NULL) == -1 ||
+	    evsignal_add(ctx.sigterm, NULL) == -1 ||
 	    evsignal_add(ctx.sigint, NULL) == -1) {
 		log_warnx("cannot set up signal handling");
 		goto fail;
@@ -324,7 +332,8 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	o.notice = run_notice_cb;
 	o.log = run_log_cb;
 	o.arg = &ctx;
-	if ((ctx.pl = pipeline_open(ctx.conf, &o, time(NULL), err, sizeof(err))) == NULL) {
+	if ((ctx.pl = pipeline_open(ctx.conf, &o, time(NULL), err, sizeof(err))) ==
+	    NULL) {
 		log_warnx("%s", err);
 		rc = EXIT_USER;
 		goto fail;
@@ -332,7 +341,8 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	engine_set_lag(ctx.pl->engine, max_timeout(ctx.conf) + 1);
 	ctx.last_calendar = time(NULL);
 	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
-	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) == NULL)
+	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) ==
+		NULL)
 		goto fail;
 	/* alerts decided before a crash or a stop but never delivered */
 	if (ctx.notify)
@@ -341,19 +351,19 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		struct httpd_source src;
 
 		run_httpd_source(&ctx, &src);
-		if ((ctx.httpd = httpd_new(ctx.base, ctx.conf->listen, &src, err,
-		    sizeof(err))) == NULL) {
+		if ((ctx.httpd = httpd_new(
+			 ctx.base, ctx.conf->listen, &src, err, sizeof(err))) == NULL) {
 			log_warnx("%s", err);
 			rc = EXIT_USER;
 			goto fail;
 		}
 	}
-	if ((ctx.prober = prober_new(ctx.base, ctx.conf, run_result_cb, run_drop_cb,
-	    &ctx)) == NULL)
+	if ((ctx.prober = prober_new(
+		 ctx.base, ctx.conf, run_result_cb, run_drop_cb, &ctx)) == NULL)
 		goto fail;
 	run_schedule(&ctx);
-	log_info("running%s with %s: %zu targets, state in %s", ctx.dry_run ?
-	    " (dry run: nothing stored or sent)" : "", ctx.conf->path,
+	log_info("running%s with %s: %zu targets, state in %s",
+	    ctx.dry_run ? " (dry run: nothing stored or sent)" : "", ctx.conf->path,
 	    ctx.conf->ntargets, ctx.conf->state_dir);
 	if (event_base_dispatch(ctx.base) == -1) {
 		log_warnx("event loop failed");
@@ -370,13 +380,13 @@ fail:
 }
 
 const struct cmd_entry cmd_run_entry = {
-	.name = "run",
-	.usage = "[--dry-run]",
-	.help = "Probe every target on its interval, classify every second, store\n"
+    .name = "run",
+    .usage = "[--dry-run]",
+    .help = "Probe every target on its interval, classify every second, store\n"
 	    "the steps in RRD, journal outages and alert, in the foreground.\n"
 	    "SIGHUP reloads the configuration (a broken file is rejected and the\n"
 	    "old one keeps running); SIGTERM and SIGINT stop cleanly. With -v\n"
 	    "every probe start and result is logged. --dry-run probes and logs\n"
 	    "but stores, journals and sends nothing.",
-	.exec = cmd_run_exec,
+    .exec = cmd_run_exec,
 };

@@ -60,10 +60,10 @@ static int
 cmd_test_alert_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"target", required_argument, NULL, 't'},
-		{"channel", required_argument, NULL, 'C'},
-		{"retry-for", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"target", required_argument, NULL, 't'},
+	    {"channel", required_argument, NULL, 'C'},
+	    {"retry-for", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct test_alert ta = {NULL, 0, 0, 0};
 	const char *target = NULL, *channel = NULL;
@@ -90,8 +90,10 @@ cmd_test_alert_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'r':
 			retry_for = strtol(optarg, &end, 10);
 			if (*end || retry_for < 0 || retry_for > 7 * 86400) {
-				fprintf(stderr, "slamon: --retry-for: \"%s\": expected "
-				    "seconds, 0..604800\n", optarg);
+				fprintf(stderr,
+				    "slamon: --retry-for: \"%s\": expected "
+				    "seconds, 0..604800\n",
+				    optarg);
 				return EXIT_USER;
 			}
 			break;
@@ -120,8 +122,8 @@ cmd_test_alert_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				c->nalerts = 1;
 			}
 		if (c->nalerts == 0) {
-			fprintf(stderr, "slamon: %s: no alert channel \"%s\"\n", c->path,
-			    channel);
+			fprintf(stderr, "slamon: %s: no alert channel \"%s\"\n",
+			    c->path, channel);
 			rc = EXIT_USER;
 			goto out;
 		}
@@ -155,7 +157,8 @@ cmd_test_alert_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	m.unplanned_s = t ? t->t.alert_after : c->defaults.alert_after;
 	m.down_s = m.unplanned_s;
 	m.outage_start = m.time - m.down_s;
-	snprintf(reason, sizeof(reason), "test alert from slamon test-alert; nothing is down");
+	snprintf(reason, sizeof(reason),
+	    "test alert from slamon test-alert; nothing is down");
 	m.reason = reason;
 	m.status_url = c->public_url;
 
@@ -164,7 +167,7 @@ cmd_test_alert_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	fflush(stdout);
 	if (ta.expected > 0)
 		event_base_dispatch(ta.base);
-	notify_free(n);	/* reports anything still pending as given up */
+	notify_free(n); /* reports anything still pending as given up */
 	n = NULL;
 	printf("%d of %d delivered\n", ta.delivered, ta.expected);
 	rc = ta.expected > 0 && ta.delivered == ta.expected ? EXIT_OK : EXIT_USER;
@@ -185,12 +188,12 @@ out:
 }
 
 const struct cmd_entry cmd_test_alert_entry = {
-	.name = "test-alert",
-	.usage = "[--target NAME] [--channel NAME] [--retry-for SECONDS]",
-	.help = "Send a test alert, clearly marked as such, through every configured\n"
+    .name = "test-alert",
+    .usage = "[--target NAME] [--channel NAME] [--retry-for SECONDS]",
+    .help = "Send a test alert, clearly marked as such, through every configured\n"
 	    "alert channel (or only --channel NAME), with the facts of --target NAME\n"
 	    "if given. Waits until each channel has delivered or given up (after its\n"
 	    "retry_for, or --retry-for SECONDS), prints every attempt, and exits 0\n"
 	    "if all delivered, 1 otherwise.",
-	.exec = cmd_test_alert_exec,
+    .exec = cmd_test_alert_exec,
 };

@@ -17,8 +17,8 @@ struct cmd_ctx {
 
 struct cmd_entry {
 	const char *name;
-	const char *usage;	/* after "slamon [-c FILE] NAME " */
-	const char *help;	/* one paragraph for --help */
+	const char *usage; /* after "slamon [-c FILE] NAME " */
+	const char *help;  /* one paragraph for --help */
 	int (*exec)(struct cmd_ctx *, int argc, char **argv);
 };
 

@@ -119,8 +119,8 @@ conf_require(struct conf_ctx *ctx, const config_setting_t *g, const char *key)
 }
 
 int
-conf_get_str(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
-    char **out)
+conf_get_str(
+    struct conf_ctx *ctx, const config_setting_t *g, const char *key, char **out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
 
@@ -153,7 +153,7 @@ int_as_written(struct conf_ctx *ctx, const config_setting_t *s, const char *key,
 	int rc = 0;
 	FILE *f;
 
-	if (file != NULL && file[0] != '/') {	/* @include: next to the main file */
+	if (file != NULL && file[0] != '/') { /* @include: next to the main file */
 		char *dup = xstrdup(ctx->file);
 
 		snprintf(line, sizeof(line), "%s/%s", dirname(dup), file);
@@ -173,8 +173,9 @@ int_as_written(struct conf_ctx *ctx, const config_setting_t *s, const char *key,
 		char *q = p + klen, *end;
 		long long v;
 
-		if (p > line && (isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
-		    p[-1] == '-' || p[-1] == '*'))
+		if (p > line &&
+		    (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '-' ||
+			p[-1] == '*'))
 			continue;
 		q += strspn(q, " \t");
 		if (*q != '=' && *q != ':')
@@ -185,7 +186,8 @@ int_as_written(struct conf_ctx *ctx, const config_setting_t *s, const char *key,
 			v = (long long)strtoull(q, &end, 16);
 		else
 			v = strtoll(q, &end, 10);
-		if (end == q || *end == 'L' || *end == '.' || *end == 'e' || *end == 'E')
+		if (end == q || *end == 'L' || *end == '.' || *end == 'e' ||
+		    *end == 'E')
 			continue;
 		if (errno == ERANGE || v < INT_MIN || v > (long long)UINT_MAX ||
 		    (v > INT_MAX && !(q[0] == '0' && (q[1] == 'x' || q[1] == 'X')))) {
@@ -198,8 +200,8 @@ int_as_written(struct conf_ctx *ctx, const config_setting_t *s, const char *key,
 }
 
 int
-conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
-    long min, long max, long *out)
+conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *key, long min,
+    long max, long *out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
 	char lit[64];
@@ -228,8 +230,8 @@ conf_get_int(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 }
 
 static int
-get_double(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
-    double min, double max, double *out)
+get_double(struct conf_ctx *ctx, const config_setting_t *g, const char *key, double min,
+    double max, double *out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
 	double v;
@@ -258,8 +260,8 @@ get_double(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 }
 
 int
-conf_get_bool(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
-    bool *out)
+conf_get_bool(
+    struct conf_ctx *ctx, const config_setting_t *g, const char *key, bool *out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
 
@@ -358,7 +360,8 @@ conf_get_intv(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 		}
 		v = config_setting_get_int64(x);
 		if (v < min || v > max) {
-			conf_error(ctx, x, NULL, "%lld is out of range %ld..%ld", v, min, max);
+			conf_error(
+			    ctx, x, NULL, "%lld is out of range %ld..%ld", v, min, max);
 			return -1;
 		}
 		(*out)[(*nout)++] = (long)v;
@@ -411,8 +414,8 @@ out:
 
 /* Every key of group g must be in one of the NULL-terminated lists. */
 static int
-check_keys(struct conf_ctx *ctx, const config_setting_t *g,
-    const char *const *a, const char *const *b)
+check_keys(struct conf_ctx *ctx, const config_setting_t *g, const char *const *a,
+    const char *const *b)
 {
 	int n = config_setting_length(g);
 
@@ -434,8 +437,8 @@ check_keys(struct conf_ctx *ctx, const config_setting_t *g,
 }
 
 static config_setting_t *
-get_group(struct conf_ctx *ctx, const config_setting_t *parent, const char *key,
-    bool list)
+get_group(
+    struct conf_ctx *ctx, const config_setting_t *parent, const char *key, bool list)
 {
 	config_setting_t *s = config_setting_get_member(parent, key);
 
@@ -451,8 +454,8 @@ get_group(struct conf_ctx *ctx, const config_setting_t *parent, const char *key,
 }
 
 static int
-get_time(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
-    time_t *out, bool *date_only)
+get_time(struct conf_ctx *ctx, const config_setting_t *g, const char *key, time_t *out,
+    bool *date_only)
 {
 	char *s = NULL;
 	enum tz_parse_result r;
@@ -522,9 +525,10 @@ parse_timing(struct conf_ctx *ctx, const config_setting_t *g, struct conf_timing
 		return -1;
 	}
 	if (t->timeout > t->interval) {
-		conf_error(ctx, g, config_setting_get_member(g, "timeout") ? "timeout" :
-		    "interval", "timeout (%d s) must not exceed interval (%d s)",
-		    t->timeout, t->interval);
+		conf_error(ctx, g,
+		    config_setting_get_member(g, "timeout") ? "timeout" : "interval",
+		    "timeout (%d s) must not exceed interval (%d s)", t->timeout,
+		    t->interval);
 		return -1;
 	}
 	return 0;
@@ -544,8 +548,8 @@ valid_name(const char *s)
 static int
 parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
-	static const char *const keys[] = {"state_dir", "timezone", "listen",
-	    "rrdcached", "public_url", NULL};
+	static const char *const keys[] = {
+	    "state_dir", "timezone", "listen", "rrdcached", "public_url", NULL};
 	config_setting_t *g = get_group(ctx, root, "slamon", false);
 	char *colon;
 
@@ -553,11 +557,12 @@ parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 		return -1;
 	if (g == NULL)
 		goto zone;
-	if (check_keys(ctx, g, keys, NULL) || conf_get_str(ctx, g, "state_dir",
-	    &c->state_dir) < 0 || conf_get_str(ctx, g, "timezone", &c->timezone) < 0 ||
-	    conf_get_str(ctx, g, "listen", &c->listen) < 0 || conf_get_str(ctx, g,
-	    "rrdcached", &c->rrdcached) < 0 || conf_get_str(ctx, g, "public_url",
-	    &c->public_url) < 0)
+	if (check_keys(ctx, g, keys, NULL) ||
+	    conf_get_str(ctx, g, "state_dir", &c->state_dir) < 0 ||
+	    conf_get_str(ctx, g, "timezone", &c->timezone) < 0 ||
+	    conf_get_str(ctx, g, "listen", &c->listen) < 0 ||
+	    conf_get_str(ctx, g, "rrdcached", &c->rrdcached) < 0 ||
+	    conf_get_str(ctx, g, "public_url", &c->public_url) < 0)
 		return -1;
 	if (c->state_dir[0] == '\0') {
 		conf_error(ctx, g, "state_dir", "must not be empty");
@@ -573,8 +578,8 @@ parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 		else
 			port = strrchr(c->listen, ':');
 		if (port == NULL || port == c->listen) {
-			conf_error(ctx, g, "listen", "\"%s\": expected HOST:PORT or [V6]:PORT",
-			    c->listen);
+			conf_error(ctx, g, "listen",
+			    "\"%s\": expected HOST:PORT or [V6]:PORT", c->listen);
 			return -1;
 		}
 		port += (*port == ']') ? 2 : 1;
@@ -597,8 +602,9 @@ parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 		conf_error(ctx, g, "rrdcached", "unix socket path must be absolute");
 		return -1;
 	}
-	if (c->public_url && conf_check_url(ctx, g, "public_url", c->public_url,
-	    (const char *const[]){"http", "https", NULL}) < 0)
+	if (c->public_url &&
+	    conf_check_url(ctx, g, "public_url", c->public_url,
+		(const char *const[]){"http", "https", NULL}) < 0)
 		return -1;
 zone:
 	if (tz_set(c->timezone) == -1) {
@@ -635,8 +641,10 @@ check_duplicates(struct conf_ctx *ctx, const config_setting_t *list, struct conf
 	qsort_r(ix, c->ntargets, sizeof(*ix), dup_cmp, c->targets);
 	for (size_t k = 1; k < c->ntargets; k++)
 		if (strcmp(c->targets[ix[k]].name, c->targets[ix[k - 1]].name) == 0 &&
-		    (k < 2 || strcmp(c->targets[ix[k - 1]].name,
-		    c->targets[ix[k - 2]].name) != 0) && ix[k] < dup) {
+		    (k < 2 ||
+			strcmp(c->targets[ix[k - 1]].name,
+			    c->targets[ix[k - 2]].name) != 0) &&
+		    ix[k] < dup) {
 			dup = ix[k];
 			first = ix[k - 1];
 		}
@@ -652,8 +660,8 @@ check_duplicates(struct conf_ctx *ctx, const config_setting_t *list, struct conf
 static int
 parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
-	static const char *const common[] = {"name", "component", "type", "groups",
-	    NULL};
+	static const char *const common[] = {
+	    "name", "component", "type", "groups", NULL};
 	config_setting_t *list = get_group(ctx, root, "targets", true);
 	int n;
 
@@ -684,12 +692,15 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 		    conf_get_str(ctx, g, "type", &t->type) < 0)
 			return -1;
 		if (!valid_name(t->name)) {
-			conf_error(ctx, g, "name", "\"%s\": use 1-64 letters, digits, '.', "
-			    "'_' or '-', not starting with '.' or '-'", t->name);
+			conf_error(ctx, g, "name",
+			    "\"%s\": use 1-64 letters, digits, '.', "
+			    "'_' or '-', not starting with '.' or '-'",
+			    t->name);
 			return -1;
 		}
 		if ((t->ops = probe_find(t->type)) == NULL) {
-			conf_error(ctx, g, "type", "unknown probe type \"%s\"", t->type);
+			conf_error(
+			    ctx, g, "type", "unknown probe type \"%s\"", t->type);
 			return -1;
 		}
 		for (int k = 0; k < config_setting_length(g); k++) {
@@ -703,8 +714,8 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 			for (size_t j = 0; t->ops->keys[j] && !known; j++)
 				known = strcmp(t->ops->keys[j], key) == 0;
 			if (!known) {
-				conf_error(ctx, g, key, "unknown setting for a %s target",
-				    t->type);
+				conf_error(ctx, g, key,
+				    "unknown setting for a %s target", t->type);
 				return -1;
 			}
 		}
@@ -719,8 +730,8 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 		}
 		for (size_t j = 0; j < t->groups.n; j++)
 			if (!valid_name(t->groups.v[j])) {
-				conf_error(ctx, g, "groups", "\"%s\" is not a valid group name",
-				    t->groups.v[j]);
+				conf_error(ctx, g, "groups",
+				    "\"%s\" is not a valid group name", t->groups.v[j]);
 				return -1;
 			}
 		t->t = c->defaults;
@@ -786,23 +797,26 @@ parse_applies(struct conf_ctx *ctx, const config_setting_t *g, const struct conf
 			a->kind = CONF_APPLIES_GROUP;
 			a->name = xstrdup(s + 6);
 			if (!group_exists(c, a->name)) {
-				conf_error(ctx, g, "applies_to", "no target is in group \"%s\"",
-				    a->name);
+				conf_error(ctx, g, "applies_to",
+				    "no target is in group \"%s\"", a->name);
 				break;
 			}
 		} else if (strncmp(s, "component:", 10) == 0) {
 			a->kind = CONF_APPLIES_COMPONENT;
 			a->name = xstrdup(s + 10);
 			if (!component_exists(c, a->name)) {
-				conf_error(ctx, g, "applies_to", "no component \"%s\"", a->name);
+				conf_error(ctx, g, "applies_to", "no component \"%s\"",
+				    a->name);
 				break;
 			}
 		} else {
 			a->kind = CONF_APPLIES_TARGET;
 			a->name = xstrdup(s);
 			if (conf_target_find(c, s) == NULL) {
-				conf_error(ctx, g, "applies_to", "no target \"%s\" (use "
-				    "group:NAME, component:NAME or all)", s);
+				conf_error(ctx, g, "applies_to",
+				    "no target \"%s\" (use "
+				    "group:NAME, component:NAME or all)",
+				    s);
 				break;
 			}
 		}
@@ -820,18 +834,20 @@ check_rrule(struct conf_ctx *ctx, const config_setting_t *g, const char *rule)
 	icalerror_clear_errno();
 	r = icalrecurrencetype_from_string(rule);
 	if (r.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) {
-		conf_error(ctx, g, "rrule", "\"%s\" is not a valid RFC 5545 RRULE",
-		    rule);
+		conf_error(
+		    ctx, g, "rrule", "\"%s\" is not a valid RFC 5545 RRULE", rule);
 		icalerror_clear_errno();
 		return -1;
 	}
 	if (strstr(rule, "DTSTART") != NULL) {
-		conf_error(ctx, g, "rrule", "DTSTART does not belong in the rule; use "
+		conf_error(ctx, g, "rrule",
+		    "DTSTART does not belong in the rule; use "
 		    "first");
 		return -1;
 	}
 	if (r.freq == ICAL_SECONDLY_RECURRENCE || r.freq == ICAL_MINUTELY_RECURRENCE) {
-		conf_error(ctx, g, "rrule", "FREQ below HOURLY is not a maintenance "
+		conf_error(ctx, g, "rrule",
+		    "FREQ below HOURLY is not a maintenance "
 		    "window");
 		return -1;
 	}
@@ -871,32 +887,38 @@ parse_windows(struct conf_ctx *ctx, const config_setting_t *m, struct conf *c)
 		    conf_get_str(ctx, g, "name", &w->name) < 0 ||
 		    conf_get_str(ctx, g, "rrule", &w->rrule) < 0 ||
 		    conf_get_str(ctx, g, "description", &w->description) < 0 ||
-		    conf_get_bool(ctx, g, "requires_announcement",
-		    &w->requires_announcement) < 0)
+		    conf_get_bool(
+			ctx, g, "requires_announcement", &w->requires_announcement) < 0)
 			return -1;
 		if (!valid_name(w->name)) {
-			conf_error(ctx, g, "name", "\"%s\": use letters, digits, '.', '_' "
-			    "or '-'", w->name);
+			conf_error(ctx, g, "name",
+			    "\"%s\": use letters, digits, '.', '_' "
+			    "or '-'",
+			    w->name);
 			return -1;
 		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(c->windows[j].name, w->name) == 0) {
-				conf_error(ctx, g, "name", "duplicate window \"%s\" (first at "
-				    "line %d)", w->name, c->windows[j].line);
+				conf_error(ctx, g, "name",
+				    "duplicate window \"%s\" (first at "
+				    "line %d)",
+				    w->name, c->windows[j].line);
 				return -1;
 			}
 		if (w->rrule == NULL) {
-			static const char *const rule_only[] = {"first", "duration", "end",
-			    "published", NULL};
+			static const char *const rule_only[] = {
+			    "first", "duration", "end", "published", NULL};
 			for (size_t k = 0; rule_only[k]; k++)
 				if (config_setting_get_member(g, rule_only[k])) {
-					conf_error(ctx, g, rule_only[k], "only meaningful with "
+					conf_error(ctx, g, rule_only[k],
+					    "only meaningful with "
 					    "rrule (a window without rrule exists only through "
 					    "announcements)");
 					return -1;
 				}
 		} else {
-			if (check_rrule(ctx, g, w->rrule) || conf_require(ctx, g, "first") ||
+			if (check_rrule(ctx, g, w->rrule) ||
+			    conf_require(ctx, g, "first") ||
 			    conf_get_str(ctx, g, "first", &w->first_str) < 0)
 				return -1;
 			if (get_time(ctx, g, "first", &w->first, &date_only) < 0)
@@ -906,17 +928,20 @@ parse_windows(struct conf_ctx *ctx, const config_setting_t *m, struct conf *c)
 				tz_to_local(w->first, &l);
 				w->first_hms = l.hour * 3600 + l.min * 60 + l.sec;
 			}
-			if ((rc = conf_get_int(ctx, g, "duration", 1, 31 * DAY, &dur)) < 0 ||
+			if ((rc = conf_get_int(ctx, g, "duration", 1, 31 * DAY, &dur)) <
+				0 ||
 			    conf_get_str(ctx, g, "end", &end) < 0)
 				return -1;
 			if (rc == 0 && end == NULL) {
-				conf_error(ctx, g, "duration", "missing (give duration in "
+				conf_error(ctx, g, "duration",
+				    "missing (give duration in "
 				    "seconds, or end as a local time HH:MM)");
 				return -1;
 			}
 			if (rc > 0 && end != NULL) {
 				free(end);
-				conf_error(ctx, g, "end", "give either duration or end, not "
+				conf_error(ctx, g, "end",
+				    "give either duration or end, not "
 				    "both");
 				return -1;
 			}
@@ -924,15 +949,18 @@ parse_windows(struct conf_ctx *ctx, const config_setting_t *m, struct conf *c)
 			if (end != NULL) {
 				int hms;
 				if (tz_parse_hms(end, &hms) < 0) {
-					conf_error(ctx, g, "end", "\"%s\": expected a local time "
-					    "of day HH:MM[:SS]", end);
+					conf_error(ctx, g, "end",
+					    "\"%s\": expected a local time "
+					    "of day HH:MM[:SS]",
+					    end);
 					free(end);
 					return -1;
 				}
 				free(end);
 				w->end_hms = hms % 86400;
 			}
-			if ((rc = get_time(ctx, g, "published", &w->published, NULL)) < 0)
+			if ((rc = get_time(ctx, g, "published", &w->published, NULL)) <
+			    0)
 				return -1;
 			w->has_published = rc > 0;
 		}
@@ -945,8 +973,8 @@ parse_windows(struct conf_ctx *ctx, const config_setting_t *m, struct conf *c)
 static int
 parse_announcements(struct conf_ctx *ctx, const config_setting_t *m, struct conf *c)
 {
-	static const char *const keys[] = {"window", "start", "end", "announced_at",
-	    "note", NULL};
+	static const char *const keys[] = {
+	    "window", "start", "end", "announced_at", "note", NULL};
 	config_setting_t *list = get_group(ctx, m, "announcements", true);
 	int n;
 
@@ -976,7 +1004,8 @@ parse_announcements(struct conf_ctx *ctx, const config_setting_t *m, struct conf
 		    get_time(ctx, g, "announced_at", &a->announced_at, NULL) < 0)
 			return -1;
 		if (conf_window_find(c, a->window) == NULL) {
-			conf_error(ctx, g, "window", "no window named \"%s\"", a->window);
+			conf_error(
+			    ctx, g, "window", "no window named \"%s\"", a->window);
 			return -1;
 		}
 		if (a->end <= a->start) {
@@ -984,7 +1013,8 @@ parse_announcements(struct conf_ctx *ctx, const config_setting_t *m, struct conf
 			return -1;
 		}
 		if (a->end - a->start > 31 * DAY) {
-			conf_error(ctx, g, "end", "a maintenance longer than 31 days is not "
+			conf_error(ctx, g, "end",
+			    "a maintenance longer than 31 days is not "
 			    "a window");
 			return -1;
 		}
@@ -995,8 +1025,8 @@ parse_announcements(struct conf_ctx *ctx, const config_setting_t *m, struct conf
 static int
 parse_maintenance(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
-	static const char *const keys[] = {"min_notice", "windows", "announcements",
-	    "ics", NULL};
+	static const char *const keys[] = {
+	    "min_notice", "windows", "announcements", "ics", NULL};
 	config_setting_t *m = get_group(ctx, root, "maintenance", false);
 
 	if (ctx->failed)
@@ -1012,8 +1042,8 @@ parse_maintenance(struct conf_ctx *ctx, const config_setting_t *root, struct con
 		return -1;
 	for (size_t i = 0; i < c->ics.n; i++) {
 		if (access(c->ics.v[i], R_OK) == -1) {
-			conf_error(ctx, m, "ics", "\"%s\": %s", c->ics.v[i],
-			    strerror(errno));
+			conf_error(
+			    ctx, m, "ics", "\"%s\": %s", c->ics.v[i], strerror(errno));
 			return -1;
 		}
 	}
@@ -1026,10 +1056,10 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 	static const char *const keys[] = {"type", "name", "url", "headers", "secret",
 	    "command", "from", "to", "username", "password", "timeout", "retry_for",
 	    NULL};
-	static const char *const webhook_keys[] = {"type", "name", "url", "headers",
-	    "secret", "timeout", "retry_for", NULL};
-	static const char *const exec_keys[] = {"type", "name", "command", "timeout",
-	    "retry_for", NULL};
+	static const char *const webhook_keys[] = {
+	    "type", "name", "url", "headers", "secret", "timeout", "retry_for", NULL};
+	static const char *const exec_keys[] = {
+	    "type", "name", "command", "timeout", "retry_for", NULL};
 	static const char *const smtp_keys[] = {"type", "name", "url", "from", "to",
 	    "username", "password", "timeout", "retry_for", NULL};
 	config_setting_t *list = get_group(ctx, root, "alerts", true);
@@ -1069,8 +1099,8 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 			a->type = CONF_ALERT_SMTP;
 			allowed = smtp_keys;
 		} else {
-			conf_error(ctx, g, "type", "\"%s\": expected webhook, exec or smtp",
-			    type);
+			conf_error(ctx, g, "type",
+			    "\"%s\": expected webhook, exec or smtp", type);
 			free(type);
 			return -1;
 		}
@@ -1078,7 +1108,8 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 			/* rephrase: the key exists, just not for this type */
 			char *colon = strrchr(ctx->err, ':');
 			if (colon)
-				snprintf(colon, sizeof(ctx->err) - (size_t)(colon - ctx->err),
+				snprintf(colon,
+				    sizeof(ctx->err) - (size_t)(colon - ctx->err),
 				    ": not a setting of a %s alert", type);
 			free(type);
 			return -1;
@@ -1101,17 +1132,21 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 		free(type);
 		switch (a->type) {
 		case CONF_ALERT_WEBHOOK:
-			if (conf_require(ctx, g, "url") || conf_get_str(ctx, g, "url",
-			    &a->url) < 0 || conf_check_url(ctx, g, "url", a->url,
-			    (const char *const[]){"http", "https", NULL}) < 0 ||
+			if (conf_require(ctx, g, "url") ||
+			    conf_get_str(ctx, g, "url", &a->url) < 0 ||
+			    conf_check_url(ctx, g, "url", a->url,
+				(const char *const[]){"http", "https", NULL}) < 0 ||
 			    conf_get_strv(ctx, g, "headers", &a->headers) < 0 ||
 			    conf_get_str(ctx, g, "secret", &a->secret) < 0)
 				return -1;
 			for (size_t k = 0; k < a->headers.n; k++) {
-				const char *h = a->headers.v[k], *colon = strchr(h, ':');
+				const char *h = a->headers.v[k],
+					   *colon = strchr(h, ':');
 				if (colon == NULL || colon == h || strpbrk(h, "\r\n")) {
-					conf_error(ctx, g, "headers", "\"%s\": expected "
-					    "\"Name: value\"", h);
+					conf_error(ctx, g, "headers",
+					    "\"%s\": expected "
+					    "\"Name: value\"",
+					    h);
 					return -1;
 				}
 			}
@@ -1129,22 +1164,25 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 				return -1;
 			}
 			if (strchr(a->command.v[0], '/') == NULL) {
-				conf_error(ctx, g, "command", "\"%s\": give a path (the command "
-				    "runs without a shell or PATH search)", a->command.v[0]);
+				conf_error(ctx, g, "command",
+				    "\"%s\": give a path (the command "
+				    "runs without a shell or PATH search)",
+				    a->command.v[0]);
 				return -1;
 			}
 			if (access(a->command.v[0], X_OK) == -1) {
-				conf_error(ctx, g, "command", "\"%s\": %s", a->command.v[0],
-				    strerror(errno));
+				conf_error(ctx, g, "command", "\"%s\": %s",
+				    a->command.v[0], strerror(errno));
 				return -1;
 			}
 			break;
 		case CONF_ALERT_SMTP:
-			if (conf_require(ctx, g, "url") || conf_require(ctx, g, "from") ||
+			if (conf_require(ctx, g, "url") ||
+			    conf_require(ctx, g, "from") ||
 			    conf_require(ctx, g, "to") ||
 			    conf_get_str(ctx, g, "url", &a->url) < 0 ||
 			    conf_check_url(ctx, g, "url", a->url,
-			    (const char *const[]){"smtp", "smtps", NULL}) < 0 ||
+				(const char *const[]){"smtp", "smtps", NULL}) < 0 ||
 			    conf_get_str(ctx, g, "from", &a->from) < 0 ||
 			    conf_get_strv(ctx, g, "to", &a->to) < 0 ||
 			    conf_get_str(ctx, g, "username", &a->username) < 0 ||
@@ -1154,16 +1192,17 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 				conf_error(ctx, g, "to", "no recipients");
 				return -1;
 			}
-			if (strchr(a->from, '@') == NULL || strpbrk(a->from, "\r\n<>")) {
-				conf_error(ctx, g, "from", "\"%s\" is not a mail address",
-				    a->from);
+			if (strchr(a->from, '@') == NULL ||
+			    strpbrk(a->from, "\r\n<>")) {
+				conf_error(ctx, g, "from",
+				    "\"%s\" is not a mail address", a->from);
 				return -1;
 			}
 			for (size_t k = 0; k < a->to.n; k++)
 				if (strchr(a->to.v[k], '@') == NULL ||
 				    strpbrk(a->to.v[k], "\r\n<>")) {
-					conf_error(ctx, g, "to", "\"%s\" is not a mail address",
-					    a->to.v[k]);
+					conf_error(ctx, g, "to",
+					    "\"%s\" is not a mail address", a->to.v[k]);
 					return -1;
 				}
 			break;
@@ -1175,8 +1214,8 @@ parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
-	static const char *const top[] = {"slamon", "defaults", "targets",
-	    "maintenance", "alerts", NULL};
+	static const char *const top[] = {
+	    "slamon", "defaults", "targets", "maintenance", "alerts", NULL};
 	struct conf_ctx ctx = {path, "", 0};
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
@@ -1203,9 +1242,9 @@ conf_load(const char *path, char *err, size_t errlen)
 	}
 	if (config_read(&cfg, f) != CONFIG_TRUE) {
 		fclose(f);
-		snprintf(err, errlen, "%s:%d: (syntax): %s", config_error_file(&cfg) ?
-		    config_error_file(&cfg) : path, config_error_line(&cfg),
-		    config_error_text(&cfg));
+		snprintf(err, errlen, "%s:%d: (syntax): %s",
+		    config_error_file(&cfg) ? config_error_file(&cfg) : path,
+		    config_error_line(&cfg), config_error_text(&cfg));
 		goto fail;
 	}
 	fclose(f);

@@ -16,13 +16,13 @@ struct probe_ops;
 
 /* Settings that defaults{} gives and each target may repeat. */
 struct conf_timing {
-	int interval;	     /* seconds between probes */
-	int timeout;	     /* seconds */
-	int retry_interval;  /* seconds between probes while failures are unconfirmed */
-	int fail_threshold;  /* consecutive failures that confirm an outage */
-	int alert_after;     /* unplanned seconds of one outage before the alert */
-	int alert_repeat;    /* seconds between repeated alerts, 0 = never */
-	double slo;	     /* percent */
+	int interval;	    /* seconds between probes */
+	int timeout;	    /* seconds */
+	int retry_interval; /* seconds between probes while failures are unconfirmed */
+	int fail_threshold; /* consecutive failures that confirm an outage */
+	int alert_after;    /* unplanned seconds of one outage before the alert */
+	int alert_repeat;   /* seconds between repeated alerts, 0 = never */
+	double slo;	    /* percent */
 };
 
 struct conf_strv {
@@ -35,7 +35,7 @@ struct conf_target {
 	char *component;
 	char *type;
 	const struct probe_ops *ops;
-	void *probe;	     /* the probe's own parsed settings */
+	void *probe; /* the probe's own parsed settings */
 	struct conf_timing t;
 	struct conf_strv groups;
 	int line;
@@ -50,17 +50,17 @@ enum conf_applies_kind {
 
 struct conf_applies {
 	enum conf_applies_kind kind;
-	char *name;	     /* NULL for ALL */
+	char *name; /* NULL for ALL */
 };
 
 struct conf_window {
 	char *name;
-	char *rrule;	     /* NULL: a category used only through announcements */
-	char *first_str;     /* as written, local time */
-	time_t first;	     /* UTC of first, by RFC 5545 rules */
-	int first_hms;	     /* time of day of first, seconds after local midnight */
-	long duration;	     /* seconds; 0 when end_hms is used */
-	int end_hms;	     /* -1, or local time of day at which each occurrence ends */
+	char *rrule;	 /* NULL: a category used only through announcements */
+	char *first_str; /* as written, local time */
+	time_t first;	 /* UTC of first, by RFC 5545 rules */
+	int first_hms;	 /* time of day of first, seconds after local midnight */
+	long duration;	 /* seconds; 0 when end_hms is used */
+	int end_hms;	 /* -1, or local time of day at which each occurrence ends */
 	bool has_published;
 	time_t published;
 	bool requires_announcement;
@@ -71,7 +71,7 @@ struct conf_window {
 };
 
 struct conf_announcement {
-	char *window;	     /* name of a window */
+	char *window; /* name of a window */
 	time_t start, end;
 	time_t announced_at;
 	char *note;
@@ -86,16 +86,16 @@ enum conf_alert_type {
 
 struct conf_alert {
 	enum conf_alert_type type;
-	char *name;	     /* given, or "<type>#<index>" */
-	char *url;	     /* webhook, smtp */
-	struct conf_strv headers;   /* webhook: "Name: value" */
-	char *secret;	     /* webhook HMAC-SHA256 key, NULL = unsigned */
-	struct conf_strv command;   /* exec argv */
-	char *from;	     /* smtp */
-	struct conf_strv to; /* smtp */
+	char *name;		   /* given, or "<type>#<index>" */
+	char *url;		   /* webhook, smtp */
+	struct conf_strv headers;  /* webhook: "Name: value" */
+	char *secret;		   /* webhook HMAC-SHA256 key, NULL = unsigned */
+	struct conf_strv command;  /* exec argv */
+	char *from;		   /* smtp */
+	struct conf_strv to;	   /* smtp */
 	char *username, *password; /* smtp, optional */
-	int timeout;	     /* seconds */
-	int retry_for;	     /* seconds of retries before giving up */
+	int timeout;		   /* seconds */
+	int retry_for;		   /* seconds of retries before giving up */
 	int line;
 };
 
@@ -103,9 +103,9 @@ struct conf {
 	char *path;
 	char *state_dir;
 	char *timezone;
-	char *listen;	     /* "" = none */
-	char *rrdcached;     /* "" = direct */
-	char *public_url;    /* link to the status page in alerts */
+	char *listen;	  /* "" = none */
+	char *rrdcached;  /* "" = direct */
+	char *public_url; /* link to the status page in alerts */
 	struct conf_timing defaults;
 	struct conf_target *targets;
 	size_t ntargets;
@@ -140,8 +140,8 @@ int conf_get_str(struct conf_ctx *, const config_setting_t *, const char *, char
 int conf_get_int(struct conf_ctx *, const config_setting_t *, const char *, long min,
     long max, long *);
 int conf_get_bool(struct conf_ctx *, const config_setting_t *, const char *, bool *);
-int conf_get_strv(struct conf_ctx *, const config_setting_t *, const char *,
-    struct conf_strv *);
+int conf_get_strv(
+    struct conf_ctx *, const config_setting_t *, const char *, struct conf_strv *);
 int conf_get_intv(struct conf_ctx *, const config_setting_t *, const char *, long min,
     long max, long **, size_t *);
 int conf_require(struct conf_ctx *, const config_setting_t *, const char *);

@@ -35,15 +35,15 @@ struct eng_target {
 	const struct conf_target *t;
 	struct state st;
 	bool begun;
-	time_t step_end;		/* end of the step being filled */
+	time_t step_end; /* end of the step being filled */
 	int up, down, maint, unknown;
-	struct eng_lat *lat;		/* latency of steps not yet written */
+	struct eng_lat *lat; /* latency of steps not yet written */
 	size_t nlat, caplat;
-	time_t outage_start;		/* 0: none open */
-	long outage_unknown;		/* unknown seconds inside it */
+	time_t outage_start; /* 0: none open */
+	long outage_unknown; /* unknown seconds inside it */
 	bool alerted;
-	time_t due;			/* next alert or repeat, 0: none */
-	char *reason;			/* last failure, NULL: none */
+	time_t due;   /* next alert or repeat, 0: none */
+	char *reason; /* last failure, NULL: none */
 	time_t last_probe;
 	bool last_ok;
 	double last_latency;
@@ -57,9 +57,9 @@ struct engine {
 	struct engine_hooks hooks;
 	struct eng_target *tg;
 	size_t n;
-	int lag;			/* seconds steps wait for probes in flight */
-	time_t next_due;		/* cached engine_next_due(), if next_due_ok */
-	size_t next_due_n;		/* targets due at next_due */
+	int lag;	   /* seconds steps wait for probes in flight */
+	time_t next_due;   /* cached engine_next_due(), if next_due_ok */
+	size_t next_due_n; /* targets due at next_due */
 	bool next_due_ok;
 };
 
@@ -110,8 +110,8 @@ reason_of(const struct eng_target *g)
 	return g->reason ? g->reason : "";
 }
 
-static void
-say(struct eng_target *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct eng_target *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 say(struct eng_target *g, const char *fmt, ...)
@@ -199,8 +199,8 @@ write_step(struct eng_target *g)
 	s.unknown_s = ENGINE_STEP - g->up - g->down - g->maint;
 	s.latency_ms = l && l->n ? l->sum / l->n : NAN;
 	if (g->e->hooks.step && g->e->hooks.step(g->e->hooks.arg, g->t, &s) == -1)
-		log_warnx("%s: step ending %lld not stored", g->t->name,
-		    (long long)s.end);
+		log_warnx(
+		    "%s: step ending %lld not stored", g->t->name, (long long)s.end);
 	/* drop latency of this and older steps */
 	for (size_t i = 0; i < g->nlat;) {
 		if (g->lat[i].step_end <= g->step_end)
@@ -243,9 +243,10 @@ span_cb(void *arg, const struct state_span *sp)
 			/* the part inside the outage: a piece may begin before it
 			 * (resumed after a restart, from the last stored step) */
 			if (g->st.down && b > g->st.outage_start) {
-				time_t x = a > g->st.outage_start ? a : g->st.outage_start;
-				g->outage_unknown += (b - x) - (x > a ?
-				    maint_overlap(g->e, g->idx, x, b) : m);
+				time_t x = a > g->st.outage_start ? a
+								  : g->st.outage_start;
+				g->outage_unknown += (b - x) -
+				    (x > a ? maint_overlap(g->e, g->idx, x, b) : m);
 			}
 			break;
 		}
@@ -282,11 +283,12 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	if (reason)
 		set_reason(g, reason);
 	if (open_outage) {
-		state_resume(&g->st, open_outage, start, now > start ? now : start,
-		    span_cb, g);
+		state_resume(
+		    &g->st, open_outage, start, now > start ? now : start, span_cb, g);
 		if (!alerted)
-			set_due(g, engine_alert_deadline(&e->maint, i, open_outage,
-			    g->t->t.alert_after));
+			set_due(g,
+			    engine_alert_deadline(
+				&e->maint, i, open_outage, g->t->t.alert_after));
 		else if (g->t->t.alert_repeat > 0)
 			set_due(g, now + g->t->t.alert_repeat);
 	} else if (now > start)
@@ -351,8 +353,10 @@ fire_due(struct eng_target *g, time_t now)
 	while (g->outage_start && g->due && g->due <= now && g->st.have_last) {
 		time_t at = g->due > g->last_probe ? g->due : g->last_probe;
 		long down = (long)(at - g->outage_start);
-		long unplanned = down - maint_overlap(g->e, g->idx, g->outage_start, at);
-		enum engine_notice_kind kind = g->alerted ? ENGINE_REPEAT : ENGINE_ALERT;
+		long unplanned = down -
+		    maint_overlap(g->e, g->idx, g->outage_start, at);
+		enum engine_notice_kind kind = g->alerted ? ENGINE_REPEAT
+							  : ENGINE_ALERT;
 		json_t *f = json_object();
 
 		json_object_set_new(f, "target", json_string(g->t->name));
@@ -389,8 +393,9 @@ outage_started(struct eng_target *g, time_t t)
 	journal_or_warn(g->e, t, "outage_start", f);
 	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
 	    reason_of(g));
-	set_due(g, engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
-	    g->t->t.alert_after));
+	set_due(g,
+	    engine_alert_deadline(
+		&g->e->maint, g->idx, g->outage_start, g->t->t.alert_after));
 }
 
 static void
@@ -498,7 +503,8 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 		size_t i;
 
 		for (i = 0; i < e->n; i++)
-			if (!kept[i] && strcmp(e->tg[i].t->name, c->targets[j].name) == 0)
+			if (!kept[i] &&
+			    strcmp(e->tg[i].t->name, c->targets[j].name) == 0)
 				break;
 		if (i < e->n) {
 			kept[i] = true;
@@ -540,8 +546,9 @@ engine_rearm(struct engine *e)
 	for (size_t j = 0; j < e->n; j++) {
 		struct eng_target *g = &e->tg[j];
 		if (g->begun && g->outage_start && !g->alerted)
-			set_due(g, engine_alert_deadline(&e->maint, j, g->outage_start,
-			    g->t->t.alert_after));
+			set_due(g,
+			    engine_alert_deadline(
+				&e->maint, j, g->outage_start, g->t->t.alert_after));
 	}
 }
 

@@ -23,7 +23,7 @@ struct journal;
 
 /* Seconds of one 60 s step, as stored in RRD (unknown_s is implicit there). */
 struct engine_step {
-	time_t end;	  /* step end, a multiple of ENGINE_STEP */
+	time_t end; /* step end, a multiple of ENGINE_STEP */
 	int up_s, down_s, maint_s, unknown_s;
 	double latency_ms; /* mean of the step's probes; NAN when none */
 };
@@ -46,9 +46,9 @@ enum engine_notice_kind {
 struct engine_notice {
 	enum engine_notice_kind kind;
 	const struct conf_target *target;
-	time_t time;	    /* when it was decided (simulated time in replay) */
+	time_t time; /* when it was decided (simulated time in replay) */
 	time_t outage_start;
-	time_t end;	    /* recovery: when the outage ended */
+	time_t end; /* recovery: when the outage ended */
 	long unplanned_s;
 	long down_s;
 	const char *reason; /* the last failure's text */
@@ -66,14 +66,14 @@ struct engine_hooks {
 
 /* What a target looks like now, for the status page and /metrics. */
 struct engine_status {
-	enum state_kind kind;	/* UP, DOWN, or UNKNOWN before the first probe */
-	bool suspect;		/* failing, not yet confirmed */
+	enum state_kind kind; /* UP, DOWN, or UNKNOWN before the first probe */
+	bool suspect;	      /* failing, not yet confirmed */
 	bool alerted;
-	time_t outage_start;	/* 0 when none */
-	time_t last_probe;	/* 0 when none */
+	time_t outage_start; /* 0 when none */
+	time_t last_probe;   /* 0 when none */
 	bool last_ok;
 	double last_latency_ms;
-	char reason[256];	/* last failure */
+	char reason[256]; /* last failure */
 	unsigned long probes, failures, outages, alerts;
 };
 
@@ -123,7 +123,7 @@ void engine_status(const struct engine *, size_t i, struct engine_status *);
 size_t engine_ntargets(const struct engine *);
 
 /* Alert deadline: the instant the unplanned seconds since start reach need. */
-time_t engine_alert_deadline(const struct engine_maint *, size_t i, time_t start,
-    long need);
+time_t engine_alert_deadline(
+    const struct engine_maint *, size_t i, time_t start, long need);
 
 #endif

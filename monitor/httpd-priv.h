@@ -14,9 +14,9 @@
 
 #include "httpd.h"
 
-#define HTTPD_ID_LEN	12
+#define HTTPD_ID_LEN 12
 /* Latency histogram buckets, seconds (the Prometheus unit). */
-#define HTTPD_NBUCKETS	11
+#define HTTPD_NBUCKETS 11
 
 /* What /metrics counts of one target's probe results since start. */
 struct httpd_tmetrics {
@@ -37,7 +37,7 @@ struct httpd_cache {
 /* One outage of the journal, as an incident. */
 struct httpd_incident {
 	char target[128];
-	time_t start, end;	/* end 0: open */
+	time_t start, end; /* end 0: open */
 	long down_s, unplanned_s, maintenance_s;
 	bool alerted;
 	time_t alert_at, recovery_at;
@@ -48,11 +48,11 @@ struct httpd {
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct httpd_source src;
-	char *www;			/* directory of the page's files */
-	struct httpd_tmetrics *tm;	/* parallel to src.conf->targets */
+	char *www;		   /* directory of the page's files */
+	struct httpd_tmetrics *tm; /* parallel to src.conf->targets */
 	size_t ntm;
-	struct httpd_cache bars;	/* /api/v1/uptime.json */
-	struct httpd_cache month;	/* this month's report, for the page and /metrics */
+	struct httpd_cache bars;  /* /api/v1/uptime.json */
+	struct httpd_cache month; /* this month's report, for the page and /metrics */
 	/* the journal's incidents, read again when the file changes */
 	struct httpd_incident *inc;
 	size_t ninc;
@@ -65,14 +65,16 @@ extern const double httpd_buckets[HTTPD_NBUCKETS];
 
 time_t httpd_now(const struct httpd *);
 void httpd_id(const char *kind, const char *name, time_t t, char out[HTTPD_ID_LEN + 1]);
-void httpd_send(struct evhttp_request *, int code, const char *ctype, struct evbuffer *);
-void httpd_send_str(struct evhttp_request *, int code, const char *ctype, const char *,
-    size_t);
+void httpd_send(
+    struct evhttp_request *, int code, const char *ctype, struct evbuffer *);
+void httpd_send_str(
+    struct evhttp_request *, int code, const char *ctype, const char *, size_t);
 /* json is consumed */
 void httpd_send_json(struct evhttp_request *, int code, json_t *);
 void httpd_error(struct evhttp_request *, int code, const char *msg);
-const char *httpd_query(struct evhttp_request *, const char *key, char *buf, size_t len);
-json_t *httpd_time(time_t);	/* RFC 3339 UTC, or null for 0 */
+const char *httpd_query(
+    struct evhttp_request *, const char *key, char *buf, size_t len);
+json_t *httpd_time(time_t); /* RFC 3339 UTC, or null for 0 */
 bool httpd_cache_fresh(const struct httpd_cache *, time_t now, long ttl);
 void httpd_cache_set(struct httpd_cache *, char *body, time_t now);
 void httpd_cache_drop(struct httpd_cache *);
@@ -100,7 +102,7 @@ void api_maint_now(struct httpd *, time_t now, bool *in);
 /* api-report.c: availability, daily bars, the calendar as iCalendar. */
 void api_report_availability(struct httpd *, struct evhttp_request *);
 void api_report_uptime(struct httpd *, struct evhttp_request *);
-char *api_report_bars(struct httpd *, time_t now);	/* its body */
+char *api_report_bars(struct httpd *, time_t now); /* its body */
 void api_report_ics(struct httpd *, struct evhttp_request *);
 /* this month's report as JSON (cached a minute), NULL without a store */
 json_t *api_report_month(struct httpd *, time_t now);
@@ -109,7 +111,7 @@ json_t *api_report_month(struct httpd *, time_t now);
 void api_metrics_req(struct httpd *, struct evhttp_request *);
 
 /* api-graph.c */
-void api_graph_req(struct httpd *, struct evhttp_request *, const char *target,
-    size_t len);
+void api_graph_req(
+    struct httpd *, struct evhttp_request *, const char *target, size_t len);
 
 #endif

@@ -33,17 +33,27 @@
 #endif
 
 const double httpd_buckets[HTTPD_NBUCKETS] = {
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
 };
 
 /* The page: path, file in the www directory, content type. Nothing else is read. */
 static const struct httpd_file {
 	const char *path, *file, *ctype;
 } httpd_files[] = {
-	{"/", "index.html", "text/html; charset=utf-8"},
-	{"/index.html", "index.html", "text/html; charset=utf-8"},
-	{"/style.css", "style.css", "text/css; charset=utf-8"},
-	{"/app.js", "app.js", "text/javascript; charset=utf-8"},
+    {"/", "index.html", "text/html; charset=utf-8"},
+    {"/index.html", "index.html", "text/html; charset=utf-8"},
+    {"/style.css", "style.css", "text/css; charset=utf-8"},
+    {"/app.js", "app.js", "text/javascript; charset=utf-8"},
 };
 
 time_t
@@ -66,7 +76,8 @@ httpd_id(const char *kind, const char *name, time_t t, char out[HTTPD_ID_LEN + 1
 
 	snprintf(tb, sizeof(tb), "%lld", (long long)t);
 	for (int p = 0; p < 3; p++) {
-		for (const unsigned char *s = (const unsigned char *)parts[p]; *s; s++) {
+		for (const unsigned char *s = (const unsigned char *)parts[p]; *s;
+		     s++) {
 			x ^= *s;
 			x *= 1099511628211ULL;
 		}
@@ -111,20 +122,32 @@ httpd_send(struct evhttp_request *req, int code, const char *ctype, struct evbuf
 
 	httpd_headers(req, ctype);
 	switch (code) {
-	case 200: why = "OK"; break;
-	case 400: why = "Bad Request"; break;
-	case 404: why = "Not Found"; break;
-	case 405: why = "Method Not Allowed"; break;
-	case 503: why = "Service Unavailable"; break;
-	default: why = "Internal Server Error"; break;
+	case 200:
+		why = "OK";
+		break;
+	case 400:
+		why = "Bad Request";
+		break;
+	case 404:
+		why = "Not Found";
+		break;
+	case 405:
+		why = "Method Not Allowed";
+		break;
+	case 503:
+		why = "Service Unavailable";
+		break;
+	default:
+		why = "Internal Server Error";
+		break;
 	}
 	/* evhttp drops the body of a HEAD reply and keeps Content-Length */
 	evhttp_send_reply(req, code, why, b);
 }
 
 void
-httpd_send_str(struct evhttp_request *req, int code, const char *ctype, const char *s,
-    size_t len)
+httpd_send_str(
+    struct evhttp_request *req, int code, const char *ctype, const char *s, size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -140,7 +163,8 @@ httpd_send_json(struct evhttp_request *req, int code, json_t *j)
 {
 	char *s;
 
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL) {
+	if (j == NULL ||
+	    (s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII)) == NULL) {
 		json_decref(j);
 		httpd_error(req, 500, "cannot format the answer");
 		return;
@@ -251,8 +275,8 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 	size_t len;
 
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-		    "GET, HEAD");
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		httpd_error(req, 405, "only GET and HEAD");
 		return;
 	}
@@ -318,7 +342,7 @@ httpd_find_www(void)
 	if (access(SLAMON_WWW_DIR "/index.html", R_OK) == 0)
 		return xstrdup(SLAMON_WWW_DIR);
 	log_warnx("httpd: the status page's files were not found (set SLAMON_WWW); "
-	    "the API is served without them");
+		  "the API is served without them");
 	return NULL;
 }
 
@@ -370,7 +394,8 @@ httpd_tm_remap(struct httpd *h, const struct conf *c)
 
 	for (size_t i = 0; i < c->ntargets; i++) {
 		for (size_t j = 0; j < h->ntm; j++)
-			if (h->tm[j].name != NULL && strcmp(h->tm[j].name, c->targets[i].name) == 0) {
+			if (h->tm[j].name != NULL &&
+			    strcmp(h->tm[j].name, c->targets[i].name) == 0) {
 				tm[i] = h->tm[j];
 				h->tm[j].name = NULL;
 				break;
@@ -433,9 +458,10 @@ httpd_new(struct event_base *base, const char *listen, const struct httpd_source
 		goto fail;
 	}
 	/* every method reaches httpd_request_cb, which answers 405 itself */
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(h->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+		EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(h->http, HTTPD_MAX_HEADERS_SIZE);
 	evhttp_set_max_body_size(h->http, HTTPD_MAX_BODY_SIZE);
 	evhttp_set_timeout(h->http, HTTPD_TIMEOUT);

@@ -24,21 +24,21 @@ struct notify;
 struct httpd;
 
 struct httpd_source {
-	const struct conf *conf;	/* required; targets index the engine */
-	const struct engine *engine;	/* live per-target state; may be NULL */
-	const struct calendar *cal;	/* may be NULL: no maintenance known */
-	struct store *store;		/* may be NULL (dry run): no history */
-	const struct notify *notify;	/* may be NULL: no delivery counters */
-	time_t (*now)(void *arg);	/* the clock; NULL = time(NULL) */
+	const struct conf *conf;     /* required; targets index the engine */
+	const struct engine *engine; /* live per-target state; may be NULL */
+	const struct calendar *cal;  /* may be NULL: no maintenance known */
+	struct store *store;	     /* may be NULL (dry run): no history */
+	const struct notify *notify; /* may be NULL: no delivery counters */
+	time_t (*now)(void *arg);    /* the clock; NULL = time(NULL) */
 	void *arg;
 };
 
 /* Limits on what a client may send or hold (slowloris, header floods). */
-#define HTTPD_MAX_HEADERS_SIZE	8192	/* bytes of request line and headers */
-#define HTTPD_MAX_BODY_SIZE	1024	/* GET and HEAD have no business sending one */
-#define HTTPD_TIMEOUT		10	/* seconds a connection may stay idle or slow */
-#define HTTPD_UPCOMING_DAYS	30	/* scheduled-maintenances/upcoming.json */
-#define HTTPD_BAR_DAYS		90	/* daily bars on the page */
+#define HTTPD_MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
+#define HTTPD_MAX_BODY_SIZE 1024    /* GET and HEAD have no business sending one */
+#define HTTPD_TIMEOUT 10	    /* seconds a connection may stay idle or slow */
+#define HTTPD_UPCOMING_DAYS 30	    /* scheduled-maintenances/upcoming.json */
+#define HTTPD_BAR_DAYS 90	    /* daily bars on the page */
 
 /*
  * Listen on "host:port" ("[::1]:port" for IPv6). The page's files are read

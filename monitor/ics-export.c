@@ -126,7 +126,8 @@ transition(time_t a, time_t b)
 static void
 vtimezone(struct buf *b, int from_year, int to_year)
 {
-	time_t t = tz_month_start(from_year, 1) - 86400, stop = tz_month_start(to_year + 1, 1);
+	time_t t = tz_month_start(from_year, 1) - 86400,
+	       stop = tz_month_start(to_year + 1, 1);
 	long prev = tz_offset(t);
 	char f[48], o[48], w[32];
 	struct tm tm;
@@ -179,8 +180,9 @@ applies_line(struct buf *b, const struct conf_applies *a, size_t n)
 		return;
 	buf_add(&v, "", 0);
 	for (size_t i = 0; i < n; i++) {
-		const char *pre = a[i].kind == CONF_APPLIES_GROUP ? "group:" :
-		    a[i].kind == CONF_APPLIES_COMPONENT ? "component:" : "";
+		const char *pre = a[i].kind == CONF_APPLIES_GROUP ? "group:"
+		    : a[i].kind == CONF_APPLIES_COMPONENT	  ? "component:"
+								  : "";
 		if (i)
 			buf_add(&v, ",", 1);
 		buf_add(&v, pre, strlen(pre));
@@ -228,7 +230,8 @@ window_event(struct buf *b, const struct cal_window *w, const char *stamp)
 			line(b, "EXDATE:%s", utc_str(w->exdates[i], t1, sizeof(t1)));
 		} else {
 			tz_to_local(w->exdates[i], &l);
-			line(b, "EXDATE;TZID=%s:%s", tz_name(), wall_str(&l, t1, sizeof(t1)));
+			line(b, "EXDATE;TZID=%s:%s", tz_name(),
+			    wall_str(&l, t1, sizeof(t1)));
 		}
 	}
 	e = esc(w->name);

@@ -65,7 +65,7 @@ static const char *
 xprop(icalcomponent *ev, const char *name)
 {
 	for (icalproperty *p = icalcomponent_get_first_property(ev, ICAL_X_PROPERTY); p;
-	    p = icalcomponent_get_next_property(ev, ICAL_X_PROPERTY)) {
+	     p = icalcomponent_get_next_property(ev, ICAL_X_PROPERTY)) {
 		const char *n = icalproperty_get_x_name(p);
 		if (n && strcasecmp(n, name) == 0)
 			return icalproperty_get_x(p);
@@ -105,9 +105,9 @@ to_local(struct icaltimetype t, struct tz_local *l)
 }
 
 enum ics_zone {
-	ICS_LOCAL,	/* floating or TZID of the configured zone */
+	ICS_LOCAL, /* floating or TZID of the configured zone */
 	ICS_UTC,
-	ICS_FOREIGN,	/* TZID of another zone */
+	ICS_FOREIGN, /* TZID of another zone */
 };
 
 static enum ics_zone
@@ -130,8 +130,11 @@ ics_time(struct icaltimetype t, const char *tzid, icalcomponent *root, time_t *o
 	to_local(t, &l);
 	switch (zone_of(t, tzid)) {
 	case ICS_UTC:
-		*out = timegm(&(struct tm){.tm_year = l.year - 1900, .tm_mon = l.mon - 1,
-		    .tm_mday = l.mday, .tm_hour = l.hour, .tm_min = l.min,
+		*out = timegm(&(struct tm){.tm_year = l.year - 1900,
+		    .tm_mon = l.mon - 1,
+		    .tm_mday = l.mday,
+		    .tm_hour = l.hour,
+		    .tm_min = l.min,
 		    .tm_sec = l.sec});
 		return 0;
 	case ICS_LOCAL:
@@ -152,8 +155,8 @@ ics_time(struct icaltimetype t, const char *tzid, icalcomponent *root, time_t *o
 static time_t
 ics_stamp(icalcomponent *ev, bool *found)
 {
-	static const icalproperty_kind kinds[] = {ICAL_LASTMODIFIED_PROPERTY,
-	    ICAL_CREATED_PROPERTY, ICAL_DTSTAMP_PROPERTY};
+	static const icalproperty_kind kinds[] = {
+	    ICAL_LASTMODIFIED_PROPERTY, ICAL_CREATED_PROPERTY, ICAL_DTSTAMP_PROPERTY};
 	time_t t;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -161,7 +164,7 @@ ics_stamp(icalcomponent *ev, bool *found)
 		if (p == NULL)
 			continue;
 		if (ics_time(icalproperty_get_datetime_with_component(p, NULL), NULL,
-		    NULL, &t) == 0) {
+			NULL, &t) == 0) {
 			*found = true;
 			return t;
 		}
@@ -190,7 +193,8 @@ parse_applies(const char *s, struct cal_window *w)
 			tok++;
 		if (w->napplies == cap) {
 			cap *= 2;
-			w->applies = xreallocarray(w->applies, cap, sizeof(*w->applies));
+			w->applies = xreallocarray(
+			    w->applies, cap, sizeof(*w->applies));
 		}
 		a = &w->applies[w->napplies++];
 		a->name = NULL;
@@ -252,7 +256,8 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 	w.source = CAL_SRC_ICS;
 	if (icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED)
 		return 0;
-	if ((ps = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY)) == NULL) {
+	if ((ps = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY)) ==
+	    NULL) {
 		snprintf(err, errlen, "VEVENT without DTSTART");
 		return -1;
 	}
@@ -260,13 +265,16 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 	tzid = tzid_of(ps);
 	zone = zone_of(ts, tzid);
 	if (icaltime_is_null_time(ts) || ics_time(ts, tzid, root, &start) < 0) {
-		snprintf(err, errlen, "DTSTART: unknown time zone \"%s\"", tzid ? tzid : "");
+		snprintf(
+		    err, errlen, "DTSTART: unknown time zone \"%s\"", tzid ? tzid : "");
 		return -1;
 	}
 	pr = icalcomponent_get_first_property(ev, ICAL_RRULE_PROPERTY);
 	if (pr && zone == ICS_FOREIGN) {
-		snprintf(err, errlen, "recurring event in time zone \"%s\": only the "
-		    "configured zone %s, UTC or floating times can recur", tzid, tz_name());
+		snprintf(err, errlen,
+		    "recurring event in time zone \"%s\": only the "
+		    "configured zone %s, UTC or floating times can recur",
+		    tzid, tz_name());
 		return -1;
 	}
 	if ((s = xprop(ev, "X-SLAMON-WINDOW")) == NULL &&
@@ -315,7 +323,8 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 		if (!stamped) {
 			free((char *)a.window);
 			free((char *)a.note);
-			snprintf(err, errlen, "announcement without CREATED or DTSTAMP");
+			snprintf(
+			    err, errlen, "announcement without CREATED or DTSTAMP");
 			return -1;
 		}
 		set_push_ann(set, &a);
@@ -355,7 +364,7 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 	w.requires_announcement = s && strcasecmp(s, "TRUE") == 0;
 	parse_applies(xprop(ev, "X-SLAMON-APPLIES-TO"), &w);
 	for (p = icalcomponent_get_first_property(ev, ICAL_EXDATE_PROPERTY); p;
-	    p = icalcomponent_get_next_property(ev, ICAL_EXDATE_PROPERTY)) {
+	     p = icalcomponent_get_next_property(ev, ICAL_EXDATE_PROPERTY)) {
 		time_t x;
 		if (ics_time(icalproperty_get_exdate(p), tzid_of(p), root, &x) < 0)
 			continue;
@@ -365,7 +374,8 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 	if ((p = icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY)) &&
 	    w.uid) {
 		time_t x;
-		if (ics_time(icalproperty_get_recurrenceid(p), tzid_of(p), root, &x) == 0) {
+		if (ics_time(icalproperty_get_recurrenceid(p), tzid_of(p), root, &x) ==
+		    0) {
 			*ov = xreallocarray(*ov, *nov + 1, sizeof(**ov));
 			(*ov)[*nov].uid = xstrdup(w.uid);
 			(*ov)[(*nov)++].when = x;
@@ -376,8 +386,8 @@ parse_event(icalcomponent *root, icalcomponent *ev, struct ics_set *set,
 }
 
 int
-ics_parse(const char *text, const char *fname, struct ics_set *set, char *err,
-    size_t errlen)
+ics_parse(
+    const char *text, const char *fname, struct ics_set *set, char *err, size_t errlen)
 {
 	icalcomponent *root = NULL, *ev;
 	struct override *ov = NULL;
@@ -387,18 +397,22 @@ ics_parse(const char *text, const char *fname, struct ics_set *set, char *err,
 
 	icalerror_clear_errno();
 	root = icalparser_parse_string(text);
-	if (root == NULL || (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT &&
-	    icalcomponent_isa(root) != ICAL_VEVENT_COMPONENT)) {
+	if (root == NULL ||
+	    (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT &&
+		icalcomponent_isa(root) != ICAL_VEVENT_COMPONENT)) {
 		snprintf(err, errlen, "%s:1: not an iCalendar VCALENDAR", fname);
 		goto fail;
 	}
-	for (ev = icalcomponent_isa(root) == ICAL_VEVENT_COMPONENT ? root :
-	    icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT); ev;
-	    ev = ev == root ? NULL :
-	    icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT), i++) {
+	for (ev = icalcomponent_isa(root) == ICAL_VEVENT_COMPONENT
+		 ? root
+		 : icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT);
+	     ev; ev = ev == root
+		 ? NULL
+		 : icalcomponent_get_next_component(root, ICAL_VEVENT_COMPONENT),
+	    i++) {
 		int line = i < nlines ? lines[i] : 0;
-		icalproperty *x = icalcomponent_get_first_property(ev,
-		    ICAL_XLICERROR_PROPERTY);
+		icalproperty *x = icalcomponent_get_first_property(
+		    ev, ICAL_XLICERROR_PROPERTY);
 		if (x != NULL) {
 			snprintf(err, errlen, "%s:%d: %s", fname, line,
 			    icalproperty_get_xlicerror(x));
@@ -413,8 +427,8 @@ ics_parse(const char *text, const char *fname, struct ics_set *set, char *err,
 		for (size_t j = 0; j < set->nw; j++) {
 			struct cal_window *w = &set->w[j];
 			if (w->rrule && w->uid && strcmp(w->uid, ov[k].uid) == 0) {
-				w->exdates = xreallocarray(w->exdates, w->nexdates + 1,
-				    sizeof(time_t));
+				w->exdates = xreallocarray(
+				    w->exdates, w->nexdates + 1, sizeof(time_t));
 				w->exdates[w->nexdates++] = ov[k].when;
 			}
 		}

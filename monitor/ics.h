@@ -25,8 +25,8 @@ struct ics_set {
  */
 int ics_load(const char *path, struct ics_set *set, char *err, size_t errlen);
 /* The same from a string; name is used in messages. */
-int ics_parse(const char *text, const char *name, struct ics_set *set, char *err,
-    size_t errlen);
+int ics_parse(
+    const char *text, const char *name, struct ics_set *set, char *err, size_t errlen);
 void ics_set_free(struct ics_set *);
 
 /*

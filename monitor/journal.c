@@ -71,7 +71,8 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 	size = lseek(j->fd, 0, SEEK_END);
 	if (size > 0 && pread(j->fd, &last, 1, size - 1) == 1 && last != '\n') {
 		log_warnx("%s: last line is incomplete (a crash while writing?); it "
-		    "is kept but skipped by readers", j->path);
+			  "is kept but skipped by readers",
+		    j->path);
 		if (write(j->fd, "\n", 1) != 1 || fsync(j->fd) == -1)
 			log_warn("%s", j->path);
 	}
@@ -150,8 +151,8 @@ journal_get_time(json_t *rec, const char *key, time_t *out)
 }
 
 int
-journal_read(const char *state_dir, journal_record_cb *cb, journal_warn_cb *warn,
-    void *arg)
+journal_read(
+    const char *state_dir, journal_record_cb *cb, journal_warn_cb *warn, void *arg)
 {
 	char *path, *line = NULL, msg[512];
 	size_t cap = 0;
@@ -177,9 +178,11 @@ journal_read(const char *state_dir, journal_record_cb *cb, journal_warn_cb *warn
 		if (rec == NULL || !json_is_object(rec) ||
 		    !json_is_string(json_object_get(rec, "event"))) {
 			if (warn) {
-				snprintf(msg, sizeof(msg), "%s:%d: %s; line skipped", path,
-				    lineno, complete ? "not a journal record" :
-				    "incomplete last line (torn by a crash?)");
+				snprintf(msg, sizeof(msg), "%s:%d: %s; line skipped",
+				    path, lineno,
+				    complete
+					? "not a journal record"
+					: "incomplete last line (torn by a crash?)");
 				warn(arg, msg);
 			}
 			json_decref(rec);

@@ -30,8 +30,8 @@ int journal_append(struct journal *, time_t t, const char *event, json_t *fields
  */
 typedef void journal_record_cb(void *arg, json_t *rec, int line);
 typedef void journal_warn_cb(void *arg, const char *msg);
-int journal_read(const char *state_dir, journal_record_cb *, journal_warn_cb *,
-    void *arg);
+int journal_read(
+    const char *state_dir, journal_record_cb *, journal_warn_cb *, void *arg);
 
 /* Helpers for records: RFC 3339 times in, time_t out. */
 int journal_get_time(json_t *rec, const char *key, time_t *out);

@@ -17,20 +17,21 @@
 #endif
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_check_entry,
-	&cmd_replay_entry,
-	&cmd_run_entry,
-	&cmd_report_entry,
-	&cmd_calendar_entry,
-	&cmd_announce_entry,
-	&cmd_test_alert_entry,
-	NULL,
+    &cmd_check_entry,
+    &cmd_replay_entry,
+    &cmd_run_entry,
+    &cmd_report_entry,
+    &cmd_calendar_entry,
+    &cmd_announce_entry,
+    &cmd_test_alert_entry,
+    NULL,
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: slamon [-sv] [-c FILE] COMMAND [ARGS]\n\n"
+	fprintf(f,
+	    "usage: slamon [-sv] [-c FILE] COMMAND [ARGS]\n\n"
 	    "  -c FILE   configuration (default etc/slamon.conf)\n"
 	    "  -s        log to syslog instead of stderr\n"
 	    "  -v        verbose logging\n\ncommands:\n");
@@ -65,9 +66,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cmd_ctx ctx = {"etc/slamon.conf", 0, 0};
 	const struct cmd_entry *e = NULL;

@@ -68,7 +68,8 @@ notify_format_env(const struct notify_msg *m)
 	strv_add(&s, "SLAMON_TEST", m->test ? "1" : "0");
 	strv_add(&s, "SLAMON_TARGET", m->target);
 	strv_add(&s, "SLAMON_COMPONENT", m->component ? m->component : "");
-	strv_add(&s, "SLAMON_OUTAGE_START", time_str(m->outage_start, buf, sizeof(buf)));
+	strv_add(
+	    &s, "SLAMON_OUTAGE_START", time_str(m->outage_start, buf, sizeof(buf)));
 	strv_add(&s, "SLAMON_END", time_str(m->end, buf, sizeof(buf)));
 	snprintf(num, sizeof(num), "%ld", m->unplanned_s);
 	strv_add(&s, "SLAMON_UNPLANNED_S", num);
@@ -202,13 +203,14 @@ exec_finished(struct notify_delivery *d, int status)
 		exec_read(d);
 	out = last_line(d);
 	if (d->timed_out)
-		snprintf(err, sizeof(err), "killed after the %d s timeout", d->ch->a.timeout);
+		snprintf(err, sizeof(err), "killed after the %d s timeout",
+		    d->ch->a.timeout);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		notify_attempt_done(d, true, NULL);
 		return;
 	} else if (WIFEXITED(status))
-		snprintf(err, sizeof(err), "exit status %d%s%.300s", WEXITSTATUS(status),
-		    *out ? ": " : "", out);
+		snprintf(err, sizeof(err), "exit status %d%s%.300s",
+		    WEXITSTATUS(status), *out ? ": " : "", out);
 	else
 		snprintf(err, sizeof(err), "killed by signal %d%s%.300s",
 		    WIFSIGNALED(status) ? WTERMSIG(status) : 0, *out ? ": " : "", out);
@@ -237,7 +239,8 @@ notify_exec_reap(struct notify *n)
 				/* someone else reaped it: the outcome is unknown */
 				exec_unwatch_child(n);
 				d->pid = -1;
-				notify_attempt_done(d, false, "child lost (reaped elsewhere)");
+				notify_attempt_done(
+				    d, false, "child lost (reaped elsewhere)");
 			}
 		}
 	}
@@ -285,8 +288,8 @@ notify_exec_start(struct notify_delivery *d, char *err, size_t errlen)
 	sigfillset(&dfl);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(
+	    &attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	env = exec_env(d);
 	rc = posix_spawn(&pid, a->command.v[0], &fa, &attr, a->command.v, env);
 	notify_strv_free(env);
@@ -302,8 +305,8 @@ notify_exec_start(struct notify_delivery *d, char *err, size_t errlen)
 	d->pid = pid;
 	d->outfd = p[0];
 	evutil_make_socket_nonblocking(d->outfd);
-	if ((d->outev = event_new(d->n->base, d->outfd, EV_READ | EV_PERSIST,
-	    exec_read_cb, d)) == NULL)
+	if ((d->outev = event_new(
+		 d->n->base, d->outfd, EV_READ | EV_PERSIST, exec_read_cb, d)) == NULL)
 		fatalx("event_new");
 	event_add(d->outev, NULL);
 	{

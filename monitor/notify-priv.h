@@ -15,9 +15,9 @@
 #include "notify.h"
 
 enum notify_state {
-	NOTIFY_QUEUED,	     /* due, waiting for a slot on its channel */
-	NOTIFY_RUNNING,	     /* an attempt is in flight */
-	NOTIFY_BACKOFF,	     /* waiting for its retry timer */
+	NOTIFY_QUEUED,	/* due, waiting for a slot on its channel */
+	NOTIFY_RUNNING, /* an attempt is in flight */
+	NOTIFY_BACKOFF, /* waiting for its retry timer */
 };
 
 struct notify_channel;
@@ -27,47 +27,47 @@ struct notify_delivery {
 	TAILQ_ENTRY(notify_delivery) entry;
 	struct notify *n;
 	struct notify_channel *ch;
-	struct notify_msg msg;	     /* deep copy */
-	char id[33];		     /* X-Slamon-Delivery: same on every attempt */
-	int attempt;		     /* attempts started */
+	struct notify_msg msg; /* deep copy */
+	char id[33];	       /* X-Slamon-Delivery: same on every attempt */
+	int attempt;	       /* attempts started */
 	enum notify_state state;
-	long start_ms;		     /* monotonic, when queued */
-	struct event *timer;	     /* backoff; exec: the kill deadline */
+	long start_ms;	     /* monotonic, when queued */
+	struct event *timer; /* backoff; exec: the kill deadline */
 
-	char *body;		     /* webhook JSON or whole mail, built once */
+	char *body; /* webhook JSON or whole mail, built once */
 	size_t body_len;
 
 	/* curl attempt (webhook, smtp) */
-	CURL *easy;		     /* borrowed from the curlm pool */
-	bool in_flight;		     /* easy is in the multi */
-	struct curl_slist *slist;    /* headers or recipients */
+	CURL *easy;		  /* borrowed from the curlm pool */
+	bool in_flight;		  /* easy is in the multi */
+	struct curl_slist *slist; /* headers or recipients */
 	size_t upload_off;
 	char errbuf[CURL_ERROR_SIZE];
-	char resp[200];		     /* start of the response, for errors */
+	char resp[200]; /* start of the response, for errors */
 	size_t resp_len;
 
 	/* exec attempt */
 	pid_t pid;
 	int outfd;
 	struct event *outev;
-	char out[512];		     /* start of stdout+stderr, for errors */
+	char out[512]; /* start of stdout+stderr, for errors */
 	size_t out_len;
 	bool timed_out;
 };
 
 struct notify_channel {
-	struct conf_alert a;	     /* deep copy; replaced in place by a reload */
+	struct conf_alert a; /* deep copy; replaced in place by a reload */
 	struct notify_stats st;
 	TAILQ_HEAD(, notify_delivery) queue;
 	unsigned inflight;
-	bool seen;		     /* reload bookkeeping */
+	bool seen; /* reload bookkeeping */
 };
 
 struct notify {
 	struct event_base *base;
 	notify_result_cb *cb;
 	void *arg;
-	struct curlm *curlm;	     /* shared glue, own instance */
+	struct curlm *curlm; /* shared glue, own instance */
 	struct event *pump;
 	struct event *sigchld;
 	unsigned children;
@@ -87,8 +87,8 @@ long notify_now_ms(void);
 /* Per type: build the body once; start one attempt (0, or -1 with err set). */
 int notify_webhook_prepare(struct notify_delivery *);
 int notify_webhook_start(struct notify_delivery *, char *err, size_t errlen);
-bool notify_webhook_result(struct notify_delivery *, CURLcode, char *err,
-    size_t errlen);
+bool notify_webhook_result(
+    struct notify_delivery *, CURLcode, char *err, size_t errlen);
 int notify_smtp_prepare(struct notify_delivery *);
 int notify_smtp_start(struct notify_delivery *, char *err, size_t errlen);
 int notify_exec_start(struct notify_delivery *, char *err, size_t errlen);

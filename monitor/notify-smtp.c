@@ -36,18 +36,18 @@ notify_mail_subject(const struct notify_msg *m, char *buf, size_t len)
 	clean(target, sizeof(target), m->target);
 	switch (m->kind) {
 	case NOTIFY_RECOVERY:
-		snprintf(buf, len, "[slamon] %sRECOVERED %s after %s (%s unplanned)", test,
-		    target, notify_fmt_duration(m->down_s, d1, sizeof(d1)),
+		snprintf(buf, len, "[slamon] %sRECOVERED %s after %s (%s unplanned)",
+		    test, target, notify_fmt_duration(m->down_s, d1, sizeof(d1)),
 		    notify_fmt_duration(m->unplanned_s, d2, sizeof(d2)));
 		break;
 	case NOTIFY_REPEAT:
-		snprintf(buf, len, "[slamon] %sREPEAT %s still down %s (unplanned)", test,
-		    target, notify_fmt_duration(m->unplanned_s, d1, sizeof(d1)));
+		snprintf(buf, len, "[slamon] %sREPEAT %s still down %s (unplanned)",
+		    test, target, notify_fmt_duration(m->unplanned_s, d1, sizeof(d1)));
 		break;
 	case NOTIFY_ALERT:
 	default:
-		snprintf(buf, len, "[slamon] %sALERT %s down %s (unplanned)", test, target,
-		    notify_fmt_duration(m->unplanned_s, d1, sizeof(d1)));
+		snprintf(buf, len, "[slamon] %sALERT %s down %s (unplanned)", test,
+		    target, notify_fmt_duration(m->unplanned_s, d1, sizeof(d1)));
 		break;
 	}
 	return buf;
@@ -57,9 +57,10 @@ notify_mail_subject(const struct notify_msg *m, char *buf, size_t len)
 static void
 mail_date(time_t t, char *buf, size_t len)
 {
-	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-	    "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char *const wd[] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
@@ -73,8 +74,8 @@ struct buf {
 	size_t len, cap;
 };
 
-static void
-put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 put(struct buf *b, const char *fmt, ...)
@@ -126,7 +127,8 @@ notify_format_mail(const struct notify_msg *m, const struct conf_alert *a,
 	put(&b, "\r\n");
 
 	if (m->test)
-		put(&b, "THIS IS A TEST sent by `slamon test-alert`; nothing is down.\r\n\r\n");
+		put(&b,
+		    "THIS IS A TEST sent by `slamon test-alert`; nothing is down.\r\n\r\n");
 	clean(v, sizeof(v), m->target);
 	switch (m->kind) {
 	case NOTIFY_RECOVERY:
@@ -141,8 +143,10 @@ notify_format_mail(const struct notify_msg *m, const struct conf_alert *a,
 		break;
 	case NOTIFY_ALERT:
 	default:
-		put(&b, "%s has been down for %s outside announced maintenance "
-		    "(%s in all).\r\n", v, notify_fmt_duration(m->unplanned_s, d1, sizeof(d1)),
+		put(&b,
+		    "%s has been down for %s outside announced maintenance "
+		    "(%s in all).\r\n",
+		    v, notify_fmt_duration(m->unplanned_s, d1, sizeof(d1)),
 		    notify_fmt_duration(m->down_s, d2, sizeof(d2)));
 		break;
 	}
@@ -151,7 +155,8 @@ notify_format_mail(const struct notify_msg *m, const struct conf_alert *a,
 	put(&b, "Target:        %s\r\n", v);
 	clean(v, sizeof(v), m->component ? m->component : "-");
 	put(&b, "Component:     %s\r\n", v);
-	put(&b, "Outage start:  %s\r\n", rfc3339_or(m->outage_start, t1, sizeof(t1), "-"));
+	put(&b, "Outage start:  %s\r\n",
+	    rfc3339_or(m->outage_start, t1, sizeof(t1), "-"));
 	put(&b, "End:           %s\r\n", rfc3339_or(m->end, t1, sizeof(t1), "ongoing"));
 	put(&b, "Unplanned:     %ld s\r\n", m->unplanned_s);
 	put(&b, "Down:          %ld s\r\n", m->down_s);

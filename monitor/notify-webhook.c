@@ -50,17 +50,11 @@ notify_format_webhook(const struct notify_msg *m, char **out)
 	for (size_t i = 0; i < m->nwindows; i++)
 		json_array_append_new(w, json_string(m->windows[i]));
 	o = json_pack("{s:s, s:b, s:s?, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o}",
-	    "event", notify_kind_name(m->kind),
-	    "test", m->test,
-	    "target", m->target,
-	    "component", str_or_null(m->component),
-	    "outage_start", time_or_null(m->outage_start),
-	    "end", time_or_null(m->end),
-	    "unplanned_s", (json_int_t)m->unplanned_s,
-	    "down_s", (json_int_t)m->down_s,
-	    "windows", w,
-	    "reason", str_or_null(m->reason),
-	    "status_url", str_or_null(m->status_url),
+	    "event", notify_kind_name(m->kind), "test", m->test, "target", m->target,
+	    "component", str_or_null(m->component), "outage_start",
+	    time_or_null(m->outage_start), "end", time_or_null(m->end), "unplanned_s",
+	    (json_int_t)m->unplanned_s, "down_s", (json_int_t)m->down_s, "windows", w,
+	    "reason", str_or_null(m->reason), "status_url", str_or_null(m->status_url),
 	    "time", time_or_null(m->time));
 	if (o == NULL)
 		return -1;
@@ -76,7 +70,8 @@ notify_hmac_sha256_hex(const char *key, const char *data, size_t len, char hex[6
 	unsigned int mdlen = 0;
 
 	if (HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)data, len,
-	    md, &mdlen) == NULL || mdlen != 32)
+		md, &mdlen) == NULL ||
+	    mdlen != 32)
 		return -1;
 	for (unsigned i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -106,8 +101,7 @@ webhook_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-static int
-add_header(struct notify_delivery *d, const char *fmt, ...)
+static int add_header(struct notify_delivery *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
@@ -161,14 +155,15 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 	d->easy = e;
 	if (add_header(d, "Content-Type: application/json") ||
 	    (!custom_header(a, "User-Agent:") &&
-	    add_header(d, "User-Agent: slamon/%s", SLAMON_VERSION)) ||
+		add_header(d, "User-Agent: slamon/%s", SLAMON_VERSION)) ||
 	    add_header(d, "Expect:") ||
 	    add_header(d, "X-Slamon-Event: %s", notify_kind_name(d->msg.kind)) ||
 	    add_header(d, "X-Slamon-Delivery: %s", d->id) ||
 	    add_header(d, "X-Slamon-Attempt: %d", d->attempt))
 		goto nomem;
 	if (a->secret) {
-		if (notify_hmac_sha256_hex(a->secret, d->body, d->body_len, sig) == -1) {
+		if (notify_hmac_sha256_hex(a->secret, d->body, d->body_len, sig) ==
+		    -1) {
 			snprintf(err, errlen, "HMAC-SHA256 failed");
 			return -1;
 		}
@@ -179,8 +174,10 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 		const char *h = a->headers.v[i];
 		if (reserved_header(h)) {
 			if (d->attempt == 1)
-				log_warnx("notify: %s: ignoring header \"%.*s\": slamon "
-				    "sets it", a->name, (int)strcspn(h, ":"), h);
+				log_warnx(
+				    "notify: %s: ignoring header \"%.*s\": slamon "
+				    "sets it",
+				    a->name, (int)strcspn(h, ":"), h);
 			continue;
 		}
 		if (add_header(d, "%s", h))
@@ -210,8 +207,8 @@ notify_webhook_result(struct notify_delivery *d, CURLcode rc, char *err, size_t 
 	long code = 0;
 
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", d->errbuf[0] ? d->errbuf :
-		    curl_easy_strerror(rc));
+		snprintf(err, errlen, "%s",
+		    d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
 		return false;
 	}
 	curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -220,6 +217,7 @@ notify_webhook_result(struct notify_delivery *d, CURLcode rc, char *err, size_t 
 	for (size_t i = 0; i < d->resp_len; i++)
 		if ((unsigned char)d->resp[i] < 0x20)
 			d->resp[i] = ' ';
-	snprintf(err, errlen, "HTTP %ld%s%.120s", code, d->resp_len ? ": " : "", d->resp);
+	snprintf(
+	    err, errlen, "HTTP %ld%s%.120s", code, d->resp_len ? ": " : "", d->resp);
 	return false;
 }

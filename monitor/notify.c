@@ -67,8 +67,8 @@ notify_backoff_ms(int attempt, long base_ms, long cap_ms)
  * moment the notice was queued; so retry_for = 0 means a single attempt.
  */
 long
-notify_retry_delay_ms(int attempt, long elapsed_ms, long retry_for_ms, long base_ms,
-    long cap_ms)
+notify_retry_delay_ms(
+    int attempt, long elapsed_ms, long retry_for_ms, long base_ms, long cap_ms)
 {
 	long d = notify_backoff_ms(attempt, base_ms, cap_ms);
 
@@ -188,8 +188,8 @@ notify_curl_done_cb(CURL *e, CURLcode rc, void *arg)
 	else {
 		ok = rc == CURLE_OK;
 		if (!ok)
-			snprintf(err, sizeof(err), "%s", d->errbuf[0] ? d->errbuf :
-			    curl_easy_strerror(rc));
+			snprintf(err, sizeof(err), "%s",
+			    d->errbuf[0] ? d->errbuf : curl_easy_strerror(rc));
 	}
 	notify_attempt_done(d, ok, err);
 }
@@ -284,7 +284,8 @@ notify_attempt_done(struct notify_delivery *d, bool ok, const char *error)
 	if (ok) {
 		ch->st.sent++;
 		log_info("notify: %s for %s delivered via %s (attempt %d)",
-		    notify_kind_name(d->msg.kind), d->msg.target, ch->a.name, d->attempt);
+		    notify_kind_name(d->msg.kind), d->msg.target, ch->a.name,
+		    d->attempt);
 		n->cb(n->arg, &d->msg, &ch->a, d->attempt, true, true, NULL);
 		delivery_free(d);
 		return;
@@ -295,8 +296,8 @@ notify_attempt_done(struct notify_delivery *d, bool ok, const char *error)
 	if (delay < 0) {
 		ch->st.given_up++;
 		log_warnx("notify: %s for %s via %s: attempt %d failed: %s; giving up",
-		    notify_kind_name(d->msg.kind), d->msg.target, ch->a.name, d->attempt,
-		    error);
+		    notify_kind_name(d->msg.kind), d->msg.target, ch->a.name,
+		    d->attempt, error);
 		n->cb(n->arg, &d->msg, &ch->a, d->attempt, false, true, error);
 		delivery_free(d);
 		return;
@@ -345,7 +346,8 @@ blocked_by_earlier(struct notify_channel *ch, struct notify_delivery *d)
 {
 	struct notify_delivery *e;
 
-	TAILQ_FOREACH(e, &ch->queue, entry) {
+	TAILQ_FOREACH(e, &ch->queue, entry)
+	{
 		if (e == d)
 			return false;
 		if (strcmp(e->msg.target, d->msg.target) == 0)
@@ -484,8 +486,8 @@ channel_free(struct notify *n, struct notify_channel *ch, const char *why)
 
 	while ((d = TAILQ_FIRST(&ch->queue)) != NULL) {
 		log_warnx("notify: abandoning %s for %s via %s after %d attempt(s): %s",
-		    notify_kind_name(d->msg.kind), d->msg.target, ch->a.name, d->attempt,
-		    why);
+		    notify_kind_name(d->msg.kind), d->msg.target, ch->a.name,
+		    d->attempt, why);
 		ch->st.given_up++;
 		if (d->state == NOTIFY_RUNNING)
 			ch->inflight--;
@@ -497,8 +499,8 @@ channel_free(struct notify *n, struct notify_channel *ch, const char *why)
 }
 
 struct notify *
-notify_new(struct event_base *base, const struct conf *c, notify_result_cb *cb,
-    void *arg)
+notify_new(
+    struct event_base *base, const struct conf *c, notify_result_cb *cb, void *arg)
 {
 	struct notify *n = xcalloc(1, sizeof(*n));
 	const char *env = getenv(NOTIFY_BACKOFF_ENV);
@@ -516,7 +518,7 @@ notify_new(struct event_base *base, const struct conf *c, notify_result_cb *cb,
 			log_info("notify: retry backoff starts at %ld ms (%s)", v,
 			    NOTIFY_BACKOFF_ENV);
 		} else
-			log_warnx("notify: ignoring %s=\"%s\": expected 1..%ld", 
+			log_warnx("notify: ignoring %s=\"%s\": expected 1..%ld",
 			    NOTIFY_BACKOFF_ENV, env, NOTIFY_BACKOFF_CAP_MS);
 	}
 	n->state_dir = xstrdup(c->state_dir ? c->state_dir : "");
@@ -564,7 +566,8 @@ notify_reload(struct notify *n, const struct conf *c)
 	}
 	for (size_t i = 0; i < n->nch; i++)
 		if (!n->ch[i]->seen)
-			channel_free(n, n->ch[i], "channel removed from the configuration");
+			channel_free(
+			    n, n->ch[i], "channel removed from the configuration");
 	free(n->ch);
 	n->ch = nch;
 	n->nch = c->nalerts;

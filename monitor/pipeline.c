@@ -25,7 +25,7 @@
 
 #define IDX_BEFORE (2 * 86400)
 #define IDX_AFTER (62 * 86400)
-#define PIPELINE_REPLAY_BATCH 240	/* steps: four hours of a target */
+#define PIPELINE_REPLAY_BATCH 240 /* steps: four hours of a target */
 
 static void
 free_indexes(struct pipeline *p)
@@ -55,8 +55,10 @@ build_indexes(struct pipeline *p, time_t from, time_t to)
 
 		for (size_t w = 0; w < nw; w++) {
 			const struct cal_window *cw = calendar_window(p->cal, w);
-			key[w] = conf_applies_to(cw->applies, cw->napplies,
-			    &c->targets[i]) ? '1' : '0';
+			key[w] = conf_applies_to(
+				     cw->applies, cw->napplies, &c->targets[i])
+			    ? '1'
+			    : '0';
 		}
 		key[nw] = '\0';
 		for (k = 0; k < p->nidx; k++)
@@ -65,7 +67,8 @@ build_indexes(struct pipeline *p, time_t from, time_t to)
 		if (k == p->nidx) {
 			p->idx = xreallocarray(p->idx, p->nidx + 1, sizeof(*p->idx));
 			p->idx[k].key = xstrdup(key);
-			p->idx[k].idx = calendar_index(p->cal, &c->targets[i], from, to);
+			p->idx[k].idx = calendar_index(
+			    p->cal, &c->targets[i], from, to);
 			p->nidx++;
 		}
 		p->tidx[i] = k;
@@ -102,8 +105,8 @@ maint_next_cb(void *arg, size_t i, time_t t, time_t *s, time_t *e)
 }
 
 size_t
-pipeline_windows(struct pipeline *p, size_t i, time_t a, time_t b,
-    const char **names, size_t max)
+pipeline_windows(
+    struct pipeline *p, size_t i, time_t a, time_t b, const char **names, size_t max)
 {
 	struct cal_index *x = index_for(p, i, a, b);
 
@@ -134,8 +137,9 @@ step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
 			    (long long)s->end, s->up_s, s->down_s, s->maint_s,
 			    s->unknown_s, s->latency_ms);
 	}
-	if (p->store && store_update(p->store, t->name, s->end, s->up_s, s->down_s,
-	    s->maint_s, s->latency_ms) == -1) {
+	if (p->store &&
+	    store_update(p->store, t->name, s->end, s->up_s, s->down_s, s->maint_s,
+		s->latency_ms) == -1) {
 		p->steps_failed++;
 		return -1;
 	}
@@ -183,16 +187,18 @@ begin_target(struct pipeline *p, size_t i, time_t now)
 
 	if (p->store) {
 		last = store_last(p->store, t->name);
-		if (last == 0 && store_ensure(p->store, t->name, now - now % 60 + 60) == -1)
+		if (last == 0 &&
+		    store_ensure(p->store, t->name, now - now % 60 + 60) == -1)
 			return -1;
 		if (last == 0)
 			last = store_last(p->store, t->name);
 		if (last > 0 && store_ensure(p->store, t->name, last) == -1)
 			return -1;
 		if (last > now && p->opts.replay)
-			log_warnx("%s: data is stored up to %s; replayed rows before it "
-			    "are not stored again", t->name, tz_rfc3339(last, tb,
-			    sizeof(tb)));
+			log_warnx(
+			    "%s: data is stored up to %s; replayed rows before it "
+			    "are not stored again",
+			    t->name, tz_rfc3339(last, tb, sizeof(tb)));
 		if (last > 0)
 			from = last;
 	}
@@ -208,7 +214,8 @@ load_calendar(struct pipeline *p, time_t now, char *err, size_t errlen)
 	if ((cal = calendar_load(p->conf, err, errlen)) == NULL)
 		return -1;
 	if (p->journal && calendar_record_rules(p->journal, cal, now) < 0) {
-		snprintf(err, errlen, "journal: rule_seen records could not be written");
+		snprintf(
+		    err, errlen, "journal: rule_seen records could not be written");
 		calendar_free(cal);
 		return -1;
 	}
@@ -234,19 +241,20 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 
 	p->conf = c;
 	p->opts = *o;
-	p->open_outage = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
+	p->open_outage = xcalloc(
+	    c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
 	p->alerted = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->alerted));
 	if (!o->dry_run) {
 		if ((p->journal = journal_open(c->state_dir, err, errlen)) == NULL)
 			goto fail;
-		if (engine_recover(c->state_dir, c, p->open_outage, p->alerted,
-		    &last) == -1) {
+		if (engine_recover(
+			c->state_dir, c, p->open_outage, p->alerted, &last) == -1) {
 			snprintf(err, errlen, "%s/journal.jsonl: cannot be read",
 			    c->state_dir);
 			goto fail;
 		}
 		if ((p->store = store_open(c->state_dir, c->rrdcached,
-		    store_zone_granularity(now), err, errlen)) == NULL)
+			 store_zone_granularity(now), err, errlen)) == NULL)
 			goto fail;
 		/* a replay writes months of steps at once: in batches (run keeps
 		 * writing each step at its end) */
@@ -258,7 +266,8 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 	p->engine = engine_new(c, p->journal, &maint, &hooks);
 	if (p->journal) {
 		f = json_object();
-		json_object_set_new(f, "mode", json_string(o->replay ? "replay" : "run"));
+		json_object_set_new(
+		    f, "mode", json_string(o->replay ? "replay" : "run"));
 		if (last)
 			json_object_set_new(f, "previous_record", journal_time(last));
 		if (journal_append(p->journal, now, "monitor_start", f) == -1) {
@@ -287,8 +296,8 @@ fail:
 }
 
 int
-pipeline_reload(struct pipeline *p, const struct conf *c, time_t now, char *err,
-    size_t errlen)
+pipeline_reload(
+    struct pipeline *p, const struct conf *c, time_t now, char *err, size_t errlen)
 {
 	struct calendar *cal;
 	const struct conf *old = p->conf;
@@ -311,14 +320,16 @@ pipeline_reload(struct pipeline *p, const struct conf *c, time_t now, char *err,
 	engine_rearm(p->engine);
 	free(p->open_outage);
 	free(p->alerted);
-	p->open_outage = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
+	p->open_outage = xcalloc(
+	    c->ntargets ? c->ntargets : 1, sizeof(*p->open_outage));
 	p->alerted = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*p->alerted));
 	/* a target added back continues the outage the journal has open for
 	 * it, as after a restart */
-	if (p->journal && engine_recover(c->state_dir, c, p->open_outage, p->alerted,
-	    &last) == -1)
+	if (p->journal &&
+	    engine_recover(c->state_dir, c, p->open_outage, p->alerted, &last) == -1)
 		log_warnx("reload: %s/journal.jsonl could not be read; added targets "
-		    "start without their open outages", c->state_dir);
+			  "start without their open outages",
+		    c->state_dir);
 	for (size_t i = 0; i < c->ntargets; i++)
 		if (!engine_begun(p->engine, i) && begin_target(p, i, now) == -1)
 			log_warnx("%s: not stored (its RRD file cannot be used)",

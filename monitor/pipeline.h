@@ -19,9 +19,9 @@ struct journal;
 struct store;
 
 struct pipeline_opts {
-	bool dry_run;		/* nothing stored or journaled */
+	bool dry_run; /* nothing stored or journaled */
 	bool replay;
-	FILE *steps;		/* when set, every step as a CSV line (diagnostics) */
+	FILE *steps; /* when set, every step as a CSV line (diagnostics) */
 	/* alerts and recoveries after they are journaled */
 	void (*notice)(void *arg, const struct engine_notice *);
 	void (*log)(void *arg, const struct conf_target *, const char *msg);
@@ -29,7 +29,7 @@ struct pipeline_opts {
 };
 
 struct pl_index {
-	char *key;		/* which windows apply, one character each */
+	char *key; /* which windows apply, one character each */
 	struct cal_index *idx;
 };
 
@@ -40,13 +40,13 @@ struct pipeline {
 	struct calendar *cal;
 	struct store *store;
 	struct engine *engine;
-	struct pl_index *idx;	/* shared by targets with the same windows */
+	struct pl_index *idx; /* shared by targets with the same windows */
 	size_t nidx;
-	size_t *tidx;		/* per target: which idx */
+	size_t *tidx; /* per target: which idx */
 	time_t idx_from, idx_to;
-	time_t *open_outage;	/* from the journal at start */
+	time_t *open_outage; /* from the journal at start */
 	bool *alerted;
-	off_t journal_seen;	/* journal size at the last calendar load */
+	off_t journal_seen; /* journal size at the last calendar load */
 	unsigned long steps_written, steps_failed;
 };
 
@@ -58,13 +58,13 @@ struct pipeline {
 struct pipeline *pipeline_open(const struct conf *, const struct pipeline_opts *,
     time_t now, char *err, size_t errlen);
 /* Adopt a reloaded configuration; on failure the old one stays. */
-int pipeline_reload(struct pipeline *, const struct conf *, time_t now, char *err,
-    size_t errlen);
+int pipeline_reload(
+    struct pipeline *, const struct conf *, time_t now, char *err, size_t errlen);
 /* Re-read announcements made by `slamon announce` since the last look. */
 int pipeline_refresh_calendar(struct pipeline *, time_t now);
 /* Names of announced windows of target i touching [a, b). */
-size_t pipeline_windows(struct pipeline *, size_t i, time_t a, time_t b,
-    const char **names, size_t max);
+size_t pipeline_windows(
+    struct pipeline *, size_t i, time_t a, time_t b, const char **names, size_t max);
 /* Whether target i is in announced maintenance at t. */
 bool pipeline_in_maint(struct pipeline *, size_t i, time_t t);
 void pipeline_close(struct pipeline *, time_t now);

@@ -29,7 +29,7 @@ struct prober_target {
 	double next_ms;	   /* monotonic planned start of the next run */
 	double planned_ms; /* planned start of the run in flight (or the last) */
 	bool suspect;
-	bool grace;	   /* the due start waits for a run about to time out */
+	bool grace; /* the due start waits for a run about to time out */
 	time_t wall_start;
 	struct probe_run run;
 };
@@ -146,7 +146,8 @@ prober_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (pt->run.active && !pt->grace) {
 		double left = pt->run.timeout_ms - probe_elapsed_ms(&pt->run);
 		if (left > -GRACE_MS && left < GRACE_MS) {
-			struct timeval tv = {0, (suseconds_t)((left + GRACE_MS) * 1000)};
+			struct timeval tv = {
+			    0, (suseconds_t)((left + GRACE_MS) * 1000)};
 			pt->grace = true;
 			evtimer_add(pt->timer, &tv);
 			return;
@@ -156,8 +157,10 @@ prober_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (pt->run.active) {
 		struct probe_result res = {PROBE_CANCELLED, "", -1};
 
-		snprintf(res.text, sizeof(res.text), "still running after %.0f ms when "
-		    "the next probe was due", probe_elapsed_ms(&pt->run));
+		snprintf(res.text, sizeof(res.text),
+		    "still running after %.0f ms when "
+		    "the next probe was due",
+		    probe_elapsed_ms(&pt->run));
 		probe_cancel(&pt->run);
 		prober_deliver(pt, &res);
 	}
@@ -285,8 +288,8 @@ prober_reload(struct prober *p, const struct conf *c)
 	free(p->targets);
 	p->targets = nt;
 	p->ntargets = c->ntargets;
-	log_info("reloaded: %zu targets kept, %zu added, %zu removed", kept, added,
-	    removed);
+	log_info(
+	    "reloaded: %zu targets kept, %zu added, %zu removed", kept, added, removed);
 	return 0;
 }
 

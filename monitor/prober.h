@@ -28,8 +28,8 @@ typedef bool prober_result_cb(void *arg, const struct conf_target *t, void **tda
 /* A target leaves (removed by a reload, or prober_free): release tdata. */
 typedef void prober_drop_cb(void *arg, const char *name, void *tdata);
 
-struct prober *prober_new(struct event_base *, const struct conf *,
-    prober_result_cb *, prober_drop_cb *, void *arg);
+struct prober *prober_new(struct event_base *, const struct conf *, prober_result_cb *,
+    prober_drop_cb *, void *arg);
 /*
  * Switch to newconf (the caller frees the old one afterwards). A target of
  * the same name and type keeps its schedule and tdata; a run in flight is

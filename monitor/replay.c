@@ -18,8 +18,8 @@
 
 #define NFIELDS 5
 
-static const char *const field_names[NFIELDS] = {"time", "target", "ok",
-    "latency_ms", "detail"};
+static const char *const field_names[NFIELDS] = {
+    "time", "target", "ok", "latency_ms", "detail"};
 
 /* Split one line in place; returns the number of fields or -1 on bad quoting. */
 static int
@@ -92,8 +92,8 @@ add_string(struct replay *r, const char *s)
 }
 
 int
-replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
-    size_t errlen)
+replay_load(
+    const char *path, const struct conf *c, struct replay *r, char *err, size_t errlen)
 {
 	FILE *f;
 	char *line = NULL, *fld[NFIELDS + 1];
@@ -124,8 +124,10 @@ replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
 		if (line_no == 1) {
 			/* the header names the columns, in this order */
 			if (strcmp(line, "time,target,ok,latency_ms,detail") != 0) {
-				snprintf(err, errlen, "%s:1: (header): expected "
-				    "\"time,target,ok,latency_ms,detail\"", path);
+				snprintf(err, errlen,
+				    "%s:1: (header): expected "
+				    "\"time,target,ok,latency_ms,detail\"",
+				    path);
 				goto fail;
 			}
 			continue;
@@ -139,9 +141,10 @@ replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
 			goto fail;
 		}
 		if (n != NFIELDS) {
-			snprintf(err, errlen, "%s:%u: (row): %d fields, expected %d "
-			    "(time,target,ok,latency_ms,detail)", path, line_no, n > NFIELDS ?
-			    NFIELDS + 1 : n, NFIELDS);
+			snprintf(err, errlen,
+			    "%s:%u: (row): %d fields, expected %d "
+			    "(time,target,ok,latency_ms,detail)",
+			    path, line_no, n > NFIELDS ? NFIELDS + 1 : n, NFIELDS);
 			goto fail;
 		}
 		memset(&row, 0, sizeof(row));
@@ -153,8 +156,10 @@ replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
 			goto fail;
 		}
 		if ((t = conf_target_find(c, fld[1])) == NULL) {
-			snprintf(err, errlen, "%s:%u: %s: \"%.64s\" is not a configured "
-			    "target", path, line_no, field_names[1], fld[1]);
+			snprintf(err, errlen,
+			    "%s:%u: %s: \"%.64s\" is not a configured "
+			    "target",
+			    path, line_no, field_names[1], fld[1]);
 			goto fail;
 		}
 		row.target = (uint32_t)(t - c->targets);
@@ -163,8 +168,8 @@ replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
 		else if (strcmp(fld[2], "0") == 0)
 			row.ok = false;
 		else {
-			snprintf(err, errlen, "%s:%u: %s: \"%.20s\": expected 1 or 0", path,
-			    line_no, field_names[2], fld[2]);
+			snprintf(err, errlen, "%s:%u: %s: \"%.20s\": expected 1 or 0",
+			    path, line_no, field_names[2], fld[2]);
 			goto fail;
 		}
 		if (fld[3][0] == '\0')
@@ -173,17 +178,20 @@ replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
 			errno = 0;
 			lat = strtod(fld[3], &end);
 			if (errno || *end || !(lat >= 0) || lat > 1e9) {
-				snprintf(err, errlen, "%s:%u: %s: \"%.20s\": expected a "
-				    "non-negative number of milliseconds or nothing", path,
-				    line_no, field_names[3], fld[3]);
+				snprintf(err, errlen,
+				    "%s:%u: %s: \"%.20s\": expected a "
+				    "non-negative number of milliseconds or nothing",
+				    path, line_no, field_names[3], fld[3]);
 				goto fail;
 			}
 			row.latency_ms = (float)lat;
 		}
 		row.detail = fld[4][0] ? add_string(r, fld[4]) : REPLAY_NO_DETAIL;
 		if (last[row.target] != (time_t)-1 && row.t < last[row.target]) {
-			snprintf(err, errlen, "%s:%u: %s: rows of target \"%s\" must be "
-			    "sorted by time", path, line_no, field_names[0], t->name);
+			snprintf(err, errlen,
+			    "%s:%u: %s: rows of target \"%s\" must be "
+			    "sorted by time",
+			    path, line_no, field_names[0], t->name);
 			goto fail;
 		}
 		last[row.target] = row.t;
@@ -194,7 +202,8 @@ replay_load(const char *path, const struct conf *c, struct replay *r, char *err,
 		r->rows[r->n++] = row;
 	}
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s:%u: (file): %s", path, line_no, strerror(errno));
+		snprintf(
+		    err, errlen, "%s:%u: (file): %s", path, line_no, strerror(errno));
 		goto fail;
 	}
 	if (r->n == 0) {

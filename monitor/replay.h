@@ -13,23 +13,23 @@
 
 struct replay_row {
 	time_t t;
-	uint32_t target;	/* index into conf->targets */
-	uint32_t detail;	/* offset into strings, or REPLAY_NO_DETAIL */
+	uint32_t target; /* index into conf->targets */
+	uint32_t detail; /* offset into strings, or REPLAY_NO_DETAIL */
 	uint32_t line;
-	float latency_ms;	/* NAN when empty */
+	float latency_ms; /* NAN when empty */
 	bool ok;
 };
 
 struct replay {
-	struct replay_row *rows;	/* sorted by time, file order among equals */
+	struct replay_row *rows; /* sorted by time, file order among equals */
 	size_t n, cap;
 	char *strings;
 	size_t slen, scap;
 	time_t first, last;
 };
 
-int replay_load(const char *path, const struct conf *, struct replay *, char *err,
-    size_t errlen);
+int replay_load(
+    const char *path, const struct conf *, struct replay *, char *err, size_t errlen);
 void replay_free(struct replay *);
 const char *replay_detail(const struct replay *, const struct replay_row *);
 

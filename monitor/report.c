@@ -28,15 +28,15 @@ struct jinc {
 	time_t start, end;
 	long unknown_s;
 	bool alerted;
-	int restarts;		/* monitor starts while it was open */
+	int restarts; /* monitor starts while it was open */
 };
 
 struct jread {
 	const struct conf *c;
 	struct jinc *v;
 	size_t n, cap;
-	long *open;		/* per target: index into v + 1, 0 = none */
-	size_t *head, *next;	/* per target: its outages in order (index + 1) */
+	long *open;	     /* per target: index into v + 1, 0 = none */
+	size_t *head, *next; /* per target: its outages in order (index + 1) */
 	const struct conf_target **byname; /* targets sorted by name */
 	struct report *rep;
 };
@@ -90,15 +90,16 @@ report_row_finish(struct report_row *r, long period_s)
 		r->unknown_s = 0;
 	r->has_data = known > 0;
 	r->availability = r->has_data ? 100.0 * (double)r->up_s / (double)known : NAN;
-	r->coverage = period_s > 0 ?
-	    (double)(r->up_s + r->down_s + r->maintenance_s) / (double)period_s : 0;
+	r->coverage = period_s > 0
+	    ? (double)(r->up_s + r->down_s + r->maintenance_s) / (double)period_s
+	    : 0;
 	r->error_budget_s = (long)floor((1.0 - r->slo / 100.0) * (double)known + 1e-6);
 	r->error_budget_left_s = r->error_budget_s - r->down_s;
 }
 
 int
-report_month_bounds(const char *month, time_t *start, time_t *end, char *label,
-    size_t len)
+report_month_bounds(
+    const char *month, time_t *start, time_t *end, char *label, size_t len)
 {
 	int y, m;
 	char extra;
@@ -166,8 +167,8 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	    journal_get_time(rec, "end", &end) == 0) {
 		struct jinc *inc = &j->v[j->open[i] - 1];
 		inc->end = end;
-		inc->unknown_s = (long)json_integer_value(json_object_get(rec,
-		    "unknown_s"));
+		inc->unknown_s = (long)json_integer_value(
+		    json_object_get(rec, "unknown_s"));
 		j->open[i] = 0;
 	} else if (strcmp(ev, "alert") == 0 && j->open[i] &&
 	    journal_get_time(rec, "outage_start", &start) == 0 &&
@@ -263,15 +264,18 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 			/* rows are unknown only before the file's first one */
 			dfrom = rep->start + (time_t)sums.unknown_steps * STORE_STEP;
 		} else {
-			snprintf(msg, sizeof(msg), "%s: its RRD file could not be read "
-			    "(see above); its seconds are missing", t->name);
+			snprintf(msg, sizeof(msg),
+			    "%s: its RRD file could not be read "
+			    "(see above); its seconds are missing",
+			    t->name);
 			warn_add(rep, msg);
 			r->unreadable = true;
 		}
 		last = store_last(st, t->name);
 	}
 	if (last < to)
-		to = last > rep->start ? last : rep->start; /* no data beyond the files */
+		to = last > rep->start ? last
+				       : rep->start; /* no data beyond the files */
 	if (dfrom > to)
 		dfrom = to;
 	for (size_t k = j->head[ti]; k != 0; k = j->next[k - 1]) {
@@ -286,8 +290,8 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 			y = rep->data_end;
 		if (y <= x && !(ji->start >= rep->start && ji->start < rep->data_end))
 			continue;
-		r->incidents = xreallocarray(r->incidents, r->nincidents + 1,
-		    sizeof(*r->incidents));
+		r->incidents = xreallocarray(
+		    r->incidents, r->nincidents + 1, sizeof(*r->incidents));
 		inc = &r->incidents[r->nincidents++];
 		memset(inc, 0, sizeof(*inc));
 		inc->start = ji->start;
@@ -301,7 +305,8 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		for (size_t w = 0; w < nn; w++)
 			list_add(inc->windows, sizeof(inc->windows), names[w]);
 		for (size_t w = 0; w < nocc; w++)
-			if (occs[w].short_notice && occs[w].start < y && occs[w].end > x &&
+			if (occs[w].short_notice && occs[w].start < y &&
+			    occs[w].end > x &&
 			    conf_applies_to(occs[w].applies, occs[w].napplies, t))
 				list_add(inc->short_notice, sizeof(inc->short_notice),
 				    occs[w].name);
@@ -326,18 +331,21 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		if (o->announced)
 			add_window(&r->excluded, &r->nexcluded, o->name, (long)(y - x));
 		else
-			add_window(&r->short_notice, &r->nshort, o->name, (long)(y - x));
+			add_window(
+			    &r->short_notice, &r->nshort, o->name, (long)(y - x));
 	}
 	report_row_finish(r, period);
 	r->consistent = !r->unreadable && r->down_s <= r->journal_unplanned_s + 60 &&
 	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
 	if (!r->consistent) {
-		snprintf(msg, sizeof(msg), "%s: RRD has %s down, the journal's outages "
-		    "%s unplanned: they differ by %s (%ld s)", t->name,
-		    report_duration(r->down_s, a, sizeof(a)),
+		snprintf(msg, sizeof(msg),
+		    "%s: RRD has %s down, the journal's outages "
+		    "%s unplanned: they differ by %s (%ld s)",
+		    t->name, report_duration(r->down_s, a, sizeof(a)),
 		    report_duration(r->journal_unplanned_s, b, sizeof(b)),
-		    report_duration(labs(r->down_s - r->journal_unplanned_s), d,
-		    sizeof(d)), labs(r->down_s - r->journal_unplanned_s));
+		    report_duration(
+			labs(r->down_s - r->journal_unplanned_s), d, sizeof(d)),
+		    labs(r->down_s - r->journal_unplanned_s));
 		warn_add(rep, msg);
 	}
 }
@@ -396,8 +404,10 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		if (!wanted(&c->targets[i], f))
 			continue;
 		r = &rep->targets[rep->ntargets++];
-		build_target(rep, r, &c->targets[i], i, index_for(&ic, &nic, cal,
-		    &c->targets[i], start - 86400, end + 86400), st, &j, occs, nocc);
+		build_target(rep, r, &c->targets[i], i,
+		    index_for(
+			&ic, &nic, cal, &c->targets[i], start - 86400, end + 86400),
+		    st, &j, occs, nocc);
 		if (!r->consistent)
 			rep->consistent = false;
 	}
@@ -427,12 +437,13 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 			add_window(&cr->excluded, &cr->nexcluded, t->excluded[k].window,
 			    t->excluded[k].seconds);
 		for (size_t k = 0; k < t->nshort; k++)
-			add_window(&cr->short_notice, &cr->nshort, t->short_notice[k].window,
-			    t->short_notice[k].seconds);
+			add_window(&cr->short_notice, &cr->nshort,
+			    t->short_notice[k].window, t->short_notice[k].seconds);
 	}
 	for (size_t k = 0; k < rep->ncomponents; k++)
 		report_row_finish(&rep->components[k],
-		    (long)(rep->data_end - rep->start) * (long)rep->components[k].ntargets);
+		    (long)(rep->data_end - rep->start) *
+			(long)rep->components[k].ntargets);
 	free(occs);
 	free(j.v);
 	free(j.open);
@@ -496,24 +507,25 @@ row_json(const struct report_row *r, bool target)
 	if (target)
 		json_object_set_new(o, "component", json_string(r->component));
 	else
-		json_object_set_new(o, "targets", json_integer((json_int_t)r->ntargets));
-	json_object_set_new(o, "availability", r->has_data ?
-	    json_real(round(r->availability * 1e6) / 1e6) : json_null());
+		json_object_set_new(
+		    o, "targets", json_integer((json_int_t)r->ntargets));
+	json_object_set_new(o, "availability",
+	    r->has_data ? json_real(round(r->availability * 1e6) / 1e6) : json_null());
 	json_object_set_new(o, "slo", json_real(r->slo));
-	json_object_set_new(o, "slo_met", r->has_data ?
-	    json_boolean(r->availability + 1e-9 >= r->slo) : json_null());
+	json_object_set_new(o, "slo_met",
+	    r->has_data ? json_boolean(r->availability + 1e-9 >= r->slo) : json_null());
 	json_object_set_new(o, "up_s", json_integer(r->up_s));
 	json_object_set_new(o, "down_s", json_integer(r->down_s));
 	json_object_set_new(o, "maintenance_s", json_integer(r->maintenance_s));
 	json_object_set_new(o, "unknown_s", json_integer(r->unknown_s));
 	json_object_set_new(o, "coverage", json_real(round(r->coverage * 1e6) / 1e6));
 	json_object_set_new(o, "error_budget_s", json_integer(r->error_budget_s));
-	json_object_set_new(o, "error_budget_left_s",
-	    json_integer(r->error_budget_left_s));
-	json_object_set_new(o, "maintenance_by_window",
-	    windows_json(r->excluded, r->nexcluded));
-	json_object_set_new(o, "short_notice_by_window",
-	    windows_json(r->short_notice, r->nshort));
+	json_object_set_new(
+	    o, "error_budget_left_s", json_integer(r->error_budget_left_s));
+	json_object_set_new(
+	    o, "maintenance_by_window", windows_json(r->excluded, r->nexcluded));
+	json_object_set_new(
+	    o, "short_notice_by_window", windows_json(r->short_notice, r->nshort));
 	json_object_set_new(o, "consistent", json_boolean(r->consistent));
 	if (target) {
 		json_t *a = json_array();
@@ -522,16 +534,17 @@ row_json(const struct report_row *r, bool target)
 			json_t *x = json_object();
 
 			json_object_set_new(x, "start", journal_time(inc->start));
-			json_object_set_new(x, "end", inc->end ? journal_time(inc->end) :
-			    json_null());
+			json_object_set_new(
+			    x, "end", inc->end ? journal_time(inc->end) : json_null());
 			json_object_set_new(x, "down_s", json_integer(inc->down_s));
-			json_object_set_new(x, "unplanned_s", json_integer(inc->unplanned_s));
-			json_object_set_new(x, "maintenance_s",
-			    json_integer(inc->maintenance_s));
+			json_object_set_new(
+			    x, "unplanned_s", json_integer(inc->unplanned_s));
+			json_object_set_new(
+			    x, "maintenance_s", json_integer(inc->maintenance_s));
 			json_object_set_new(x, "alerted", json_boolean(inc->alerted));
 			json_object_set_new(x, "windows", names_json(inc->windows));
-			json_object_set_new(x, "short_notice_windows",
-			    names_json(inc->short_notice));
+			json_object_set_new(
+			    x, "short_notice_windows", names_json(inc->short_notice));
 			json_array_append_new(a, x);
 		}
 		json_object_set_new(o, "incidents", a);
@@ -544,7 +557,8 @@ report_json(const struct report *rep)
 {
 	json_t *o = json_object(), *t = json_array(), *c = json_array();
 
-	json_object_set_new(o, rep->month ? "month" : "period", json_string(rep->label));
+	json_object_set_new(
+	    o, rep->month ? "month" : "period", json_string(rep->label));
 	if (!rep->month)
 		json_object_set_new(o, "month", json_null());
 	json_object_set_new(o, "timezone", json_string(rep->timezone));
@@ -571,8 +585,11 @@ text_row(FILE *f, const struct report_row *r, int w)
 	else
 		snprintf(av, sizeof(av), "-");
 	fprintf(f, "%-*s %9s %6.2f %-4s %9s %9s %9s %9s %7.1f%% %9s\n", w, r->name, av,
-	    r->slo, !r->has_data ? "" : r->availability + 1e-9 >= r->slo ? "met" :
-	    "MISS", report_duration(r->up_s, up, sizeof(up)),
+	    r->slo,
+	    !r->has_data			   ? ""
+		: r->availability + 1e-9 >= r->slo ? "met"
+						   : "MISS",
+	    report_duration(r->up_s, up, sizeof(up)),
 	    report_duration(r->down_s, dn, sizeof(dn)),
 	    report_duration(r->maintenance_s, mt, sizeof(mt)),
 	    report_duration(r->unknown_s, un, sizeof(un)), 100.0 * r->coverage,
@@ -593,13 +610,15 @@ report_text(const struct report *rep, FILE *f)
 		if ((int)strlen(rep->components[i].name) > w)
 			w = (int)strlen(rep->components[i].name);
 	fprintf(f, "Availability %s (%s): %s to %s", rep->label, rep->timezone,
-	    tz_local_str(rep->start, a, sizeof(a)), tz_local_str(rep->end, b, sizeof(b)));
-	fprintf(f, ", %s\n", report_duration((long)(rep->end - rep->start), d,
-	    sizeof(d)));
+	    tz_local_str(rep->start, a, sizeof(a)),
+	    tz_local_str(rep->end, b, sizeof(b)));
+	fprintf(
+	    f, ", %s\n", report_duration((long)(rep->end - rep->start), d, sizeof(d)));
 	if (rep->data_end < rep->end)
 		fprintf(f, "Counted up to %s (the rest has not happened yet).\n",
 		    tz_local_str(rep->data_end, a, sizeof(a)));
-	fprintf(f, "availability = up / (up + down); announced maintenance and unknown "
+	fprintf(f,
+	    "availability = up / (up + down); announced maintenance and unknown "
 	    "time are excluded from both.\n\n");
 	fprintf(f, "%-*s %9s %6s %-4s %9s %9s %9s %9s %8s %9s\n", w, "TARGET", "AVAIL",
 	    "SLO", "", "UP", "DOWN", "MAINT", "UNKNOWN", "COVERAGE", "BUDGET");
@@ -613,11 +632,12 @@ report_text(const struct report *rep, FILE *f)
 	    "AVAIL", "SLO", "", "UP", "DOWN", "MAINT", "UNKNOWN", "COVERAGE", "BUDGET");
 	for (size_t i = 0; i < rep->ncomponents; i++)
 		text_row(f, &rep->components[i], w);
-	fprintf(f, "\nTotal over %zu targets: up %s, down %s, maintenance %s", rep->ntargets,
-	    report_duration(up, a, sizeof(a)), report_duration(down, b, sizeof(b)),
-	    report_duration(maint, d, sizeof(d)));
+	fprintf(f, "\nTotal over %zu targets: up %s, down %s, maintenance %s",
+	    rep->ntargets, report_duration(up, a, sizeof(a)),
+	    report_duration(down, b, sizeof(b)), report_duration(maint, d, sizeof(d)));
 	if (up + down > 0)
-		fprintf(f, ", availability %.3f%%", 100.0 * (double)up / (double)(up + down));
+		fprintf(f, ", availability %.3f%%",
+		    100.0 * (double)up / (double)(up + down));
 	fprintf(f, ".\n");
 	for (size_t i = 0; i < rep->ntargets; i++) {
 		const struct report_row *r = &rep->targets[i];
@@ -625,15 +645,19 @@ report_text(const struct report *rep, FILE *f)
 		if (r->nexcluded) {
 			fprintf(f, "%s: excluded maintenance:", r->name);
 			for (size_t k = 0; k < r->nexcluded; k++)
-				fprintf(f, "%s %s %s", k ? "," : "", r->excluded[k].window,
-				    report_duration(r->excluded[k].seconds, a, sizeof(a)));
+				fprintf(f, "%s %s %s", k ? "," : "",
+				    r->excluded[k].window,
+				    report_duration(
+					r->excluded[k].seconds, a, sizeof(a)));
 			fprintf(f, " (overlapping windows count once in MAINT)\n");
 		}
 		if (r->nshort) {
 			fprintf(f, "%s: short notice, counted as downtime:", r->name);
 			for (size_t k = 0; k < r->nshort; k++)
-				fprintf(f, "%s %s %s", k ? "," : "", r->short_notice[k].window,
-				    report_duration(r->short_notice[k].seconds, a, sizeof(a)));
+				fprintf(f, "%s %s %s", k ? "," : "",
+				    r->short_notice[k].window,
+				    report_duration(
+					r->short_notice[k].seconds, a, sizeof(a)));
 			fprintf(f, "\n");
 		}
 	}
@@ -645,11 +669,14 @@ report_text(const struct report *rep, FILE *f)
 			for (size_t k = 0; k < r->nincidents; k++, n++) {
 				const struct report_incident *inc = &r->incidents[k];
 				char s1[64], s2[64], u[32], m[32], dd[32];
-				fprintf(f, "  %-*s %s to %s: down %s, unplanned %s, in "
-				    "maintenance %s%s%s%s%s%s\n", w, r->name,
+				fprintf(f,
+				    "  %-*s %s to %s: down %s, unplanned %s, in "
+				    "maintenance %s%s%s%s%s%s\n",
+				    w, r->name,
 				    tz_local_str(inc->start, s1, sizeof(s1)),
-				    inc->end ? tz_local_str(inc->end, s2, sizeof(s2)) :
-				    "(ongoing)", report_duration(inc->down_s, dd, sizeof(dd)),
+				    inc->end ? tz_local_str(inc->end, s2, sizeof(s2))
+					     : "(ongoing)",
+				    report_duration(inc->down_s, dd, sizeof(dd)),
 				    report_duration(inc->unplanned_s, u, sizeof(u)),
 				    report_duration(inc->maintenance_s, m, sizeof(m)),
 				    inc->alerted ? ", ALERTED" : "",
@@ -670,7 +697,8 @@ report_text(const struct report *rep, FILE *f)
 void
 report_csv(const struct report *rep, FILE *f)
 {
-	fprintf(f, "name,component,availability,slo,slo_met,up_s,down_s,maintenance_s,"
+	fprintf(f,
+	    "name,component,availability,slo,slo_met,up_s,down_s,maintenance_s,"
 	    "unknown_s,coverage,error_budget_s,error_budget_left_s,incidents,"
 	    "consistent\n");
 	for (size_t i = 0; i < rep->ntargets; i++) {
@@ -686,10 +714,13 @@ report_csv(const struct report *rep, FILE *f)
 				fputc('"', f);
 			fputc(*p, f);
 		}
-		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%ld,%ld,%zu,%s\n", av, r->slo,
-		    !r->has_data ? "" : r->availability + 1e-9 >= r->slo ? "true" :
-		    "false", r->up_s, r->down_s, r->maintenance_s, r->unknown_s,
-		    r->coverage, r->error_budget_s, r->error_budget_left_s,
-		    r->nincidents, r->consistent ? "true" : "false");
+		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%ld,%ld,%zu,%s\n", av,
+		    r->slo,
+		    !r->has_data			   ? ""
+			: r->availability + 1e-9 >= r->slo ? "true"
+							   : "false",
+		    r->up_s, r->down_s, r->maintenance_s, r->unknown_s, r->coverage,
+		    r->error_budget_s, r->error_budget_left_s, r->nincidents,
+		    r->consistent ? "true" : "false");
 	}
 }

@@ -18,12 +18,12 @@ struct calendar;
 struct store;
 
 struct report_incident {
-	time_t start, end;	   /* end 0: still open */
+	time_t start, end;			 /* end 0: still open */
 	long down_s, unplanned_s, maintenance_s; /* the part inside the period */
-	long unknown_s;		   /* of the whole outage, from the journal */
+	long unknown_s; /* of the whole outage, from the journal */
 	bool alerted;
-	char windows[256];	   /* names of announced windows touched, comma-separated */
-	char short_notice[256];	   /* short-notice windows touched (their time counts) */
+	char windows[256]; /* names of announced windows touched, comma-separated */
+	char short_notice[256]; /* short-notice windows touched (their time counts) */
 };
 
 struct report_excluded {
@@ -33,31 +33,31 @@ struct report_excluded {
 
 struct report_row {
 	const char *name;
-	const char *component;	   /* NULL for a component row */
+	const char *component; /* NULL for a component row */
 	double slo;
 	long up_s, down_s, maintenance_s, unknown_s;
-	bool has_data;		   /* up + down > 0 */
-	double availability;	   /* percent, when has_data */
-	double coverage;	   /* fraction of the period */
+	bool has_data;	     /* up + down > 0 */
+	double availability; /* percent, when has_data */
+	double coverage;     /* fraction of the period */
 	long error_budget_s, error_budget_left_s;
-	long journal_unplanned_s;  /* what the journal's outages add up to */
-	long journal_unknown_s;	   /* outages' unknown_s, plus a step per restart in them */
+	long journal_unplanned_s; /* what the journal's outages add up to */
+	long journal_unknown_s; /* outages' unknown_s, plus a step per restart in them */
 	bool consistent;
-	bool unreadable;	   /* its RRD file could not be read */
+	bool unreadable; /* its RRD file could not be read */
 	struct report_incident *incidents;
 	size_t nincidents;
-	struct report_excluded *excluded;	/* announced maintenance by window */
+	struct report_excluded *excluded; /* announced maintenance by window */
 	size_t nexcluded;
-	struct report_excluded *short_notice;	/* short-notice windows: counted */
+	struct report_excluded *short_notice; /* short-notice windows: counted */
 	size_t nshort;
-	size_t ntargets;	   /* component rows: how many targets */
+	size_t ntargets; /* component rows: how many targets */
 };
 
 struct report {
-	char label[64];		   /* "2026-03" or "2026-01-01..2026-04-01" (local) */
+	char label[64]; /* "2026-03" or "2026-01-01..2026-04-01" (local) */
 	bool month;
-	time_t start, end;	   /* [start, end) */
-	time_t data_end;	   /* min(end, now): later seconds do not exist yet */
+	time_t start, end; /* [start, end) */
+	time_t data_end;   /* min(end, now): later seconds do not exist yet */
 	const char *timezone;
 	bool consistent;
 	struct report_row *targets;
@@ -68,8 +68,8 @@ struct report {
 };
 
 struct report_filter {
-	const char *target;	   /* NULL: all */
-	const char *component;	   /* NULL: all */
+	const char *target;    /* NULL: all */
+	const char *component; /* NULL: all */
 };
 
 /*
@@ -78,15 +78,16 @@ struct report_filter {
  * an error: it has no data).
  */
 int report_build(struct report *, const struct conf *, const struct calendar *,
-    struct store *, time_t start, time_t end, time_t now,
-    const struct report_filter *, char *err, size_t errlen);
+    struct store *, time_t start, time_t end, time_t now, const struct report_filter *,
+    char *err, size_t errlen);
 void report_free(struct report *);
-int report_month_bounds(const char *month, time_t *start, time_t *end, char *label,
-    size_t len);
+int report_month_bounds(
+    const char *month, time_t *start, time_t *end, char *label, size_t len);
 
 json_t *report_json(const struct report *);
 /* How `slamon report --json` and /api/v1/availability print it. */
-#define REPORT_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+#define REPORT_JSON_FLAGS                                                              \
+	(JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 void report_text(const struct report *, FILE *);
 void report_csv(const struct report *, FILE *);
 

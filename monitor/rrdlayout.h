@@ -13,18 +13,17 @@
 #define RRDLAYOUT_DAY 86400L
 
 struct rrdlayout_params {
-	long step; /* seconds of a primary data point (60) */
-	long
-	    granularity; /* seconds dividing every UTC offset of the zone (3600, 1800, 900) */
+	long step;	  /* seconds of a primary data point (60) */
+	long granularity; /* seconds dividing every UTC offset of the zone (3600, 1800, 900) */
 	long fine_span; /* seconds held at one step a row (2 days) */
-	long mid_span; /* seconds held hourly and at the zone granularity (400 days) */
+	long mid_span;	/* seconds held hourly and at the zone granularity (400 days) */
 	long long_span; /* seconds held daily (10 years) */
 	double xff;
 };
 
 struct rrdlayout_rra {
 	const char *cf; /* "AVERAGE" or "MAX" */
-	long steps; /* primary data points a row */
+	long steps;	/* primary data points a row */
 	long rows;
 };
 

@@ -113,8 +113,8 @@ cover(struct state *s, time_t upto, bool final, state_span_cb *cb, void *arg)
 		from = s->last;
 	hold_end = upto;
 	/* a gap of more than two intervals is unknown after the first */
-	if (upto - s->last > 2 * (time_t)s->interval || (final && upto - s->last >
-	    (time_t)s->interval))
+	if (upto - s->last > 2 * (time_t)s->interval ||
+	    (final && upto - s->last > (time_t)s->interval))
 		hold_end = s->last + s->interval;
 	k = s->last_ok ? STATE_UP : STATE_DOWN;
 	if (!s->last_ok && !s->down) {
@@ -202,7 +202,8 @@ state_close(struct state *s, time_t now, state_span_cb *cb, void *arg)
 		cover(s, end, false, cb, arg);
 		resolve(s, STATE_UP, cb, arg);
 	} else
-		emit(s, s->settled_to, end, s->last_ok ? STATE_UP : STATE_DOWN, cb, arg);
+		emit(
+		    s, s->settled_to, end, s->last_ok ? STATE_UP : STATE_DOWN, cb, arg);
 	emit(s, s->settled_to, now, STATE_UNKNOWN, cb, arg);
 }
 

@@ -44,9 +44,9 @@ struct state {
 	int threshold;	   /* consecutive failures that confirm an outage */
 	time_t settled_to; /* every second before this has been emitted */
 	bool have_last;
-	time_t last;	   /* time of the last probe */
+	time_t last; /* time of the last probe */
 	bool last_ok;
-	int fails;	   /* consecutive failures so far */
+	int fails; /* consecutive failures so far */
 	time_t first_fail;
 	bool down;
 	time_t outage_start;
@@ -56,12 +56,12 @@ struct state {
 
 void state_init(struct state *, int interval, int threshold, time_t start);
 void state_free(struct state *);
-enum state_change state_observe(struct state *, time_t t, bool ok, state_span_cb *,
-    void *);
+enum state_change state_observe(
+    struct state *, time_t t, bool ok, state_span_cb *, void *);
 void state_advance(struct state *, time_t now, state_span_cb *, void *);
 void state_close(struct state *, time_t now, state_span_cb *, void *);
-void state_resume(struct state *, time_t outage_start, time_t stopped_at,
-    time_t now, state_span_cb *, void *);
+void state_resume(struct state *, time_t outage_start, time_t stopped_at, time_t now,
+    state_span_cb *, void *);
 bool state_suspect(const struct state *);
 const char *state_kind_name(enum state_kind);
 

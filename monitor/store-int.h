@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#define STORE_BATCH 256 /* values a librrd call */
+#define STORE_BATCH 256	    /* values a librrd call */
 #define STORE_CMD_ROOM 3072 /* bytes of values in one rrdcached command (4096 max) */
 #define STORE_VALUE_LEN 160
 #define STORE_MAX_RRA 16
@@ -37,26 +37,26 @@ struct store_runs { /* v[head..len) */
 
 struct store_target {
 	char *name;
-	char *path; /* what librrd or rrdcached is given */
-	time_t last; /* end of the last step written or queued */
-	struct store_runs q; /* not yet written */
+	char *path;		 /* what librrd or rrdcached is given */
+	time_t last;		 /* end of the last step written or queued */
+	struct store_runs q;	 /* not yet written */
 	struct store_runs acked; /* accepted by rrdcached in the last STORE_RETAIN s */
-	unsigned gen; /* the rrdcached connection it was synced on */
+	unsigned gen;		 /* the rrdcached connection it was synced on */
 	bool resync;
 	bool refused; /* steps refused (queue full): the gap they leave is
 				 * written as steps without data by the next update */
 };
 
 struct store {
-	char *dir; /* absolute state_dir/rrd */
+	char *dir;    /* absolute state_dir/rrd */
 	char *daemon; /* rrdcached address, NULL when direct */
-	bool remote; /* rrdcached over TCP: no access to the files */
+	bool remote;  /* rrdcached over TCP: no access to the files */
 	long granularity;
 	struct store_target **t; /* sorted by name */
 	size_t nt;
 	size_t runs, runs_max; /* queued runs, and their bound */
-	size_t batch; /* queue entries a target collects before it is written */
-	unsigned gen; /* rrdcached instances seen (all targets resync) */
+	size_t batch;	  /* queue entries a target collects before it is written */
+	unsigned gen;	  /* rrdcached instances seen (all targets resync) */
 	const char *sock; /* rrdcached's unix socket, to see it restart */
 	ino_t sock_ino;
 	struct timespec sock_ctime;

@@ -77,9 +77,9 @@ void store_set_pending_max(struct store *, size_t);
 
 struct store_sums {
 	double up_s, down_s, maint_s; /* exact sums over the known rows */
-	long steps; /* steps of [from, to) in known rows */
-	long unknown_steps; /* steps in rows with an unknown up/down/maint */
-	long resolution; /* coarsest row length used, seconds */
+	long steps;		      /* steps of [from, to) in known rows */
+	long unknown_steps;	      /* steps in rows with an unknown up/down/maint */
+	long resolution;	      /* coarsest row length used, seconds */
 };
 
 /*

@@ -12,9 +12,9 @@ struct tz_local {
 };
 
 enum tz_kind {
-	TZ_LOCAL_OK,	     /* exactly one instant has this local time */
-	TZ_LOCAL_GAP,	     /* skipped by a spring-forward change */
-	TZ_LOCAL_AMBIGUOUS,  /* repeated by a fall-back change */
+	TZ_LOCAL_OK,	    /* exactly one instant has this local time */
+	TZ_LOCAL_GAP,	    /* skipped by a spring-forward change */
+	TZ_LOCAL_AMBIGUOUS, /* repeated by a fall-back change */
 };
 
 int tz_valid_name(const char *name);
@@ -32,9 +32,9 @@ void tz_local_add_days(struct tz_local *l, int days);
 #define TZ_PARSE_ALLOW_EPOCH 0x1
 enum tz_parse_result {
 	TZ_PARSE_OK,
-	TZ_PARSE_SYNTAX,      /* not one of the accepted forms */
-	TZ_PARSE_RANGE,       /* a field out of range, or a date that does not exist */
-	TZ_PARSE_GAP,	      /* a local time skipped by a DST change */
+	TZ_PARSE_SYNTAX, /* not one of the accepted forms */
+	TZ_PARSE_RANGE,	 /* a field out of range, or a date that does not exist */
+	TZ_PARSE_GAP,	 /* a local time skipped by a DST change */
 };
 enum tz_parse_result tz_parse(const char *s, int flags, time_t *out, bool *date_only);
 const char *tz_parse_strerror(enum tz_parse_result);

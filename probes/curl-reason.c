@@ -42,7 +42,8 @@ curlm_reason(struct probe_run *run, void *curl, int curlcode, const char *err,
 				    run->timeout_ms);
 				return PROBE_DNS_FAILURE;
 			}
-			snprintf(text, len, "connect timeout after %d ms", run->timeout_ms);
+			snprintf(
+			    text, len, "connect timeout after %d ms", run->timeout_ms);
 			return PROBE_CONNECT_TIMEOUT;
 		}
 		snprintf(text, len, "timeout after %d ms", run->timeout_ms);
@@ -67,4 +68,3 @@ curlm_reason(struct probe_run *run, void *curl, int curlcode, const char *err,
 		return PROBE_NETWORK;
 	}
 }
-

@@ -17,7 +17,7 @@ enum dns_record { DNS_A, DNS_AAAA, DNS_CNAME };
 
 struct dns_conf {
 	char *host;
-	char *server;	/* "ADDR" or "ADDR:PORT"; NULL = /etc/resolv.conf */
+	char *server; /* "ADDR" or "ADDR:PORT"; NULL = /etc/resolv.conf */
 	enum dns_record record;
 	char *expect;
 };
@@ -43,7 +43,8 @@ dns_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	struct dns_conf *d = xcalloc(1, sizeof(*d));
 	char *record = NULL;
 
-	if (conf_require(ctx, g, "host") || conf_get_str(ctx, g, "host", &d->host) < 0 ||
+	if (conf_require(ctx, g, "host") ||
+	    conf_get_str(ctx, g, "host", &d->host) < 0 ||
 	    conf_get_str(ctx, g, "server", &d->server) < 0 ||
 	    conf_get_str(ctx, g, "record", &record) < 0 ||
 	    conf_get_str(ctx, g, "expect", &d->expect) < 0)
@@ -59,15 +60,16 @@ dns_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	else if (strcmp(record, "CNAME") == 0)
 		d->record = DNS_CNAME;
 	else {
-		conf_error(ctx, g, "record", "\"%s\": expected A, AAAA or CNAME", record);
+		conf_error(
+		    ctx, g, "record", "\"%s\": expected A, AAAA or CNAME", record);
 		goto fail;
 	}
 	if (d->expect && d->record != DNS_CNAME) {
 		unsigned char buf[16];
 		int af = d->record == DNS_A ? AF_INET : AF_INET6;
 		if (inet_pton(af, d->expect, buf) != 1) {
-			conf_error(ctx, g, "expect", "\"%s\" is not an %s address", d->expect,
-			    d->record == DNS_A ? "IPv4" : "IPv6");
+			conf_error(ctx, g, "expect", "\"%s\" is not an %s address",
+			    d->expect, d->record == DNS_A ? "IPv4" : "IPv6");
 			goto fail;
 		}
 	}
@@ -96,10 +98,12 @@ dns_configure(struct conf_ctx *ctx, const config_setting_t *g)
 		memcpy(host, s, n);
 		host[n] = '\0';
 		if ((inet_pton(AF_INET, host, buf) != 1 &&
-		    inet_pton(AF_INET6, host, buf) != 1) ||
+			inet_pton(AF_INET6, host, buf) != 1) ||
 		    (port && (atoi(port) < 1 || atoi(port) > 65535))) {
-			conf_error(ctx, g, "server", "\"%s\": expected an IP address, "
-			    "optionally with :PORT", d->server);
+			conf_error(ctx, g, "server",
+			    "\"%s\": expected an IP address, "
+			    "optionally with :PORT",
+			    d->server);
 			goto fail;
 		}
 	}
@@ -191,8 +195,8 @@ dns_answer(struct dns_run *r, const unsigned char *m, size_t len)
 {
 	struct probe_run *run = r->run;
 	const struct dns_conf *d = run->conf;
-	static const char *const rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL",
-	    "NXDOMAIN", "NOTIMP", "REFUSED"};
+	static const char *const rcodes[] = {
+	    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
 	unsigned rcode = m[3] & 0x0f, qd = (m[4] << 8) | m[5], an = (m[6] << 8) | m[7];
 	char name[256], got[256] = "", first[256] = "";
 	size_t off = 12, next = 0;
@@ -210,7 +214,8 @@ dns_answer(struct dns_run *r, const unsigned char *m, size_t len)
 	}
 	for (unsigned i = 0; i < an; i++) {
 		unsigned type, rdlen;
-		if (dns_name(m, len, off, name, sizeof(name), &next) == -1 || next + 10 > len)
+		if (dns_name(m, len, off, name, sizeof(name), &next) == -1 ||
+		    next + 10 > len)
 			goto bad;
 		type = (m[next] << 8) | m[next + 1];
 		rdlen = (m[next + 8] << 8) | m[next + 9];
@@ -232,7 +237,7 @@ dns_answer(struct dns_run *r, const unsigned char *m, size_t len)
 			snprintf(first, sizeof(first), "%s", got);
 		if (d->expect == NULL || strcasecmp(d->expect, got) == 0 ||
 		    (d->record == DNS_CNAME && strlen(d->expect) == strlen(got) + 1 &&
-		    strncasecmp(d->expect, got, strlen(got)) == 0)) {
+			strncasecmp(d->expect, got, strlen(got)) == 0)) {
 			probe_done(run, PROBE_OK, "%s %s", dns_names[d->record], got);
 			return;
 		}
@@ -261,14 +266,16 @@ dns_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n < 12 || ((m[0] << 8) | m[1]) != r->id || !(m[2] & 0x80))
 			continue;
 		if (m[2] & 0x02) {
-			probe_done(r->run, PROBE_DNS_FAILURE, "DNS failure: truncated answer");
+			probe_done(
+			    r->run, PROBE_DNS_FAILURE, "DNS failure: truncated answer");
 			return;
 		}
 		dns_answer(r, m, (size_t)n);
 		return;
 	}
 	if (errno == ECONNREFUSED)
-		probe_done(r->run, PROBE_DNS_FAILURE, "DNS failure: server refused "
+		probe_done(r->run, PROBE_DNS_FAILURE,
+		    "DNS failure: server refused "
 		    "(no DNS server on the port)");
 }
 
@@ -301,7 +308,7 @@ dns_start(struct probe_run *run)
 	run->priv = r;
 	run->phase = PROBE_PHASE_DNS;
 	if (strchr(srv, ':') && srv[0] != '[' && strchr(srv, ':') != strrchr(srv, ':'))
-		snprintf(addr, sizeof(addr), "[%s]:53", srv);	/* bare IPv6 */
+		snprintf(addr, sizeof(addr), "[%s]:53", srv); /* bare IPv6 */
 	else if (strchr(srv, ':') && srv[0] != '[')
 		snprintf(addr, sizeof(addr), "%s", srv);
 	else if (srv[0] == '[' && strstr(srv, "]:"))
@@ -316,9 +323,10 @@ dns_start(struct probe_run *run)
 	p = r->q;
 	*p++ = r->id >> 8;
 	*p++ = r->id & 0xff;
-	*p++ = 0x01;	/* RD */
+	*p++ = 0x01; /* RD */
 	*p++ = 0;
-	*p++ = 0; *p++ = 1;	/* one question */
+	*p++ = 0;
+	*p++ = 1; /* one question */
 	memset(p, 0, 6);
 	p += 6;
 	while (*h) {
@@ -338,16 +346,17 @@ dns_start(struct probe_run *run)
 	*p++ = dns_qtype[d->record] >> 8;
 	*p++ = dns_qtype[d->record] & 0xff;
 	*p++ = 0;
-	*p++ = 1;	/* IN */
+	*p++ = 1; /* IN */
 	r->qlen = (size_t)(p - r->q);
-	if ((r->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1 || connect(r->fd, (struct sockaddr *)&ss, (socklen_t)sslen) == -1) {
+	if ((r->fd = socket(
+		 ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(r->fd, (struct sockaddr *)&ss, (socklen_t)sslen) == -1) {
 		probe_done(run, PROBE_NETWORK, "DNS socket: %s", strerror(errno));
 		return 0;
 	}
 	if ((r->ev = event_new(run->env->base, r->fd, EV_READ | EV_PERSIST, dns_read_cb,
-	    r)) == NULL || (r->resend = evtimer_new(run->env->base, dns_resend_cb, r)) ==
-	    NULL)
+		 r)) == NULL ||
+	    (r->resend = evtimer_new(run->env->base, dns_resend_cb, r)) == NULL)
 		return -1;
 	event_add(r->ev, NULL);
 	dns_resend_cb(-1, 0, r);
@@ -365,11 +374,11 @@ dns_describe(const void *p, char *buf, size_t len)
 }
 
 const struct probe_ops probe_dns_ops = {
-	.name = "dns",
-	.keys = dns_keys,
-	.configure = dns_configure,
-	.free = dns_free,
-	.start = dns_start,
-	.cancel = dns_cancel,
-	.describe = dns_describe,
+    .name = "dns",
+    .keys = dns_keys,
+    .configure = dns_configure,
+    .free = dns_free,
+    .start = dns_start,
+    .cancel = dns_cancel,
+    .describe = dns_describe,
 };

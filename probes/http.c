@@ -20,7 +20,7 @@ struct http_conf {
 	size_t nexpect_status;
 	char *body_contains;
 	char *body_regex_src;
-	regex_t *body_regex;	/* compiled body_regex_src: only when given */
+	regex_t *body_regex; /* compiled body_regex_src: only when given */
 	bool has_regex;
 	long max_body;
 	bool follow_redirects;
@@ -28,9 +28,9 @@ struct http_conf {
 	char *ca_file;
 };
 
-static const char *const http_keys[] = {"url", "method", "headers",
-    "expect_status", "body_contains", "body_regex", "max_body",
-    "follow_redirects", "verify_tls", "ca_file", NULL};
+static const char *const http_keys[] = {"url", "method", "headers", "expect_status",
+    "body_contains", "body_regex", "max_body", "follow_redirects", "verify_tls",
+    "ca_file", NULL};
 
 static void
 http_free(void *p)
@@ -55,8 +55,8 @@ http_free(void *p)
 static void *
 http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 {
-	static const char *const methods[] = {"GET", "HEAD", "POST", "PUT",
-	    "OPTIONS", NULL};
+	static const char *const methods[] = {
+	    "GET", "HEAD", "POST", "PUT", "OPTIONS", NULL};
 	struct http_conf *h = xcalloc(1, sizeof(*h));
 	bool ok_method = false;
 	int rc;
@@ -65,11 +65,11 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	h->verify_tls = true;
 	if (conf_require(ctx, g, "url") || conf_get_str(ctx, g, "url", &h->url) < 0 ||
 	    conf_check_url(ctx, g, "url", h->url,
-	    (const char *const[]){"http", "https", NULL}) < 0 ||
+		(const char *const[]){"http", "https", NULL}) < 0 ||
 	    conf_get_str(ctx, g, "method", &h->method) < 0 ||
 	    conf_get_strv(ctx, g, "headers", &h->headers) < 0 ||
 	    conf_get_intv(ctx, g, "expect_status", 100, 599, &h->expect_status,
-	    &h->nexpect_status) < 0 ||
+		&h->nexpect_status) < 0 ||
 	    conf_get_str(ctx, g, "body_contains", &h->body_contains) < 0 ||
 	    (rc = conf_get_str(ctx, g, "body_regex", &h->body_regex_src)) < 0 ||
 	    conf_get_int(ctx, g, "max_body", 0, 64L * 1024 * 1024, &h->max_body) < 0 ||
@@ -82,14 +82,17 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	for (size_t i = 0; methods[i]; i++)
 		ok_method |= strcmp(methods[i], h->method) == 0;
 	if (!ok_method) {
-		conf_error(ctx, g, "method", "\"%s\": expected GET, HEAD, POST, PUT or "
-		    "OPTIONS", h->method);
+		conf_error(ctx, g, "method",
+		    "\"%s\": expected GET, HEAD, POST, PUT or "
+		    "OPTIONS",
+		    h->method);
 		goto fail;
 	}
 	for (size_t i = 0; i < h->headers.n; i++) {
 		const char *s = h->headers.v[i], *colon = strchr(s, ':');
 		if (colon == NULL || colon == s || strpbrk(s, "\r\n")) {
-			conf_error(ctx, g, "headers", "\"%s\": expected \"Name: value\"", s);
+			conf_error(
+			    ctx, g, "headers", "\"%s\": expected \"Name: value\"", s);
 			goto fail;
 		}
 	}
@@ -97,8 +100,8 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 		int err;
 
 		h->body_regex = xcalloc(1, sizeof(*h->body_regex));
-		err = regcomp(h->body_regex, h->body_regex_src,
-		    REG_EXTENDED | REG_NOSUB);
+		err = regcomp(
+		    h->body_regex, h->body_regex_src, REG_EXTENDED | REG_NOSUB);
 		if (err) {
 			char msg[128];
 			regerror(err, h->body_regex, msg, sizeof(msg));
@@ -207,16 +210,21 @@ http_done_cb(CURL *e, CURLcode rc, void *arg)
 		probe_done(run, PROBE_HTTP_STATUS, "HTTP status %ld", code);
 		return;
 	}
-	if (h->body_contains && (r->body == NULL ||
-	    memmem(r->body, r->len, h->body_contains, strlen(h->body_contains)) == NULL)) {
-		probe_done(run, PROBE_BODY_MISMATCH, "body mismatch: no \"%s\" in %zu bytes",
-		    h->body_contains, r->len);
+	if (h->body_contains &&
+	    (r->body == NULL ||
+		memmem(r->body, r->len, h->body_contains, strlen(h->body_contains)) ==
+		    NULL)) {
+		probe_done(run, PROBE_BODY_MISMATCH,
+		    "body mismatch: no \"%s\" in %zu bytes", h->body_contains, r->len);
 		return;
 	}
-	if (h->has_regex && (r->body == NULL || strlen(r->body) != r->len ||
-	    regexec(h->body_regex, r->body, 0, NULL, 0) != 0)) {
-		probe_done(run, PROBE_BODY_MISMATCH, "body mismatch: /%s/ not found in "
-		    "%zu bytes", h->body_regex_src, r->len);
+	if (h->has_regex &&
+	    (r->body == NULL || strlen(r->body) != r->len ||
+		regexec(h->body_regex, r->body, 0, NULL, 0) != 0)) {
+		probe_done(run, PROBE_BODY_MISMATCH,
+		    "body mismatch: /%s/ not found in "
+		    "%zu bytes",
+		    h->body_regex_src, r->len);
 		return;
 	}
 	probe_done(run, PROBE_OK, "HTTP status %ld", code);
@@ -268,7 +276,7 @@ http_start(struct probe_run *run)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	run->phase = PROBE_PHASE_SELF;
 	if (curlm_add(run->env->curlm, e, http_done_cb, r) == -1)
-		return -1;	/* probe.c releases r through http_cancel */
+		return -1; /* probe.c releases r through http_cancel */
 	return 0;
 }
 
@@ -281,11 +289,11 @@ http_describe(const void *p, char *buf, size_t len)
 }
 
 const struct probe_ops probe_http_ops = {
-	.name = "http",
-	.keys = http_keys,
-	.configure = http_configure,
-	.free = http_free,
-	.start = http_start,
-	.cancel = http_cancel,
-	.describe = http_describe,
+    .name = "http",
+    .keys = http_keys,
+    .configure = http_configure,
+    .free = http_free,
+    .start = http_start,
+    .cancel = http_cancel,
+    .describe = http_describe,
 };

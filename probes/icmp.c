@@ -73,14 +73,18 @@ icmp_configure(struct conf_ctx *ctx, const config_setting_t *g)
 		sin6->sin6_family = AF_INET6;
 		c->addrlen = sizeof(*sin6);
 	} else {
-		conf_error(ctx, g, "host", "\"%s\": an icmp probe takes an IPv4 or IPv6 "
-		    "address", c->host);
+		conf_error(ctx, g, "host",
+		    "\"%s\": an icmp probe takes an IPv4 or IPv6 "
+		    "address",
+		    c->host);
 		goto fail;
 	}
 	if ((fd = icmp_socket(c->addr.ss_family)) == -1) {
-		conf_error(ctx, g, "type", "icmp needs unprivileged ping sockets, which "
+		conf_error(ctx, g, "type",
+		    "icmp needs unprivileged ping sockets, which "
 		    "this system refuses (%s); allow the group in "
-		    "net.ipv4.ping_group_range or use a tcp probe", strerror(errno));
+		    "net.ipv4.ping_group_range or use a tcp probe",
+		    strerror(errno));
 		goto fail;
 	}
 	close(fd);
@@ -156,12 +160,13 @@ icmp_start(struct probe_run *run)
 	memcpy(pkt + 6, &seq, sizeof(seq));
 	memcpy(pkt + 8, "slamon-echo-req!", 16);
 	if ((r->ev = event_new(run->env->base, r->fd, EV_READ | EV_PERSIST,
-	    icmp_read_cb, run)) == NULL || event_add(r->ev, NULL) == -1) {
+		 icmp_read_cb, run)) == NULL ||
+	    event_add(r->ev, NULL) == -1) {
 		probe_done(run, PROBE_INTERNAL, "cannot watch the ping socket");
 		return 0;
 	}
 	if (sendto(r->fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&c->addr,
-	    c->addrlen) == -1) {
+		c->addrlen) == -1) {
 		probe_done(run, PROBE_NETWORK, "cannot send an echo request to %s: %s",
 		    c->host, strerror(errno));
 		return 0;
@@ -176,11 +181,11 @@ icmp_describe(const void *p, char *buf, size_t len)
 }
 
 const struct probe_ops probe_icmp_ops = {
-	.name = "icmp",
-	.keys = icmp_keys,
-	.configure = icmp_configure,
-	.free = icmp_free,
-	.start = icmp_start,
-	.cancel = icmp_cancel,
-	.describe = icmp_describe,
+    .name = "icmp",
+    .keys = icmp_keys,
+    .configure = icmp_configure,
+    .free = icmp_free,
+    .start = icmp_start,
+    .cancel = icmp_cancel,
+    .describe = icmp_describe,
 };

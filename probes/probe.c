@@ -13,8 +13,12 @@ extern const struct probe_ops probe_http_ops, probe_tcp_ops, probe_dns_ops,
     probe_tls_ops, probe_icmp_ops;
 
 const struct probe_ops *const probe_table[] = {
-	&probe_http_ops, &probe_tcp_ops, &probe_dns_ops, &probe_tls_ops,
-	&probe_icmp_ops, NULL,
+    &probe_http_ops,
+    &probe_tcp_ops,
+    &probe_dns_ops,
+    &probe_tls_ops,
+    &probe_icmp_ops,
+    NULL,
 };
 
 const struct probe_ops *
@@ -30,21 +34,21 @@ const char *
 probe_reason_name(enum probe_reason r)
 {
 	static const char *const names[PROBE_NREASONS] = {
-		[PROBE_OK] = "ok",
-		[PROBE_CONNECT_REFUSED] = "connect_refused",
-		[PROBE_CONNECT_TIMEOUT] = "connect_timeout",
-		[PROBE_DNS_FAILURE] = "dns_failure",
-		[PROBE_TLS_FAILURE] = "tls_failure",
-		[PROBE_HTTP_STATUS] = "http_status",
-		[PROBE_BODY_MISMATCH] = "body_mismatch",
-		[PROBE_TIMEOUT] = "timeout",
-		[PROBE_RESET] = "reset",
-		[PROBE_TOO_LARGE] = "too_large",
-		[PROBE_EXPECT_MISMATCH] = "expect_mismatch",
-		[PROBE_CERT_EXPIRING] = "cert_expiring",
-		[PROBE_CANCELLED] = "cancelled",
-		[PROBE_NETWORK] = "network",
-		[PROBE_INTERNAL] = "internal",
+	    [PROBE_OK] = "ok",
+	    [PROBE_CONNECT_REFUSED] = "connect_refused",
+	    [PROBE_CONNECT_TIMEOUT] = "connect_timeout",
+	    [PROBE_DNS_FAILURE] = "dns_failure",
+	    [PROBE_TLS_FAILURE] = "tls_failure",
+	    [PROBE_HTTP_STATUS] = "http_status",
+	    [PROBE_BODY_MISMATCH] = "body_mismatch",
+	    [PROBE_TIMEOUT] = "timeout",
+	    [PROBE_RESET] = "reset",
+	    [PROBE_TOO_LARGE] = "too_large",
+	    [PROBE_EXPECT_MISMATCH] = "expect_mismatch",
+	    [PROBE_CERT_EXPIRING] = "cert_expiring",
+	    [PROBE_CANCELLED] = "cancelled",
+	    [PROBE_NETWORK] = "network",
+	    [PROBE_INTERNAL] = "internal",
 	};
 
 	if ((unsigned)r >= PROBE_NREASONS)
@@ -112,7 +116,8 @@ probe_start(struct probe_run *run)
 	run->priv = NULL;
 	run->active = true;
 	if (run->deadline == NULL &&
-	    (run->deadline = evtimer_new(run->env->base, probe_deadline_cb, run)) == NULL) {
+	    (run->deadline = evtimer_new(run->env->base, probe_deadline_cb, run)) ==
+		NULL) {
 		probe_done(run, PROBE_INTERNAL, "cannot create a timer");
 		return;
 	}
@@ -121,8 +126,8 @@ probe_start(struct probe_run *run)
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(run->deadline, &tv);
 	if (run->ops->start == NULL) {
-		probe_done(run, PROBE_INTERNAL, "%s probes cannot run here",
-		    run->ops->name);
+		probe_done(
+		    run, PROBE_INTERNAL, "%s probes cannot run here", run->ops->name);
 		return;
 	}
 	if (run->ops->start(run) == -1 && run->active) {
@@ -188,16 +193,17 @@ probe_env_init(struct probe_env *env, struct event_base *base)
 	if ((f = fopen("/etc/resolv.conf", "r")) != NULL) {
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, " nameserver %63s", addr) == 1) {
-				snprintf(env->nameserver, sizeof(env->nameserver), "%s", addr);
+				snprintf(env->nameserver, sizeof(env->nameserver), "%s",
+				    addr);
 				break;
 			}
 		fclose(f);
 	}
 	if ((env->curlm = curlm_new(base)) == NULL)
 		return -1;
-	env->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	if (env->dns == NULL)	/* no resolv.conf: numeric hosts still work */
+	env->dns = evdns_base_new(
+	    base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (env->dns == NULL) /* no resolv.conf: numeric hosts still work */
 		env->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	return 0;
 }

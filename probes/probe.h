@@ -25,11 +25,11 @@ enum probe_reason {
 	PROBE_TIMEOUT,
 	PROBE_RESET,
 	PROBE_TOO_LARGE,
-	PROBE_EXPECT_MISMATCH,	 /* tcp expect / dns answer not as configured */
+	PROBE_EXPECT_MISMATCH, /* tcp expect / dns answer not as configured */
 	PROBE_CERT_EXPIRING,
-	PROBE_CANCELLED,	 /* still running when the next run was due */
-	PROBE_NETWORK,		 /* any other transport error */
-	PROBE_INTERNAL,		 /* a local resource failure, not the target's fault */
+	PROBE_CANCELLED, /* still running when the next run was due */
+	PROBE_NETWORK,	 /* any other transport error */
+	PROBE_INTERNAL,	 /* a local resource failure, not the target's fault */
 	PROBE_NREASONS
 };
 
@@ -37,8 +37,8 @@ const char *probe_reason_name(enum probe_reason);
 
 struct probe_result {
 	enum probe_reason reason;
-	char text[256];		 /* human text, e.g. "HTTP status 503" */
-	double latency_ms;	 /* < 0 when not measured */
+	char text[256];	   /* human text, e.g. "HTTP status 503" */
+	double latency_ms; /* < 0 when not measured */
 };
 
 struct event_base;
@@ -51,8 +51,8 @@ struct evdns_base;
 struct probe_env {
 	struct event_base *base;
 	struct curlm *curlm;
-	struct evdns_base *dns;	 /* resolver for names in tcp probes */
-	char nameserver[64];	 /* first of /etc/resolv.conf, for dns probes */
+	struct evdns_base *dns; /* resolver for names in tcp probes */
+	char nameserver[64];	/* first of /etc/resolv.conf, for dns probes */
 };
 
 /* Where a run is when its deadline passes decides the reason reported. */
@@ -74,21 +74,21 @@ typedef void probe_done_cb(struct probe_run *, const struct probe_result *, void
 struct probe_run {
 	struct probe_env *env;
 	const struct probe_ops *ops;
-	const void *conf;	 /* the probe's own settings */
+	const void *conf; /* the probe's own settings */
 	int timeout_ms;
 	probe_done_cb *done;
 	void *arg;
 
-	struct timespec t0;	 /* monotonic start */
+	struct timespec t0; /* monotonic start */
 	enum probe_phase phase;
-	void *priv;		 /* the probe's per-run state */
+	void *priv; /* the probe's per-run state */
 	struct event *deadline;
 	bool active;
 };
 
 struct probe_ops {
 	const char *name;
-	const char *const *keys;	/* the type's own configuration keys */
+	const char *const *keys; /* the type's own configuration keys */
 	/* Parse and validate the type's keys; NULL after conf_error(). */
 	void *(*configure)(struct conf_ctx *, const config_setting_t *target);
 	void (*free)(void *);

@@ -52,8 +52,8 @@ tcp_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	    conf_get_str(ctx, g, "expect", &t->expect) < 0)
 		goto fail;
 	if (t->host[0] == '\0' || strpbrk(t->host, " /\t")) {
-		conf_error(ctx, g, "host", "\"%s\" is not a host name or address",
-		    t->host);
+		conf_error(
+		    ctx, g, "host", "\"%s\" is not a host name or address", t->host);
 		goto fail;
 	}
 	if (t->expect && t->expect[0] == '\0') {
@@ -103,8 +103,10 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (n >= TCP_MAX_REPLY)
-		probe_done(r->run, PROBE_EXPECT_MISMATCH, "expect mismatch: no \"%s\" in "
-		    "the first %zu bytes", t->expect, n);
+		probe_done(r->run, PROBE_EXPECT_MISMATCH,
+		    "expect mismatch: no \"%s\" in "
+		    "the first %zu bytes",
+		    t->expect, n);
 }
 
 static void
@@ -142,12 +144,15 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
-		probe_done(run, PROBE_EXPECT_MISMATCH, "expect mismatch: connection "
-		    "closed before \"%s\"", t->expect ? t->expect : "");
+		probe_done(run, PROBE_EXPECT_MISMATCH,
+		    "expect mismatch: connection "
+		    "closed before \"%s\"",
+		    t->expect ? t->expect : "");
 	else if (err == ECONNRESET)
 		probe_done(run, PROBE_RESET, "reset mid-response");
 	else
-		probe_done(run, PROBE_NETWORK, "%s", evutil_socket_error_to_string(err));
+		probe_done(
+		    run, PROBE_NETWORK, "%s", evutil_socket_error_to_string(err));
 }
 
 static void
@@ -215,8 +220,8 @@ tcp_start(struct probe_run *run)
 
 	r->run = run;
 	run->priv = r;
-	if ((r->bev = bufferevent_socket_new(run->env->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+	if ((r->bev = bufferevent_socket_new(
+		 run->env->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return -1;
 	bufferevent_setcb(r->bev, tcp_read_cb, NULL, tcp_event_cb, r);
 	bufferevent_setwatermark(r->bev, EV_READ, 0, TCP_MAX_REPLY);
@@ -234,8 +239,8 @@ tcp_start(struct probe_run *run)
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
 	snprintf(port, sizeof(port), "%ld", t->port);
 	/* the callback may run before this returns (hosts file): req is NULL then */
-	req = evdns_getaddrinfo(run->env->dns, t->host, port, &hints, tcp_resolved_cb,
-	    run);
+	req = evdns_getaddrinfo(
+	    run->env->dns, t->host, port, &hints, tcp_resolved_cb, run);
 	if (run->active && run->priv == r && req != NULL && r->req == NULL &&
 	    run->phase == PROBE_PHASE_DNS)
 		r->req = req;
@@ -251,11 +256,11 @@ tcp_describe(const void *p, char *buf, size_t len)
 }
 
 const struct probe_ops probe_tcp_ops = {
-	.name = "tcp",
-	.keys = tcp_keys,
-	.configure = tcp_configure,
-	.free = tcp_free,
-	.start = tcp_start,
-	.cancel = tcp_cancel,
-	.describe = tcp_describe,
+    .name = "tcp",
+    .keys = tcp_keys,
+    .configure = tcp_configure,
+    .free = tcp_free,
+    .start = tcp_start,
+    .cancel = tcp_cancel,
+    .describe = tcp_describe,
 };

@@ -17,8 +17,8 @@ struct tls_conf {
 	char *ca_file;
 };
 
-static const char *const tls_keys[] = {"host", "port", "servername", "min_days",
-    "verify_tls", "ca_file", NULL};
+static const char *const tls_keys[] = {
+    "host", "port", "servername", "min_days", "verify_tls", "ca_file", NULL};
 
 static void
 tls_free(void *p)
@@ -41,7 +41,8 @@ tls_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	t->port = 443;
 	t->min_days = 14;
 	t->verify = true;
-	if (conf_require(ctx, g, "host") || conf_get_str(ctx, g, "host", &t->host) < 0 ||
+	if (conf_require(ctx, g, "host") ||
+	    conf_get_str(ctx, g, "host", &t->host) < 0 ||
 	    conf_get_int(ctx, g, "port", 1, 65535, &t->port) < 0 ||
 	    conf_get_str(ctx, g, "servername", &t->servername) < 0 ||
 	    conf_get_int(ctx, g, "min_days", 0, 3650, &t->min_days) < 0 ||
@@ -49,8 +50,8 @@ tls_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	    conf_get_str(ctx, g, "ca_file", &t->ca_file) < 0)
 		goto fail;
 	if (t->host[0] == '\0' || strpbrk(t->host, " /\t")) {
-		conf_error(ctx, g, "host", "\"%s\" is not a host name or address",
-		    t->host);
+		conf_error(
+		    ctx, g, "host", "\"%s\" is not a host name or address", t->host);
 		goto fail;
 	}
 	return t;
@@ -112,12 +113,14 @@ tls_done_cb(CURL *e, CURLcode rc, void *arg)
 	long days;
 	int reason;
 
-	if ((reason = curlm_reason(run, e, rc, r->err, text, sizeof(text))) != PROBE_OK) {
+	if ((reason = curlm_reason(run, e, rc, r->err, text, sizeof(text))) !=
+	    PROBE_OK) {
 		probe_done(run, reason, "%s", text);
 		return;
 	}
 	if (tls_expiry(e, &expiry) == -1) {
-		probe_done(run, PROBE_TLS_FAILURE, "TLS failure: no certificate expiry date");
+		probe_done(
+		    run, PROBE_TLS_FAILURE, "TLS failure: no certificate expiry date");
 		return;
 	}
 	/* whole days left, rounded down: 23 hours left is 0 days */
@@ -126,8 +129,10 @@ tls_done_cb(CURL *e, CURLcode rc, void *arg)
 		probe_done(run, PROBE_CERT_EXPIRING, "certificate expired %ld days ago",
 		    (long)((now - expiry) / 86400));
 	else if (days < t->min_days)
-		probe_done(run, PROBE_CERT_EXPIRING, "certificate expiring in %ld days "
-		    "(< %ld)", days, t->min_days);
+		probe_done(run, PROBE_CERT_EXPIRING,
+		    "certificate expiring in %ld days "
+		    "(< %ld)",
+		    days, t->min_days);
 	else
 		probe_done(run, PROBE_OK, "certificate valid for %ld more days", days);
 }
@@ -147,8 +152,8 @@ tls_start(struct probe_run *run)
 	}
 	r->easy = e;
 	run->priv = r;
-	snprintf(url, sizeof(url), strchr(name, ':') ? "https://[%s]:%ld/" :
-	    "https://%s:%ld/", name, t->port);
+	snprintf(url, sizeof(url),
+	    strchr(name, ':') ? "https://[%s]:%ld/" : "https://%s:%ld/", name, t->port);
 	if (t->servername) {
 		snprintf(map, sizeof(map), "%s:%ld:%s:%ld", t->servername, t->port,
 		    t->host, t->port);
@@ -183,11 +188,11 @@ tls_describe(const void *p, char *buf, size_t len)
 }
 
 const struct probe_ops probe_tls_ops = {
-	.name = "tls",
-	.keys = tls_keys,
-	.configure = tls_configure,
-	.free = tls_free,
-	.start = tls_start,
-	.cancel = tls_cancel,
-	.describe = tls_describe,
+    .name = "tls",
+    .keys = tls_keys,
+    .configure = tls_configure,
+    .free = tls_free,
+    .start = tls_start,
+    .cancel = tls_cancel,
+    .describe = tls_describe,
 };

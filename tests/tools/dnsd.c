@@ -80,9 +80,10 @@ answer(struct evdns_server_request *req)
 			if (strcasecmp(table[i].name, qu->name) != 0)
 				continue;
 			found = 1;
-			type = strncmp(a, "AAAA:", 5) == 0 ? EVDNS_TYPE_AAAA :
-			    strncmp(a, "A:", 2) == 0 ? EVDNS_TYPE_A :
-			    strncmp(a, "CNAME:", 6) == 0 ? EVDNS_TYPE_CNAME : -1;
+			type = strncmp(a, "AAAA:", 5) == 0 ? EVDNS_TYPE_AAAA
+			    : strncmp(a, "A:", 2) == 0	   ? EVDNS_TYPE_A
+			    : strncmp(a, "CNAME:", 6) == 0 ? EVDNS_TYPE_CNAME
+							   : -1;
 			/* a CNAME answers any type, as a real server would */
 			if (type != -1 && type != EVDNS_TYPE_CNAME && type != qu->type)
 				continue;
@@ -159,7 +160,8 @@ main(int argc, char **argv)
 			return 1;
 		snprintf(table[ntable].name, sizeof(table[ntable].name), "%.*s",
 		    (int)(eq - argv[i]), argv[i]);
-		snprintf(table[ntable].answer, sizeof(table[ntable].answer), "%s", eq + 1);
+		snprintf(
+		    table[ntable].answer, sizeof(table[ntable].answer), "%s", eq + 1);
 		ntable++;
 	}
 	base = event_base_new();

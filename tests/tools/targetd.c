@@ -180,7 +180,8 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_fill(c);
 		return;
 	}
-	if (c->body_left == 0 && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (c->body_left == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_free(c);
 }
 
@@ -210,7 +211,8 @@ conn_respond(struct conn *c)
 	c->responded = 1;
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_enable(c->bev, EV_WRITE);
-	evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 %d Whatever\r\n"
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "HTTP/1.1 %d Whatever\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
 	    c->s.status, c->s.reset ? len + 100000 : len);
 	if (c->s.huge) {
@@ -287,7 +289,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (c->s.delay_ms) {
-		struct timeval tv = {c->s.delay_ms / 1000, (c->s.delay_ms % 1000) * 1000};
+		struct timeval tv = {
+		    c->s.delay_ms / 1000, (c->s.delay_ms % 1000) * 1000};
 		evtimer_assign(c->timer, base, conn_delay_cb, c);
 		evtimer_add(c->timer, &tv);
 		return;
@@ -372,9 +375,11 @@ listen_on(int port, evconnlistener_cb cb, void *arg)
 {
 	struct sockaddr_in sin = loopback(port);
 
-	if (evconnlistener_new_bind(base, cb, arg, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE,
-	    128, (struct sockaddr *)&sin, sizeof(sin)) == NULL) {
-		fprintf(stderr, "targetd: cannot listen on %d: %s\n", port, strerror(errno));
+	if (evconnlistener_new_bind(base, cb, arg,
+		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 128, (struct sockaddr *)&sin,
+		sizeof(sin)) == NULL) {
+		fprintf(stderr, "targetd: cannot listen on %d: %s\n", port,
+		    strerror(errno));
 		exit(1);
 	}
 }
@@ -387,7 +392,8 @@ blackhole(int port)
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 || listen(fd, 0) == -1) {
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 0) == -1) {
 		fprintf(stderr, "targetd: blackhole %d: %s\n", port, strerror(errno));
 		exit(1);
 	}
@@ -406,7 +412,8 @@ blackhole(int port)
 		sin6.sin6_port = htons((uint16_t)port);
 		sin6.sin6_addr = in6addr_loopback;
 		setsockopt(fd6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (fd6 == -1 || bind(fd6, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
+		if (fd6 == -1 ||
+		    bind(fd6, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
 		    listen(fd6, 0) == -1) {
 			if (fd6 != -1)
 				close(fd6);
@@ -442,7 +449,8 @@ main(int argc, char **argv)
 			SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 			int port = atoi(argv[++i]);
 			if (SSL_CTX_use_certificate_chain_file(ctx, argv[i + 1]) != 1 ||
-			    SSL_CTX_use_PrivateKey_file(ctx, argv[i + 2], SSL_FILETYPE_PEM) != 1) {
+			    SSL_CTX_use_PrivateKey_file(
+				ctx, argv[i + 2], SSL_FILETYPE_PEM) != 1) {
 				ERR_print_errors_fp(stderr);
 				return 1;
 			}
@@ -461,7 +469,8 @@ main(int argc, char **argv)
 			if (route_set(argv[i], eq + 1) == -1)
 				return 1;
 		} else {
-			fprintf(stderr, "usage: targetd [--http PORT] [--tls PORT CERT KEY] "
+			fprintf(stderr,
+			    "usage: targetd [--http PORT] [--tls PORT CERT KEY] "
 			    "[--tcp PORT MODE] [--blackhole PORT] [--route PATH=SPEC]...\n");
 			return 1;
 		}

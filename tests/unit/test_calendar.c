@@ -83,7 +83,8 @@ find(const struct cal_occ *o, size_t n, const char *name, time_t start)
 static void
 year_2026(struct calendar *cal, struct cal_occ **o, size_t *n)
 {
-	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2027-01-01"), o, n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-01-01"), T("2027-01-01"), o, n), 0);
 }
 
 static void
@@ -109,8 +110,8 @@ test_counts_2026(void **state)
 	for (size_t i = 0; i < n; i++) {
 		bool infra = strcmp(o[i].name, "infrastructure") == 0;
 		/* Standing windows published 2025-12-01 are all announced. */
-		assert_int_equal(o[i].announced, !infra || o[i].source ==
-		    CAL_SRC_ANNOUNCEMENT);
+		assert_int_equal(
+		    o[i].announced, !infra || o[i].source == CAL_SRC_ANNOUNCEMENT);
 		assert_false(o[i].short_notice);
 	}
 	free(o);
@@ -124,16 +125,16 @@ test_dst_nights(void **state)
 		const char *night, *restart_utc, *sat, *slot_start, *slot_end;
 		long slot_len;
 	} nights[] = {
-		/* Spring: 02:00 does not exist, RFC 5545 moves it to 03:00 CEST. */
-		{"2026-03-29", "2026-03-29T01:00:00Z", "2026-03-28",
-		    "2026-03-28T19:00:00Z", "2026-03-29T04:00:00Z", 9 * 3600},
-		/* Autumn: 02:00 happens twice; the first is 00:00Z. */
-		{"2026-10-25", "2026-10-25T00:00:00Z", "2026-10-24",
-		    "2026-10-24T18:00:00Z", "2026-10-25T05:00:00Z", 11 * 3600},
-		{"2027-03-28", "2027-03-28T01:00:00Z", "2027-03-27",
-		    "2027-03-27T19:00:00Z", "2027-03-28T04:00:00Z", 9 * 3600},
-		{"2027-10-31", "2027-10-31T00:00:00Z", "2027-10-30",
-		    "2027-10-30T18:00:00Z", "2027-10-31T05:00:00Z", 11 * 3600},
+	    /* Spring: 02:00 does not exist, RFC 5545 moves it to 03:00 CEST. */
+	    {"2026-03-29", "2026-03-29T01:00:00Z", "2026-03-28", "2026-03-28T19:00:00Z",
+		"2026-03-29T04:00:00Z", 9 * 3600},
+	    /* Autumn: 02:00 happens twice; the first is 00:00Z. */
+	    {"2026-10-25", "2026-10-25T00:00:00Z", "2026-10-24", "2026-10-24T18:00:00Z",
+		"2026-10-25T05:00:00Z", 11 * 3600},
+	    {"2027-03-28", "2027-03-28T01:00:00Z", "2027-03-27", "2027-03-27T19:00:00Z",
+		"2027-03-28T04:00:00Z", 9 * 3600},
+	    {"2027-10-31", "2027-10-31T00:00:00Z", "2027-10-30", "2027-10-30T18:00:00Z",
+		"2027-10-31T05:00:00Z", 11 * 3600},
 	};
 	struct calendar *cal = cal_with(NULL);
 
@@ -144,8 +145,8 @@ test_dst_nights(void **state)
 		const struct cal_occ *r, *s;
 		time_t day = T(nights[i].night);
 
-		assert_int_equal(calendar_expand(cal, day - 86400, day + 2 * 86400, &o,
-		    &n), 0);
+		assert_int_equal(
+		    calendar_expand(cal, day - 86400, day + 2 * 86400, &o, &n), 0);
 		r = find(o, n, "nightly-restart", T(nights[i].restart_utc));
 		assert_non_null(r);
 		assert_int_equal(r->end - r->start, 300);
@@ -162,10 +163,12 @@ test_dst_nights(void **state)
 	{
 		struct cal_occ *o;
 		size_t n;
-		assert_int_equal(calendar_expand(cal, T("2026-03-28"), T("2026-03-31"), &o,
-		    &n), 0);
-		assert_non_null(find(o, n, "nightly-restart", T("2026-03-28T01:00:00Z")));
-		assert_non_null(find(o, n, "nightly-restart", T("2026-03-30T00:00:00Z")));
+		assert_int_equal(
+		    calendar_expand(cal, T("2026-03-28"), T("2026-03-31"), &o, &n), 0);
+		assert_non_null(
+		    find(o, n, "nightly-restart", T("2026-03-28T01:00:00Z")));
+		assert_non_null(
+		    find(o, n, "nightly-restart", T("2026-03-30T00:00:00Z")));
 		free(o);
 	}
 	calendar_free(cal);
@@ -197,7 +200,8 @@ test_biweekly_phase(void **state)
 		assert_int_equal(o[i].end - o[i].start, 21600);
 		/* 14 days apart in local dates: 14 * 24 h, +-1 h across a change. */
 		if (prev)
-			assert_true(labs((long)(o[i].start - prev) - 14 * 86400L) <= 3600);
+			assert_true(
+			    labs((long)(o[i].start - prev) - 14 * 86400L) <= 3600);
 		prev = o[i].start;
 		k++;
 	}
@@ -209,8 +213,10 @@ test_biweekly_phase(void **state)
 static int
 weekday(const struct tz_local *l)
 {
-	struct tm tm = {.tm_year = l->year - 1900, .tm_mon = l->mon - 1,
-	    .tm_mday = l->mday, .tm_hour = 12};
+	struct tm tm = {.tm_year = l->year - 1900,
+	    .tm_mon = l->mon - 1,
+	    .tm_mday = l->mday,
+	    .tm_hour = 12};
 	time_t t = timegm(&tm);
 
 	gmtime_r(&t, &tm);
@@ -220,12 +226,12 @@ weekday(const struct tz_local *l)
 static void
 test_third_tuesday_and_friday_after(void **state)
 {
-	static const char *const canary[12] = {"2026-01-20", "2026-02-17",
-	    "2026-03-17", "2026-04-21", "2026-05-19", "2026-06-16", "2026-07-21",
-	    "2026-08-18", "2026-09-15", "2026-10-20", "2026-11-17", "2026-12-15"};
-	static const char *const wave2[12] = {"2026-01-23", "2026-02-20",
-	    "2026-03-20", "2026-04-24", "2026-05-22", "2026-06-19", "2026-07-24",
-	    "2026-08-21", "2026-09-18", "2026-10-23", "2026-11-20", "2026-12-18"};
+	static const char *const canary[12] = {"2026-01-20", "2026-02-17", "2026-03-17",
+	    "2026-04-21", "2026-05-19", "2026-06-16", "2026-07-21", "2026-08-18",
+	    "2026-09-15", "2026-10-20", "2026-11-17", "2026-12-15"};
+	static const char *const wave2[12] = {"2026-01-23", "2026-02-20", "2026-03-20",
+	    "2026-04-24", "2026-05-22", "2026-06-19", "2026-07-24", "2026-08-21",
+	    "2026-09-18", "2026-10-23", "2026-11-20", "2026-12-18"};
 	struct calendar *cal = cal_with(NULL);
 	struct cal_occ *o;
 	size_t n, differs = 0;
@@ -294,12 +300,15 @@ test_coinciding_friday_merged(void **state)
 			coincide++;
 	assert_true(coincide >= 1);
 	web = calendar_index(cal, target("crm-web"), T("2026-01-01"), T("2027-01-01"));
-	mail = calendar_index(cal, target("bulk-mail"), T("2026-01-01"), T("2027-01-01"));
+	mail = calendar_index(
+	    cal, target("bulk-mail"), T("2026-01-01"), T("2027-01-01"));
 	/* Counted once: 6 h, not 12 h; the nightly restart inside adds nothing. */
-	assert_int_equal(cal_index_overlap(web, T("2026-02-12 12:00"),
-	    T("2026-02-13 12:00")), 21600);
-	assert_int_equal(cal_index_overlap(mail, T("2026-02-12 12:00"),
-	    T("2026-02-13 12:00")), 21600);
+	assert_int_equal(
+	    cal_index_overlap(web, T("2026-02-12 12:00"), T("2026-02-13 12:00")),
+	    21600);
+	assert_int_equal(
+	    cal_index_overlap(mail, T("2026-02-12 12:00"), T("2026-02-13 12:00")),
+	    21600);
 	assert_true(cal_index_in_maint(web, T("2026-02-13 00:30"), &until));
 	assert_int_equal(until, T("2026-02-13T05:00:00Z"));
 	assert_true(cal_index_in_maint(web, T("2026-02-13 02:02"), &until));
@@ -307,9 +316,11 @@ test_coinciding_friday_merged(void **state)
 	assert_false(cal_index_in_maint(web, T("2026-02-13 06:00"), &until));
 	assert_true(cal_index_in_maint(web, T("2026-02-13 05:59:59"), NULL));
 	assert_int_equal(cal_index_windows(web, T("2026-02-13 01:00"),
-	    T("2026-02-13 03:00"), names, 8), 3);
+			     T("2026-02-13 03:00"), names, 8),
+	    3);
 	assert_int_equal(cal_index_windows(mail, T("2026-02-13 01:00"),
-	    T("2026-02-13 03:00"), names, 8), 2);
+			     T("2026-02-13 03:00"), names, 8),
+	    2);
 	/* Next maintenance from Thursday noon is that Friday's merged block. */
 	assert_true(cal_index_next(web, T("2026-02-12 12:00"), &s, &e));
 	assert_int_equal(s, T("2026-02-13 00:00"));
@@ -321,8 +332,8 @@ test_coinciding_friday_merged(void **state)
 	/* The canary upgrade applies to the canary group only. */
 	assert_true(cal_index_in_maint(web, T("2026-02-17 22:30"), NULL));
 	{
-		struct cal_index *app = calendar_index(cal, target("crm-app"),
-		    T("2026-01-01"), T("2027-01-01"));
+		struct cal_index *app = calendar_index(
+		    cal, target("crm-app"), T("2026-01-01"), T("2027-01-01"));
 		assert_false(cal_index_in_maint(app, T("2026-02-17 22:30"), NULL));
 		/* ...but the second wave on Friday applies to the whole component. */
 		assert_true(cal_index_in_maint(app, T("2026-02-20 22:30"), NULL));
@@ -339,16 +350,16 @@ test_notice_edges(void **state)
 {
 	time_t slot = T("2026-12-05 20:00"), slot2 = T("2026-12-12 20:00");
 	struct cal_announcement ann[] = {
-		/* Exactly min_notice: counts. */
-		{"infrastructure", slot, T("2026-12-06 06:00"), slot - 86400, "exact", 1,
-		    "journal"},
-		/* One second less: short notice, listed but not excluded. */
-		{"infrastructure", slot2, T("2026-12-13 06:00"), slot2 - 86399, "late", 2,
-		    "journal"},
-		{"emergency", T("2026-12-09 18:00"), T("2026-12-09 19:00"),
-		    T("2026-12-08 18:00"), "cve fix", 3, "journal"},
-		{"emergency", T("2026-12-10 18:00"), T("2026-12-10 19:00"),
-		    T("2026-12-10 12:00"), "urgent", 4, "journal"},
+	    /* Exactly min_notice: counts. */
+	    {"infrastructure", slot, T("2026-12-06 06:00"), slot - 86400, "exact", 1,
+		"journal"},
+	    /* One second less: short notice, listed but not excluded. */
+	    {"infrastructure", slot2, T("2026-12-13 06:00"), slot2 - 86399, "late", 2,
+		"journal"},
+	    {"emergency", T("2026-12-09 18:00"), T("2026-12-09 19:00"),
+		T("2026-12-08 18:00"), "cve fix", 3, "journal"},
+	    {"emergency", T("2026-12-10 18:00"), T("2026-12-10 19:00"),
+		T("2026-12-10 12:00"), "urgent", 4, "journal"},
 	};
 	struct cal_extra x = {ann, 4, NULL, 0, NULL, 0};
 	struct calendar *cal = cal_with(&x);
@@ -358,7 +369,8 @@ test_notice_edges(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(calendar_expand(cal, T("2026-12-01"), T("2026-12-31"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-12-01"), T("2026-12-31"), &o, &n), 0);
 	a = find(o, n, "infrastructure", slot);
 	assert_non_null(a);
 	assert_int_equal(a->source, CAL_SRC_ANNOUNCEMENT);
@@ -377,10 +389,12 @@ test_notice_edges(void **state)
 	a = find(o, n, "emergency", T("2026-12-10 18:00"));
 	assert_non_null(a);
 	assert_true(a->short_notice);
-	idx = calendar_index(cal, target("documents"), T("2026-12-01"), T("2026-12-31"));
+	idx = calendar_index(
+	    cal, target("documents"), T("2026-12-01"), T("2026-12-31"));
 	assert_int_equal(cal_index_overlap(idx, slot, slot + 86400), 10 * 3600);
 	assert_int_equal(cal_index_overlap(idx, slot2, slot2 + 86400), 0);
-	assert_int_equal(cal_index_overlap(idx, T("2026-12-09"), T("2026-12-11")), 3600);
+	assert_int_equal(
+	    cal_index_overlap(idx, T("2026-12-09"), T("2026-12-11")), 3600);
 	cal_index_free(idx);
 	free(o);
 	calendar_free(cal);
@@ -391,8 +405,9 @@ test_rule_seen_notice(void **state)
 {
 	struct conf_window *w = (struct conf_window *)conf_window_find(conf, "system");
 	time_t jan16 = T("2026-01-16 00:00");
-	struct cal_seen seen[] = {{"system", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
-	    jan16 - 86399}, {"system", "FREQ=DAILY", 0}};
+	struct cal_seen seen[] = {
+	    {"system", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", jan16 - 86399},
+	    {"system", "FREQ=DAILY", 0}};
 	struct cal_extra x = {NULL, 0, seen, 1, NULL, 0};
 	struct calendar *cal;
 	const struct cal_occ *a;
@@ -403,7 +418,8 @@ test_rule_seen_notice(void **state)
 	w->has_published = false;
 	/* Never seen: not announced, no announcement time. */
 	cal = cal_with(NULL);
-	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
 	a = find(o, n, "system", T("2026-01-02 00:00"));
 	assert_non_null(a);
 	assert_false(a->announced);
@@ -412,7 +428,8 @@ test_rule_seen_notice(void **state)
 	calendar_free(cal);
 	/* Seen 24 h - 1 s before 16 January: that one is short, the next counts. */
 	cal = cal_with(&x);
-	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
 	a = find(o, n, "system", jan16);
 	assert_true(a->short_notice && !a->announced);
 	a = find(o, n, "system", T("2026-01-30 00:00"));
@@ -423,7 +440,8 @@ test_rule_seen_notice(void **state)
 	/* A record of another rule of the same name does not count. */
 	x.seen = &seen[1];
 	cal = cal_with(&x);
-	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
 	assert_false(find(o, n, "system", T("2026-01-30 00:00"))->announced);
 	free(o);
 	calendar_free(cal);
@@ -431,7 +449,8 @@ test_rule_seen_notice(void **state)
 	w->has_published = true;
 	w->published = jan16 - 86400;
 	cal = cal_with(NULL);
-	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-01-01"), T("2026-02-01"), &o, &n), 0);
 	assert_true(find(o, n, "system", jan16)->announced);
 	assert_true(find(o, n, "system", T("2026-01-02 00:00"))->short_notice);
 	free(o);
@@ -443,21 +462,21 @@ static void
 test_eligible_slots(void **state)
 {
 	struct cal_announcement ann[] = {
-		/* Part of a slot: only the part excludes. */
-		{"infrastructure", T("2026-12-19 22:00"), T("2026-12-20 02:00"),
-		    T("2026-12-01 00:00"), "partial", 1, "journal"},
-		/* Wider than the slot: clipped to it. */
-		{"infrastructure", T("2026-12-26 18:00"), T("2026-12-27 08:00"),
-		    T("2026-12-01 00:00"), "wide", 2, "journal"},
-		/* A Wednesday: no slot; an error for check, no occurrence. */
-		{"infrastructure", T("2026-12-16 20:00"), T("2026-12-16 23:00"),
-		    T("2026-12-01 00:00"), "wrong day", 3, "journal"},
+	    /* Part of a slot: only the part excludes. */
+	    {"infrastructure", T("2026-12-19 22:00"), T("2026-12-20 02:00"),
+		T("2026-12-01 00:00"), "partial", 1, "journal"},
+	    /* Wider than the slot: clipped to it. */
+	    {"infrastructure", T("2026-12-26 18:00"), T("2026-12-27 08:00"),
+		T("2026-12-01 00:00"), "wide", 2, "journal"},
+	    /* A Wednesday: no slot; an error for check, no occurrence. */
+	    {"infrastructure", T("2026-12-16 20:00"), T("2026-12-16 23:00"),
+		T("2026-12-01 00:00"), "wrong day", 3, "journal"},
 	};
 	struct cal_extra x = {ann, 3, NULL, 0, NULL, 0};
 	struct calendar *cal = cal_with(&x);
 	/* documents: no nightly restart to add its 5 minutes to the sums. */
-	struct cal_index *idx = calendar_index(cal, target("documents"), T("2026-11-01"),
-	    T("2027-01-01"));
+	struct cal_index *idx = calendar_index(
+	    cal, target("documents"), T("2026-11-01"), T("2027-01-01"));
 	struct cal_occ *o;
 	const struct cal_occ *a;
 	size_t n;
@@ -465,7 +484,8 @@ test_eligible_slots(void **state)
 	time_t until;
 
 	(void)state;
-	assert_int_equal(calendar_expand(cal, T("2026-11-01"), T("2027-01-01"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-11-01"), T("2027-01-01"), &o, &n), 0);
 	/* Without announcement: listed, needs one, excludes nothing. */
 	a = find(o, n, "infrastructure", T("2026-11-21 20:00"));
 	assert_non_null(a);
@@ -491,15 +511,17 @@ test_eligible_slots(void **state)
 	assert_non_null(a);
 	assert_int_equal(a->end, T("2026-12-27 06:00"));
 	assert_null(find(o, n, "infrastructure", T("2026-12-16 20:00")));
-	assert_int_equal(cal_index_overlap(idx, T("2026-12-19"), T("2026-12-21")),
-	    4 * 3600);
-	assert_int_equal(calendar_check_announcement(cal, "infrastructure",
-	    T("2026-12-16 20:00"), T("2026-12-16 23:00"), err, sizeof(err)), -1);
+	assert_int_equal(
+	    cal_index_overlap(idx, T("2026-12-19"), T("2026-12-21")), 4 * 3600);
+	assert_int_equal(
+	    calendar_check_announcement(cal, "infrastructure", T("2026-12-16 20:00"),
+		T("2026-12-16 23:00"), err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "overlaps no slot"));
-	assert_int_equal(calendar_check_announcement(cal, "nosuch", 1, 2, err,
-	    sizeof(err)), -1);
-	assert_int_equal(calendar_check_announcement(cal, "emergency", 5, 6, err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    calendar_check_announcement(cal, "nosuch", 1, 2, err, sizeof(err)), -1);
+	assert_int_equal(
+	    calendar_check_announcement(cal, "emergency", 5, 6, err, sizeof(err)), 0);
 	free(o);
 	cal_index_free(idx);
 	calendar_free(cal);
@@ -526,18 +548,21 @@ test_validate(void **state)
 	(void)state;
 	cal = cal_with(NULL);
 	assert_int_equal(calendar_validate(cal, T("2026-01-01"), T("2031-01-01"),
-	    count_cb, &problems), 0);
+			     count_cb, &problems),
+	    0);
 	calendar_free(cal);
 	cal = cal_with(&x);
 	assert_int_equal(calendar_validate(cal, T("2026-01-01"), T("2031-01-01"),
-	    count_cb, &problems), 1);
+			     count_cb, &problems),
+	    1);
 	calendar_free(cal);
 	/* A rule whose only occurrence is in the past. */
 	w->rrule = (char *)"FREQ=DAILY;COUNT=1";
 	cal = cal_with(NULL);
 	problems = 0;
 	assert_int_equal(calendar_validate(cal, T("2027-01-01"), T("2032-01-01"),
-	    count_cb, &problems), 1);
+			     count_cb, &problems),
+	    1);
 	assert_int_equal(problems, 1);
 	calendar_free(cal);
 	w->rrule = rule;
@@ -547,15 +572,15 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counts_2026),
-		cmocka_unit_test(test_dst_nights),
-		cmocka_unit_test(test_biweekly_phase),
-		cmocka_unit_test(test_third_tuesday_and_friday_after),
-		cmocka_unit_test(test_coinciding_friday_merged),
-		cmocka_unit_test(test_notice_edges),
-		cmocka_unit_test(test_rule_seen_notice),
-		cmocka_unit_test(test_eligible_slots),
-		cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_counts_2026),
+	    cmocka_unit_test(test_dst_nights),
+	    cmocka_unit_test(test_biweekly_phase),
+	    cmocka_unit_test(test_third_tuesday_and_friday_after),
+	    cmocka_unit_test(test_coinciding_friday_merged),
+	    cmocka_unit_test(test_notice_edges),
+	    cmocka_unit_test(test_rule_seen_notice),
+	    cmocka_unit_test(test_eligible_slots),
+	    cmocka_unit_test(test_validate),
 	};
 
 	/* Run from the source root, where etc/slamon.conf names its paths. */

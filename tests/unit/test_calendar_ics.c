@@ -29,82 +29,81 @@ T(const char *s)
 	return t;
 }
 
-static const char ICS[] =
-    "BEGIN:VCALENDAR\r\n"
-    "VERSION:2.0\r\n"
-    "PRODID:-//test//EN\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:infra@test\r\n"
-    "DTSTAMP:20260325T000000Z\r\n"
-    "CREATED:20260101T000000Z\r\n"
-    "LAST-MODIFIED:20260320T000000Z\r\n"
-    "DTSTART;TZID=Europe/Oslo:20260328T200000\r\n"
-    "DTEND;TZID=Europe/Oslo:20260329T060000\r\n"
-    "RRULE:FREQ=WEEKLY;BYDAY=SA;COUNT=3\r\n"
-    "EXDATE;TZID=Europe/Oslo:20260404T200000\r\n"
-    "SUMMARY:Infra\\, weekend\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:utc@test\r\n"
-    "DTSTAMP:20260430T130000Z\r\n"
-    "DTSTART:20260501T120000Z\r\n"
-    "DURATION:PT1H\r\n"
-    "SUMMARY:utc-single\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:floating@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "DTSTART:20261025T020000\r\n"
-    "DURATION:PT30M\r\n"
-    "SUMMARY:floating\r\n"
-    "X-SLAMON-APPLIES-TO:group:canary,crm-api\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:ny@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "DTSTART;TZID=America/New_York:20260601T090000\r\n"
-    "DURATION:PT1H\r\n"
-    "SUMMARY:new-york\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:cancelled@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "STATUS:CANCELLED\r\n"
-    "DTSTART:20260601T090000Z\r\n"
-    "DURATION:PT1H\r\n"
-    "SUMMARY:cancelled\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:series@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "DTSTART;TZID=Europe/Oslo:20260701T100000\r\n"
-    "DURATION:PT1H\r\n"
-    "RRULE:FREQ=DAILY;COUNT=3\r\n"
-    "SUMMARY:series\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:series@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "RECURRENCE-ID;TZID=Europe/Oslo:20260702T100000\r\n"
-    "DTSTART;TZID=Europe/Oslo:20260702T150000\r\n"
-    "DURATION:PT1H\r\n"
-    "SUMMARY:series\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:until@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "DTSTART;TZID=Europe/Oslo:20260701T100000\r\n"
-    "DURATION:PT1H\r\n"
-    "RRULE:FREQ=DAILY;UNTIL=20260703T080000Z\r\n"
-    "SUMMARY:until\r\n"
-    "END:VEVENT\r\n"
-    "BEGIN:VEVENT\r\n"
-    "UID:allday@test\r\n"
-    "DTSTAMP:20260101T000000Z\r\n"
-    "DTSTART;VALUE=DATE:20260801\r\n"
-    "SUMMARY:all-day\r\n"
-    "END:VEVENT\r\n"
-    "END:VCALENDAR\r\n";
+static const char ICS[] = "BEGIN:VCALENDAR\r\n"
+			  "VERSION:2.0\r\n"
+			  "PRODID:-//test//EN\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:infra@test\r\n"
+			  "DTSTAMP:20260325T000000Z\r\n"
+			  "CREATED:20260101T000000Z\r\n"
+			  "LAST-MODIFIED:20260320T000000Z\r\n"
+			  "DTSTART;TZID=Europe/Oslo:20260328T200000\r\n"
+			  "DTEND;TZID=Europe/Oslo:20260329T060000\r\n"
+			  "RRULE:FREQ=WEEKLY;BYDAY=SA;COUNT=3\r\n"
+			  "EXDATE;TZID=Europe/Oslo:20260404T200000\r\n"
+			  "SUMMARY:Infra\\, weekend\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:utc@test\r\n"
+			  "DTSTAMP:20260430T130000Z\r\n"
+			  "DTSTART:20260501T120000Z\r\n"
+			  "DURATION:PT1H\r\n"
+			  "SUMMARY:utc-single\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:floating@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "DTSTART:20261025T020000\r\n"
+			  "DURATION:PT30M\r\n"
+			  "SUMMARY:floating\r\n"
+			  "X-SLAMON-APPLIES-TO:group:canary,crm-api\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:ny@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "DTSTART;TZID=America/New_York:20260601T090000\r\n"
+			  "DURATION:PT1H\r\n"
+			  "SUMMARY:new-york\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:cancelled@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "STATUS:CANCELLED\r\n"
+			  "DTSTART:20260601T090000Z\r\n"
+			  "DURATION:PT1H\r\n"
+			  "SUMMARY:cancelled\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:series@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "DTSTART;TZID=Europe/Oslo:20260701T100000\r\n"
+			  "DURATION:PT1H\r\n"
+			  "RRULE:FREQ=DAILY;COUNT=3\r\n"
+			  "SUMMARY:series\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:series@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "RECURRENCE-ID;TZID=Europe/Oslo:20260702T100000\r\n"
+			  "DTSTART;TZID=Europe/Oslo:20260702T150000\r\n"
+			  "DURATION:PT1H\r\n"
+			  "SUMMARY:series\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:until@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "DTSTART;TZID=Europe/Oslo:20260701T100000\r\n"
+			  "DURATION:PT1H\r\n"
+			  "RRULE:FREQ=DAILY;UNTIL=20260703T080000Z\r\n"
+			  "SUMMARY:until\r\n"
+			  "END:VEVENT\r\n"
+			  "BEGIN:VEVENT\r\n"
+			  "UID:allday@test\r\n"
+			  "DTSTAMP:20260101T000000Z\r\n"
+			  "DTSTART;VALUE=DATE:20260801\r\n"
+			  "SUMMARY:all-day\r\n"
+			  "END:VEVENT\r\n"
+			  "END:VCALENDAR\r\n";
 
 static const struct cal_occ *
 find(const struct cal_occ *o, size_t n, const char *name, time_t start)
@@ -145,14 +144,16 @@ test_import(void **state)
 
 	(void)state;
 	assert_int_equal(set.nw, 8);
-	assert_int_equal(calendar_expand(cal, T("2026-01-01"), T("2027-01-01"), &o, &n), 0);
+	assert_int_equal(
+	    calendar_expand(cal, T("2026-01-01"), T("2027-01-01"), &o, &n), 0);
 	/* The DST night: 20:00 to 06:00 local is 9 h; EXDATE removes 4 April. */
 	a = find(o, n, "Infra, weekend", T("2026-03-28T19:00:00Z"));
 	assert_non_null(a);
 	assert_int_equal(a->end, T("2026-03-29T04:00:00Z"));
 	assert_int_equal(a->source, CAL_SRC_ICS);
 	assert_true(a->announced);
-	assert_int_equal(a->announced_at, T("2026-03-20T00:00:00Z")); /* LAST-MODIFIED */
+	assert_int_equal(
+	    a->announced_at, T("2026-03-20T00:00:00Z")); /* LAST-MODIFIED */
 	assert_null(find(o, n, "Infra, weekend", T("2026-04-04 20:00")));
 	assert_non_null(find(o, n, "Infra, weekend", T("2026-04-11 20:00")));
 	/* UTC single event announced by DTSTAMP 23 h before: short notice. */
@@ -203,7 +204,8 @@ test_errors_with_lines(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(ics_parse(recurring_foreign, "f.ics", &set, err, sizeof(err)), -1);
+	assert_int_equal(
+	    ics_parse(recurring_foreign, "f.ics", &set, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "f.ics:11: "));
 	assert_non_null(strstr(err, "America/New_York"));
 	ics_set_free(&set);
@@ -219,14 +221,19 @@ static void
 test_export_round_trip(void **state)
 {
 	struct cal_announcement ann = {"maint", T("2026-09-01 18:00"),
-	    T("2026-09-01 19:00"), T("2026-08-01 00:00"), "cve; fix, now", 0, "journal"};
+	    T("2026-09-01 19:00"), T("2026-08-01 00:00"), "cve; fix, now", 0,
+	    "journal"};
 	struct ics_set s1, s2;
 	struct calendar *c1 = load(ICS, &s1), *c2, *c3;
 	struct cal_extra x = {&ann, 1, NULL, 0, s1.w, s1.nw};
 	struct conf_applies everything = {CONF_APPLIES_ALL, NULL};
-	struct cal_window cat = {.name = (char *)"maint", .category = true,
-	    .requires_announcement = true, .end_hms = -1, .source = CAL_SRC_ICS,
-	    .applies = &everything, .napplies = 1};
+	struct cal_window cat = {.name = (char *)"maint",
+	    .category = true,
+	    .requires_announcement = true,
+	    .end_hms = -1,
+	    .source = CAL_SRC_ICS,
+	    .applies = &everything,
+	    .napplies = 1};
 	struct cal_window *all = calloc(s1.nw + 1, sizeof(*all));
 	struct cal_occ *o1, *o2;
 	size_t n1, n2;
@@ -244,8 +251,10 @@ test_export_round_trip(void **state)
 	assert_non_null(strstr(text, "DTSTART;TZID=Europe/Oslo:20260328T200000\r\n"));
 	assert_non_null(strstr(text, "DESCRIPTION:cve\\; fix\\, now\r\n"));
 	c2 = load(text, &s2);
-	assert_int_equal(calendar_expand(c3, T("2026-01-01"), T("2027-01-01"), &o1, &n1), 0);
-	assert_int_equal(calendar_expand(c2, T("2026-01-01"), T("2027-01-01"), &o2, &n2), 0);
+	assert_int_equal(
+	    calendar_expand(c3, T("2026-01-01"), T("2027-01-01"), &o1, &n1), 0);
+	assert_int_equal(
+	    calendar_expand(c2, T("2026-01-01"), T("2027-01-01"), &o2, &n2), 0);
 	assert_int_equal(n1, n2);
 	for (size_t i = 0; i < n1; i++) {
 		assert_string_equal(o1[i].name, o2[i].name);
@@ -275,9 +284,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_import),
-		cmocka_unit_test(test_errors_with_lines),
-		cmocka_unit_test(test_export_round_trip),
+	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_errors_with_lines),
+	    cmocka_unit_test(test_export_round_trip),
 	};
 
 	if (tz_set("Europe/Oslo") < 0)

@@ -74,8 +74,8 @@ step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
 	if (f->nsteps > 0)
 		assert_int_equal(s->end, f->steps[f->nsteps - 1].end + 60);
 	assert_int_equal(s->up_s + s->down_s + s->maint_s + s->unknown_s, 60);
-	assert_true(s->up_s >= 0 && s->down_s >= 0 && s->maint_s >= 0 &&
-	    s->unknown_s >= 0);
+	assert_true(
+	    s->up_s >= 0 && s->down_s >= 0 && s->maint_s >= 0 && s->unknown_s >= 0);
 	f->steps[f->nsteps++] = *s;
 	return 0;
 }
@@ -126,7 +126,8 @@ static void
 probes(struct fixture *f, time_t a, time_t b, int every, bool ok)
 {
 	for (time_t t = a; t < b; t += every)
-		engine_observe(f->e, 0, t, ok, ok ? 10.0 : NAN, ok ? NULL : "HTTP status 503");
+		engine_observe(
+		    f->e, 0, t, ok, ok ? 10.0 : NAN, ok ? NULL : "HTTP status 503");
 }
 
 static void
@@ -187,12 +188,12 @@ test_outage_from_first_failure(void **unused)
 
 	(void)unused;
 	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
-	probes(f, T0, T0 + 615, 15, true);	   /* last up probe at T0+600 */
-	probes(f, T0 + 615, T0 + 915, 15, false);  /* first failure at T0+615 */
+	probes(f, T0, T0 + 615, 15, true);	  /* last up probe at T0+600 */
+	probes(f, T0 + 615, T0 + 915, 15, false); /* first failure at T0+615 */
 	engine_status(f->e, 0, &st);
 	assert_int_equal(st.kind, STATE_DOWN);
 	assert_int_equal(st.outage_start, T0 + 615);
-	probes(f, T0 + 915, T0 + 1200, 15, true);  /* first success at T0+915 */
+	probes(f, T0 + 915, T0 + 1200, 15, true); /* first success at T0+915 */
 	engine_close(f->e, T0 + 1200);
 	totals(f, &up, &down, &maint, &unk);
 	assert_int_equal(down, 300);
@@ -329,7 +330,7 @@ test_outage_straddling_window_end(void **unused)
 	engine_close(f->e, T0 + 12000);
 	totals(f, &up, &down, &maint, &unk);
 	assert_int_equal(maint, 3600);
-	assert_int_equal(down, 3600);	    /* 02:00-03:00 is unplanned */
+	assert_int_equal(down, 3600); /* 02:00-03:00 is unplanned */
 	assert_int_equal(up, 12000 - 7200);
 	assert_int_equal(f->nnotices, 2);
 	assert_int_equal(f->notices[0].time, T0 + 9000);
@@ -343,15 +344,19 @@ test_deadline_skips_several_windows(void **unused)
 	struct fixture *f = setup(60, 2, 1800);
 
 	(void)unused;
-	f->ws[0] = T0 + 600;  f->we[0] = T0 + 1200;
-	f->ws[1] = T0 + 1500; f->we[1] = T0 + 2000;
+	f->ws[0] = T0 + 600;
+	f->we[0] = T0 + 1200;
+	f->ws[1] = T0 + 1500;
+	f->we[1] = T0 + 2000;
 	f->nw = 2;
 	/* 600 unplanned, window, 300 unplanned, window, then 900 more */
-	assert_int_equal(engine_alert_deadline(&(struct engine_maint){overlap, next, f},
-	    0, T0, 1800), T0 + 2000 + 900);
+	assert_int_equal(engine_alert_deadline(
+			     &(struct engine_maint){overlap, next, f}, 0, T0, 1800),
+	    T0 + 2000 + 900);
 	/* an outage that starts inside a window counts from its end */
 	assert_int_equal(engine_alert_deadline(&(struct engine_maint){overlap, next, f},
-	    0, T0 + 700, 1800), T0 + 1200 + 300 + (2000 - 1500) + 1500);
+			     0, T0 + 700, 1800),
+	    T0 + 1200 + 300 + (2000 - 1500) + 1500);
 	teardown_f(f);
 }
 
@@ -363,8 +368,8 @@ test_gap_is_unknown_after_one_interval(void **unused)
 
 	(void)unused;
 	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
-	probes(f, T0, T0 + 600, 60, true);	/* last at T0+540 */
-	probes(f, T0 + 1800, T0 + 2400, 60, true);	/* gap of 1260 s > 2 x 60 */
+	probes(f, T0, T0 + 600, 60, true);	   /* last at T0+540 */
+	probes(f, T0 + 1800, T0 + 2400, 60, true); /* gap of 1260 s > 2 x 60 */
 	engine_close(f->e, T0 + 2400);
 	totals(f, &up, &down, &maint, &unk);
 	assert_int_equal(unk, 1800 - 600);
@@ -439,18 +444,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_all_up),
-		cmocka_unit_test(test_short_run_is_not_an_outage),
-		cmocka_unit_test(test_outage_from_first_failure),
-		cmocka_unit_test(test_alert_at_thirty_minutes_not_at_next_probe),
-		cmocka_unit_test(test_29_minutes_no_alert),
-		cmocka_unit_test(test_outage_straddling_window_end),
-		cmocka_unit_test(test_deadline_skips_several_windows),
-		cmocka_unit_test(test_next_due_follows_every_target),
-		cmocka_unit_test(test_gap_is_unknown_after_one_interval),
-		cmocka_unit_test(test_maintenance_counts_without_data),
-		cmocka_unit_test(test_restart_keeps_outage_and_alert),
-		cmocka_unit_test(test_restart_before_alert_alerts_once_when_still_down),
+	    cmocka_unit_test(test_all_up),
+	    cmocka_unit_test(test_short_run_is_not_an_outage),
+	    cmocka_unit_test(test_outage_from_first_failure),
+	    cmocka_unit_test(test_alert_at_thirty_minutes_not_at_next_probe),
+	    cmocka_unit_test(test_29_minutes_no_alert),
+	    cmocka_unit_test(test_outage_straddling_window_end),
+	    cmocka_unit_test(test_deadline_skips_several_windows),
+	    cmocka_unit_test(test_next_due_follows_every_target),
+	    cmocka_unit_test(test_gap_is_unknown_after_one_interval),
+	    cmocka_unit_test(test_maintenance_counts_without_data),
+	    cmocka_unit_test(test_restart_keeps_outage_and_alert),
+	    cmocka_unit_test(test_restart_before_alert_alerts_once_when_still_down),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

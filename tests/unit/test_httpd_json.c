@@ -23,7 +23,7 @@
 #include "httpd-priv.h"
 #include "httpd.h"
 
-#define NOW 1776000000	/* 2026-04-12 */
+#define NOW 1776000000 /* 2026-04-12 */
 
 static long live;
 
@@ -92,7 +92,7 @@ test_status_builders_free_everything(void **state)
 	json_set_alloc_funcs(count_malloc, count_free);
 	live = 0;
 	j = api_status_components(h, NOW);
-	assert_int_equal(json_array_size(j), 2);	/* App, Data */
+	assert_int_equal(json_array_size(j), 2); /* App, Data */
 	json_decref(j);
 	assert_int_equal(live, 0);
 	j = api_status_components(h, NOW);
@@ -101,7 +101,7 @@ test_status_builders_free_everything(void **state)
 	json_decref(api_status_page(h, NOW));
 	json_decref(api_maint(h, NOW, API_MAINT_ALL));
 	assert_int_equal(live, 0);
-	count_free(api_report_bars(h, NOW));	/* /api/v1/uptime.json: the same pattern */
+	count_free(api_report_bars(h, NOW)); /* /api/v1/uptime.json: the same pattern */
 	assert_int_equal(live, 0);
 	json_set_alloc_funcs(malloc, free);
 
@@ -116,7 +116,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_builders_free_everything),
+	    cmocka_unit_test(test_status_builders_free_everything),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,9 +17,9 @@
 
 #include "notify.h"
 
-#define T_START 1774742400L	/* 2026-03-29T00:00:00Z, 01:00 in Oslo */
-#define T_NOW	1774747800L	/* 2026-03-29T01:30:00Z, 03:30 CEST */
-#define T_END	1795615200L	/* 2026-11-25T14:00:00Z */
+#define T_START 1774742400L /* 2026-03-29T00:00:00Z, 01:00 in Oslo */
+#define T_NOW 1774747800L   /* 2026-03-29T01:30:00Z, 03:30 CEST */
+#define T_END 1795615200L   /* 2026-11-25T14:00:00Z */
 
 static const char *wins[] = {"system", "infrastructure"};
 
@@ -27,18 +27,18 @@ static struct notify_msg
 sample(enum notify_kind kind)
 {
 	struct notify_msg m = {
-		.kind = kind,
-		.target = "crm-web",
-		.component = "CRM application",
-		.outage_start = T_START,
-		.end = kind == NOTIFY_RECOVERY ? T_END : 0,
-		.unplanned_s = 1800,
-		.down_s = 5400,
-		.windows = wins,
-		.nwindows = 2,
-		.reason = "HTTP 503 from https://crm.example.com/login",
-		.status_url = "https://status.example.com/",
-		.time = T_NOW,
+	    .kind = kind,
+	    .target = "crm-web",
+	    .component = "CRM application",
+	    .outage_start = T_START,
+	    .end = kind == NOTIFY_RECOVERY ? T_END : 0,
+	    .unplanned_s = 1800,
+	    .down_s = 5400,
+	    .windows = wins,
+	    .nwindows = 2,
+	    .reason = "HTTP 503 from https://crm.example.com/login",
+	    .status_url = "https://status.example.com/",
+	    .time = T_NOW,
 	};
 	return m;
 }
@@ -117,22 +117,23 @@ test_webhook_payload(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "event")), "alert");
 	assert_true(json_is_false(json_object_get(o, "test")));
 	assert_string_equal(json_string_value(json_object_get(o, "target")), "crm-web");
-	assert_string_equal(json_string_value(json_object_get(o, "component")),
-	    "CRM application");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "component")), "CRM application");
 	assert_string_equal(json_string_value(json_object_get(o, "outage_start")),
 	    "2026-03-29T00:00:00Z");
 	assert_true(json_is_null(json_object_get(o, "end")));
 	assert_int_equal(json_integer_value(json_object_get(o, "unplanned_s")), 1800);
 	assert_int_equal(json_integer_value(json_object_get(o, "down_s")), 5400);
 	assert_int_equal(json_array_size(json_object_get(o, "windows")), 2);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "windows"),
-	    1)), "infrastructure");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(o, "windows"), 1)),
+	    "infrastructure");
 	assert_string_equal(json_string_value(json_object_get(o, "reason")),
 	    "HTTP 503 from https://crm.example.com/login");
 	assert_string_equal(json_string_value(json_object_get(o, "status_url")),
 	    "https://status.example.com/");
-	assert_string_equal(json_string_value(json_object_get(o, "time")),
-	    "2026-03-29T01:30:00Z");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "time")), "2026-03-29T01:30:00Z");
 	/* compact, in the documented order: event first */
 	assert_memory_equal(s, "{\"event\":\"alert\",\"test\":false,", 29);
 	json_decref(o);
@@ -149,8 +150,8 @@ test_webhook_payload(void **state)
 	assert_non_null(o);
 	assert_string_equal(json_string_value(json_object_get(o, "event")), "recovery");
 	assert_true(json_is_true(json_object_get(o, "test")));
-	assert_string_equal(json_string_value(json_object_get(o, "end")),
-	    "2026-11-25T14:00:00Z");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "end")), "2026-11-25T14:00:00Z");
 	assert_true(json_is_null(json_object_get(o, "component")));
 	assert_true(json_is_null(json_object_get(o, "reason")));
 	assert_int_equal(json_array_size(json_object_get(o, "windows")), 0);
@@ -178,17 +179,19 @@ test_hmac_known_answers(void **state)
 	(void)state;
 	/* RFC 4231-style vector, also printed by openssl dgst -sha256 -hmac key */
 	assert_int_equal(notify_hmac_sha256_hex("key",
-	    "The quick brown fox jumps over the lazy dog", 43, hex), 0);
-	assert_string_equal(hex,
-	    "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+			     "The quick brown fox jumps over the lazy dog", 43, hex),
+	    0);
+	assert_string_equal(
+	    hex, "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
 	/* printf '%s' "$body" | openssl dgst -sha256 -hmac s3cr3t */
 	assert_int_equal(notify_hmac_sha256_hex("s3cr3t", body, strlen(body), hex), 0);
-	assert_string_equal(hex,
-	    "d3681677612ef5f56c72fc1cb05f347fce42540e97a5686847f1ef96fa095791");
+	assert_string_equal(
+	    hex, "d3681677612ef5f56c72fc1cb05f347fce42540e97a5686847f1ef96fa095791");
 	/* one byte more is a different signature */
-	assert_int_equal(notify_hmac_sha256_hex("s3cr3t", body, strlen(body) - 1, hex), 0);
-	assert_string_not_equal(hex,
-	    "d3681677612ef5f56c72fc1cb05f347fce42540e97a5686847f1ef96fa095791");
+	assert_int_equal(
+	    notify_hmac_sha256_hex("s3cr3t", body, strlen(body) - 1, hex), 0);
+	assert_string_not_equal(
+	    hex, "d3681677612ef5f56c72fc1cb05f347fce42540e97a5686847f1ef96fa095791");
 }
 
 static struct conf_alert
@@ -197,13 +200,13 @@ smtp_channel(void)
 	static char to1[] = "sre@example.com", to2[] = "boss@example.com";
 	static char *to[] = {to1, to2, NULL};
 	struct conf_alert a = {
-		.type = CONF_ALERT_SMTP,
-		.name = (char *)"mail",
-		.url = (char *)"smtp://127.0.0.1:2525",
-		.from = (char *)"slamon@example.com",
-		.to = {to, 2},
-		.timeout = 10,
-		.retry_for = 60,
+	    .type = CONF_ALERT_SMTP,
+	    .name = (char *)"mail",
+	    .url = (char *)"smtp://127.0.0.1:2525",
+	    .from = (char *)"slamon@example.com",
+	    .to = {to, 2},
+	    .timeout = 10,
+	    .retry_for = 60,
 	};
 	return a;
 }
@@ -222,8 +225,8 @@ test_mail_text(void **state)
 	assert_non_null(strstr(text, "Date: Sun, 29 Mar 2026 01:30:00 +0000\r\n"));
 	assert_non_null(strstr(text, "From: slamon@example.com\r\n"));
 	assert_non_null(strstr(text, "To: sre@example.com,\r\n boss@example.com\r\n"));
-	assert_non_null(strstr(text,
-	    "Subject: [slamon] ALERT crm-web down 30m (unplanned)\r\n"));
+	assert_non_null(
+	    strstr(text, "Subject: [slamon] ALERT crm-web down 30m (unplanned)\r\n"));
 	assert_non_null(strstr(text, "Message-ID: <abc@example.com>\r\n"));
 	assert_non_null(strstr(text, "Content-Type: text/plain; charset=utf-8\r\n"));
 	assert_non_null(strstr(text, "\r\n\r\ncrm-web has been down for 30m"));
@@ -244,7 +247,8 @@ test_mail_text(void **state)
 	assert_int_equal(notify_format_mail(&m, &a, "<x@y>", &text), 0);
 	/* no header can be injected through the facts */
 	assert_null(strstr(text, "\r\nBcc:"));
-	assert_non_null(strstr(text, "Subject: [slamon] TEST RECOVERED web  Bcc: "
+	assert_non_null(strstr(text,
+	    "Subject: [slamon] TEST RECOVERED web  Bcc: "
 	    "evil@example.com after 1h30m (30m unplanned)\r\n"));
 	assert_non_null(strstr(text, "THIS IS A TEST"));
 	assert_non_null(strstr(text, "Last failure:  two lines\r\n"));
@@ -285,14 +289,16 @@ test_exec_env(void **state)
 	assert_string_equal(env_get(env, "SLAMON_TEST"), "0");
 	assert_string_equal(env_get(env, "SLAMON_TARGET"), "crm-web");
 	assert_string_equal(env_get(env, "SLAMON_COMPONENT"), "CRM application");
-	assert_string_equal(env_get(env, "SLAMON_OUTAGE_START"), "2026-03-29T00:00:00Z");
+	assert_string_equal(
+	    env_get(env, "SLAMON_OUTAGE_START"), "2026-03-29T00:00:00Z");
 	assert_string_equal(env_get(env, "SLAMON_END"), "");
 	assert_string_equal(env_get(env, "SLAMON_UNPLANNED_S"), "1800");
 	assert_string_equal(env_get(env, "SLAMON_DOWN_S"), "5400");
 	assert_string_equal(env_get(env, "SLAMON_WINDOWS"), "system,infrastructure");
 	assert_string_equal(env_get(env, "SLAMON_REASON"),
 	    "HTTP 503 from https://crm.example.com/login");
-	assert_string_equal(env_get(env, "SLAMON_STATUS_URL"), "https://status.example.com/");
+	assert_string_equal(
+	    env_get(env, "SLAMON_STATUS_URL"), "https://status.example.com/");
 	assert_string_equal(env_get(env, "SLAMON_TIME"), "2026-03-29T01:30:00Z");
 	notify_strv_free(env);
 
@@ -311,13 +317,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backoff_schedule),
-		cmocka_unit_test(test_retry_until_retry_for),
-		cmocka_unit_test(test_duration),
-		cmocka_unit_test(test_webhook_payload),
-		cmocka_unit_test(test_hmac_known_answers),
-		cmocka_unit_test(test_mail_text),
-		cmocka_unit_test(test_exec_env),
+	    cmocka_unit_test(test_backoff_schedule),
+	    cmocka_unit_test(test_retry_until_retry_for),
+	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_webhook_payload),
+	    cmocka_unit_test(test_hmac_known_answers),
+	    cmocka_unit_test(test_mail_text),
+	    cmocka_unit_test(test_exec_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

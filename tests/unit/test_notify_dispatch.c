@@ -44,8 +44,8 @@ struct fx {
 };
 
 static void
-result_cb(void *arg, const struct notify_msg *m, const struct conf_alert *a, int attempt,
-    bool delivered, bool final, const char *error)
+result_cb(void *arg, const struct notify_msg *m, const struct conf_alert *a,
+    int attempt, bool delivered, bool final, const char *error)
 {
 	struct fx *f = arg;
 	struct rec *r = &f->r[f->nr++];
@@ -143,8 +143,12 @@ fx_free(struct fx *f)
 static int
 send_msg(struct fx *f, enum notify_kind k, const char *target)
 {
-	struct notify_msg m = {.kind = k, .target = target, .outage_start = 1774742400,
-	    .unplanned_s = 1800, .down_s = 1800, .time = 1774744200};
+	struct notify_msg m = {.kind = k,
+	    .target = target,
+	    .outage_start = 1774742400,
+	    .unplanned_s = 1800,
+	    .down_s = 1800,
+	    .time = 1774744200};
 
 	return notify_send(f->n, &m);
 }
@@ -188,7 +192,7 @@ test_retry_and_order(void **state)
 	f->want_finals = 3;
 	event_base_dispatch(f->base);
 	assert_int_equal(f->finals, 3);
-	assert_int_equal(f->nr, 5);	/* 2 failures, 3 deliveries */
+	assert_int_equal(f->nr, 5); /* 2 failures, 3 deliveries */
 
 	ia = find(f, "a", NOTIFY_ALERT, true);
 	ir = find(f, "a", NOTIFY_RECOVERY, true);
@@ -343,10 +347,11 @@ test_abandon(void **state)
 	assert_int_equal(f->nr, 2);
 	for (int i = 0; i < 2; i++) {
 		assert_true(f->r[i].final && !f->r[i].delivered);
-		assert_string_equal(f->r[i].error, "channel removed from the configuration");
+		assert_string_equal(
+		    f->r[i].error, "channel removed from the configuration");
 	}
-	assert_int_equal(f->r[0].attempt, 1);	/* the running one */
-	assert_int_equal(f->r[1].attempt, 0);	/* the one waiting behind it */
+	assert_int_equal(f->r[0].attempt, 1); /* the running one */
+	assert_int_equal(f->r[1].attempt, 0); /* the one waiting behind it */
 	assert_int_equal(notify_stats(f->n, &st, 1), 0);
 
 	/* and at stop */
@@ -368,11 +373,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_retry_and_order),
-		cmocka_unit_test(test_timeout_kills),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_reload_fixes_channel),
-		cmocka_unit_test(test_abandon),
+	    cmocka_unit_test(test_retry_and_order),
+	    cmocka_unit_test(test_timeout_kills),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_reload_fixes_channel),
+	    cmocka_unit_test(test_abandon),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

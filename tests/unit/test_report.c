@@ -30,23 +30,27 @@ test_month_bounds_dst(void **state)
 
 	(void)state;
 	/* 1 Mar 00:00 CET = 28 Feb 23:00Z; 1 Apr 00:00 CEST = 31 Mar 22:00Z */
-	assert_int_equal(report_month_bounds("2026-03", &s, &e, label, sizeof(label)), 0);
+	assert_int_equal(
+	    report_month_bounds("2026-03", &s, &e, label, sizeof(label)), 0);
 	assert_int_equal(s, 1772319600);
 	assert_int_equal(e, 1774994400);
 	assert_int_equal(e - s, 743L * 3600); /* 2674800: the hour skipped on 29 Mar */
 	assert_string_equal(label, "2026-03");
 	/* October: 1 Oct 00:00 CEST = 30 Sep 22:00Z to 1 Nov 00:00 CET = 31 Oct 23:00Z */
-	assert_int_equal(report_month_bounds("2026-10", &s, &e, label, sizeof(label)), 0);
+	assert_int_equal(
+	    report_month_bounds("2026-10", &s, &e, label, sizeof(label)), 0);
 	assert_int_equal(s, 1790805600);
 	assert_int_equal(e, 1793487600);
 	assert_int_equal(e - s, 745L * 3600); /* 2682000: 25 October has 25 hours */
 	/* December runs into the next year */
-	assert_int_equal(report_month_bounds("2026-12", &s, &e, label, sizeof(label)), 0);
+	assert_int_equal(
+	    report_month_bounds("2026-12", &s, &e, label, sizeof(label)), 0);
 	assert_int_equal(s, 1796079600);
 	assert_int_equal(e, 1798758000);
 	assert_int_equal(e - s, 31L * 86400);
 	/* February 2028 is a leap month */
-	assert_int_equal(report_month_bounds("2028-02", &s, &e, label, sizeof(label)), 0);
+	assert_int_equal(
+	    report_month_bounds("2028-02", &s, &e, label, sizeof(label)), 0);
 	assert_int_equal(e - s, 29L * 86400);
 }
 
@@ -60,8 +64,8 @@ test_month_bounds_bad(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(report_month_bounds(bad[i], &s, &e, label,
-		    sizeof(label)), -1);
+		assert_int_equal(
+		    report_month_bounds(bad[i], &s, &e, label, sizeof(label)), -1);
 }
 
 static void
@@ -82,11 +86,11 @@ test_duration(void **state)
 	check_duration(2169, "36m 9s");
 	check_duration(-2169, "-36m 9s");
 	check_duration(3600, "1h 0m");
-	check_duration(4980, "1h 23m");	   /* 1 h 23 min */
-	check_duration(4999, "1h 23m");	   /* seconds dropped beyond the minute */
+	check_duration(4980, "1h 23m"); /* 1 h 23 min */
+	check_duration(4999, "1h 23m"); /* seconds dropped beyond the minute */
 	check_duration(86399, "23h 59m");
 	check_duration(86400, "1d 0h");
-	check_duration(2627400, "30d 9h"); /* 30 d 9 h 50 min */
+	check_duration(2627400, "30d 9h");  /* 30 d 9 h 50 min */
 	check_duration(2674800, "30d 23h"); /* March 2026 in Oslo */
 }
 
@@ -167,10 +171,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_month_bounds_dst),
-		cmocka_unit_test(test_month_bounds_bad),
-		cmocka_unit_test(test_duration),
-		cmocka_unit_test(test_row_finish),
+	    cmocka_unit_test(test_month_bounds_dst),
+	    cmocka_unit_test(test_month_bounds_bad),
+	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test(test_row_finish),
 	};
 
 	return cmocka_run_group_tests(tests, setup_oslo, NULL);

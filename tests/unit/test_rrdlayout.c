@@ -78,9 +78,9 @@ static void
 test_fractional_zones(void **state)
 {
 	(void)state;
-	check_aligned(5 * 3600 + 1800, 1800); /* Asia/Kolkata */
-	check_aligned(5 * 3600 + 2700, 900); /* Asia/Kathmandu */
-	check_aligned(9 * 3600 + 1800, 1800); /* Australia/Adelaide, winter */
+	check_aligned(5 * 3600 + 1800, 1800);  /* Asia/Kolkata */
+	check_aligned(5 * 3600 + 2700, 900);   /* Asia/Kathmandu */
+	check_aligned(9 * 3600 + 1800, 1800);  /* Australia/Adelaide, winter */
 	check_aligned(10 * 3600 + 1800, 1800); /* Australia/Adelaide, summer */
 	check_aligned(-3 * 3600 - 1800, 1800); /* America/St_Johns */
 	check_aligned(3600, 3600);

@@ -20,7 +20,8 @@ rec_cb(void *arg, const struct state_span *sp)
 
 	assert_true(r->n < 64);
 	if (r->n > 0)
-		assert_int_equal(r->s[r->n - 1].end, sp->start); /* contiguous, in order */
+		assert_int_equal(
+		    r->s[r->n - 1].end, sp->start); /* contiguous, in order */
 	r->s[r->n++] = *sp;
 }
 
@@ -46,7 +47,8 @@ test_short_run_is_not_outage(void **unused)
 	(void)unused;
 	state_init(&s, 30, 2, T0);
 	assert_int_equal(state_observe(&s, T0, true, rec_cb, &r), STATE_NO_CHANGE);
-	assert_int_equal(state_observe(&s, T0 + 30, false, rec_cb, &r), STATE_NO_CHANGE);
+	assert_int_equal(
+	    state_observe(&s, T0 + 30, false, rec_cb, &r), STATE_NO_CHANGE);
 	assert_true(state_suspect(&s));
 	assert_int_equal(state_observe(&s, T0 + 60, true, rec_cb, &r), STATE_NO_CHANGE);
 	assert_false(state_suspect(&s));
@@ -65,14 +67,18 @@ test_outage_from_first_failure(void **unused)
 	(void)unused;
 	state_init(&s, 30, 3, T0);
 	state_observe(&s, T0, true, rec_cb, &r);
-	assert_int_equal(state_observe(&s, T0 + 30, false, rec_cb, &r), STATE_NO_CHANGE);
+	assert_int_equal(
+	    state_observe(&s, T0 + 30, false, rec_cb, &r), STATE_NO_CHANGE);
 	/* the retry interval is shorter: failures at +40 and +50 */
-	assert_int_equal(state_observe(&s, T0 + 40, false, rec_cb, &r), STATE_NO_CHANGE);
+	assert_int_equal(
+	    state_observe(&s, T0 + 40, false, rec_cb, &r), STATE_NO_CHANGE);
 	assert_int_equal(sum(&r, STATE_DOWN), 0); /* still pending */
-	assert_int_equal(state_observe(&s, T0 + 50, false, rec_cb, &r), STATE_OUTAGE_START);
+	assert_int_equal(
+	    state_observe(&s, T0 + 50, false, rec_cb, &r), STATE_OUTAGE_START);
 	assert_int_equal(s.outage_start, T0 + 30);
 	assert_false(state_suspect(&s));
-	assert_int_equal(state_observe(&s, T0 + 80, true, rec_cb, &r), STATE_OUTAGE_END);
+	assert_int_equal(
+	    state_observe(&s, T0 + 80, true, rec_cb, &r), STATE_OUTAGE_END);
 	state_close(&s, T0 + 110, rec_cb, &r);
 	assert_int_equal(sum(&r, STATE_DOWN), 50);
 	assert_int_equal(sum(&r, STATE_UP), 60);
@@ -107,9 +113,11 @@ test_resume_continues_outage(void **unused)
 	state_resume(&s, T0 - 600, T0, T0 + 60, rec_cb, &r);
 	assert_int_equal(sum(&r, STATE_UNKNOWN), 60);
 	/* a failure continues the same outage: no new start */
-	assert_int_equal(state_observe(&s, T0 + 60, false, rec_cb, &r), STATE_NO_CHANGE);
+	assert_int_equal(
+	    state_observe(&s, T0 + 60, false, rec_cb, &r), STATE_NO_CHANGE);
 	assert_int_equal(s.outage_start, T0 - 600);
-	assert_int_equal(state_observe(&s, T0 + 90, true, rec_cb, &r), STATE_OUTAGE_END);
+	assert_int_equal(
+	    state_observe(&s, T0 + 90, true, rec_cb, &r), STATE_OUTAGE_END);
 	assert_int_equal(sum(&r, STATE_DOWN), 30);
 	state_free(&s);
 }
@@ -150,12 +158,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_short_run_is_not_outage),
-		cmocka_unit_test(test_outage_from_first_failure),
-		cmocka_unit_test(test_gap_is_unknown),
-		cmocka_unit_test(test_resume_continues_outage),
-		cmocka_unit_test(test_advance_holds_one_interval),
-		cmocka_unit_test(test_threshold_one),
+	    cmocka_unit_test(test_short_run_is_not_outage),
+	    cmocka_unit_test(test_outage_from_first_failure),
+	    cmocka_unit_test(test_gap_is_unknown),
+	    cmocka_unit_test(test_resume_continues_outage),
+	    cmocka_unit_test(test_advance_holds_one_interval),
+	    cmocka_unit_test(test_threshold_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
