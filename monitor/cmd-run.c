@@ -101,6 +101,16 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 }
 
 static void
+run_start_cb(void *arg, const struct conf_target *t, time_t start)
+{
+	struct run_ctx *ctx = arg;
+	size_t i = (size_t)(t - ctx->conf->targets);
+
+	if (i < ctx->conf->ntargets)
+		engine_probe_started(ctx->pl->engine, i, start);
+}
+
+static void
 run_drop_cb(void *arg, const char *name, void *tdata)
 {
 	/* the engine keeps per-target state; nothing hangs off the prober */
@@ -361,6 +371,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	if ((ctx.prober = prober_new(
 		 ctx.base, ctx.conf, run_result_cb, run_drop_cb, &ctx)) == NULL)
 		goto fail;
+	prober_set_start_cb(ctx.prober, run_start_cb);
 	run_schedule(&ctx);
 	log_info("running%s with %s: %zu targets, state in %s",
 	    ctx.dry_run ? " (dry run: nothing stored or sent)" : "", ctx.conf->path,

@@ -45,6 +45,7 @@ struct eng_target {
 	time_t due;   /* next alert or repeat, 0: none */
 	char *reason; /* last failure, NULL: none */
 	time_t last_probe;
+	time_t inflight_since; /* a probe started then has not reported, 0: none */
 	bool last_ok;
 	double last_latency;
 	unsigned long probes, failures, outages, alerts;
@@ -351,6 +352,11 @@ static void
 fire_due(struct eng_target *g, time_t now)
 {
 	while (g->outage_start && g->due && g->due <= now && g->st.have_last) {
+		/* a probe in flight since before the deadline may be the recovery:
+		 * wait for it, but never longer than it may take */
+		if (g->inflight_since && g->inflight_since < g->due &&
+		    now < g->inflight_since + g->t->t.timeout + 1)
+			break;
 		time_t at = g->due > g->last_probe ? g->due : g->last_probe;
 		long down = (long)(at - g->outage_start);
 		long unplanned = down -
@@ -432,6 +438,12 @@ outage_ended(struct eng_target *g, time_t t)
 }
 
 void
+engine_probe_started(struct engine *e, size_t i, time_t t)
+{
+	e->tg[i].inflight_since = t;
+}
+
+void
 engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
     const char *detail)
 {
@@ -440,6 +452,7 @@ engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
 
 	if (!g->begun)
 		engine_begin(e, i, t, t, 0, false, NULL);
+	g->inflight_since = 0;
 	fire_due(g, t);
 	if (g->probes == 0 && ok && g->outage_start == 0)
 		say(g, "UP (%s)", detail ? detail : "ok");

@@ -107,6 +107,14 @@ bool engine_begun(const struct engine *, size_t i);
  * alert_after changed). */
 void engine_rearm(struct engine *);
 
+/*
+ * A probe of target i started at wall time t and has not reported yet. An
+ * alert due while it is in flight waits for its result (at most the probe's
+ * timeout): if it is the success that ends the outage, the outage stayed
+ * under alert_after and nobody is paged.
+ */
+void engine_probe_started(struct engine *, size_t i, time_t t);
+
 /* A probe result of target i at wall time t. */
 void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency_ms,
     const char *detail);

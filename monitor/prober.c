@@ -40,6 +40,7 @@ struct prober {
 	struct event_base *base;
 	struct probe_env env;
 	prober_result_cb *cb;
+	prober_start_cb *start;
 	prober_drop_cb *drop;
 	void *arg;
 	struct prober_target **targets;
@@ -117,6 +118,8 @@ prober_launch(struct prober_target *pt, double now)
 	log_debug("%s: probe start, planned %.3f, actual %.3f (lag %.1f ms)",
 	    pt->t->name, pt->planned_ms / 1000, now / 1000, now - pt->planned_ms);
 	pt->wall_start = time(NULL);
+	if (pt->p->start)
+		pt->p->start(pt->p->arg, pt->t, pt->wall_start);
 	run->env = &pt->p->env;
 	run->ops = pt->t->ops;
 	run->conf = pt->t->probe;
@@ -303,4 +306,10 @@ prober_free(struct prober *p)
 	free(p->targets);
 	probe_env_clear(&p->env);
 	free(p);
+}
+
+void
+prober_set_start_cb(struct prober *p, prober_start_cb *cb)
+{
+	p->start = cb;
 }

@@ -25,6 +25,8 @@ struct prober;
  */
 typedef bool prober_result_cb(void *arg, const struct conf_target *t, void **tdata,
     time_t start, const struct probe_result *);
+/* A run of target t starts at wall-clock time start (optional). */
+typedef void prober_start_cb(void *arg, const struct conf_target *t, time_t start);
 /* A target leaves (removed by a reload, or prober_free): release tdata. */
 typedef void prober_drop_cb(void *arg, const char *name, void *tdata);
 
@@ -37,6 +39,8 @@ struct prober *prober_new(struct event_base *, const struct conf *, prober_resul
  * start at their spread offset; removed ones stop.
  */
 int prober_reload(struct prober *, const struct conf *newconf);
+/* Also tell the caller when each run starts (before its result). */
+void prober_set_start_cb(struct prober *, prober_start_cb *);
 /* Cancel every run in flight, drop every target. */
 void prober_free(struct prober *);
 

@@ -440,6 +440,79 @@ test_restart_before_alert_alerts_once_when_still_down(void **unused)
 	teardown_f(f);
 }
 
+static void
+test_alert_waits_for_the_probe_in_flight(void **unused)
+{
+	struct fixture *f = setup(300, 2, 1800);
+
+	(void)unused;
+	f->target.t.timeout = 10;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	engine_observe(f->e, 0, T0, false, NAN, "timeout");
+	engine_observe(f->e, 0, T0 + 100, false, NAN, "timeout");
+	/* a probe started 2 s before the deadline is still running at it */
+	engine_probe_started(f->e, 0, T0 + 1798);
+	engine_advance(f->e, T0 + 1800);
+	assert_int_equal(f->nnotices, 0);
+	/* it was the recovery: the outage lasted 1798 s, nobody is paged */
+	engine_observe(f->e, 0, T0 + 1798, true, 5.0, NULL);
+	engine_advance(f->e, T0 + 1805);
+	assert_int_equal(f->nnotices, 0);
+	teardown_f(f);
+}
+
+static void
+test_alert_after_the_probe_in_flight_fails(void **unused)
+{
+	struct fixture *f = setup(300, 2, 1800);
+
+	(void)unused;
+	f->target.t.timeout = 10;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	engine_observe(f->e, 0, T0, false, NAN, "timeout");
+	engine_observe(f->e, 0, T0 + 100, false, NAN, "timeout");
+	engine_probe_started(f->e, 0, T0 + 1798);
+	engine_advance(f->e, T0 + 1800);
+	assert_int_equal(f->nnotices, 0);
+	engine_observe(f->e, 0, T0 + 1798, false, NAN, "timeout");
+	engine_advance(f->e, T0 + 1808);
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
+	/* the alert is still the deadline's: 1800 s unplanned */
+	assert_int_equal(f->notices[0].time, T0 + 1800);
+	assert_int_equal(f->notices[0].unplanned_s, 1800);
+	teardown_f(f);
+}
+
+static void
+test_alert_waits_no_longer_than_a_probe_may_take(void **unused)
+{
+	struct fixture *f = setup(300, 2, 1800);
+
+	(void)unused;
+	f->target.t.timeout = 10;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	engine_observe(f->e, 0, T0, false, NAN, "timeout");
+	engine_observe(f->e, 0, T0 + 100, false, NAN, "timeout");
+	/* the run never reports (abandoned by a reload, say) */
+	engine_probe_started(f->e, 0, T0 + 1798);
+	engine_advance(f->e, T0 + 1808);
+	assert_int_equal(f->nnotices, 0);
+	engine_advance(f->e, T0 + 1809);
+	assert_int_equal(f->nnotices, 1);
+	/* a probe started after the deadline does not hold it */
+	teardown_f(f);
+	f = setup(300, 2, 1800);
+	f->target.t.timeout = 10;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	engine_observe(f->e, 0, T0, false, NAN, "timeout");
+	engine_observe(f->e, 0, T0 + 100, false, NAN, "timeout");
+	engine_probe_started(f->e, 0, T0 + 1800);
+	engine_advance(f->e, T0 + 1800);
+	assert_int_equal(f->nnotices, 1);
+	teardown_f(f);
+}
+
 int
 main(void)
 {
@@ -449,6 +522,9 @@ main(void)
 	    cmocka_unit_test(test_outage_from_first_failure),
 	    cmocka_unit_test(test_alert_at_thirty_minutes_not_at_next_probe),
 	    cmocka_unit_test(test_29_minutes_no_alert),
+	    cmocka_unit_test(test_alert_waits_for_the_probe_in_flight),
+	    cmocka_unit_test(test_alert_after_the_probe_in_flight_fails),
+	    cmocka_unit_test(test_alert_waits_no_longer_than_a_probe_may_take),
 	    cmocka_unit_test(test_outage_straddling_window_end),
 	    cmocka_unit_test(test_deadline_skips_several_windows),
 	    cmocka_unit_test(test_next_due_follows_every_target),
