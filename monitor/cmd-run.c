@@ -4,7 +4,8 @@
  * The shell around the pure core: the event base, signals (SIGHUP reloads,
  * SIGTERM/SIGINT stop), the prober feeding the pipeline (engine, calendar,
  * store, journal), a timer for what is due (alert deadlines, settled steps,
- * storage retries, announcements made meanwhile), and alert delivery.
+ * storage retries, announcements made meanwhile), the step writer (a slice
+ * of store writes per loop turn), and alert delivery.
  */
 #include <getopt.h>
 #include <math.h>
