@@ -4,7 +4,8 @@
  * The shell around the pure core: the event base, signals (SIGHUP reloads,
  * SIGTERM/SIGINT stop), the prober feeding the pipeline (engine, calendar,
  * store, journal), a timer for what is due (alert deadlines, settled steps,
- * storage retries, announcements made meanwhile), and alert delivery.
+ * storage retries, announcements made meanwhile), the step writer (a slice
+ * of store writes per loop turn), and alert delivery.
  */
 #include <getopt.h>
 #include <math.h>
@@ -29,6 +30,7 @@
 
 #define RUN_TICK 5	      /* seconds between looks at what is due */
 #define RUN_CALENDAR_EVERY 30 /* seconds between looks for new announcements */
+#define RUN_FLUSH_SLICE 0.002 /* seconds of step writes per loop turn */
 
 struct run_ctx {
 	struct cmd_ctx *cmd;
@@ -39,12 +41,14 @@ struct run_ctx {
 	struct notify *notify;
 	struct httpd *httpd; /* NULL when listen is "" */
 	struct event *sighup, *sigterm, *sigint, *tick;
+	struct event *flush; /* writes queued steps, a slice per loop turn */
 	time_t last_calendar;
 	bool dry_run;
 	bool stopping; /* deliveries abandoned now are resent at the next start */
 };
 
 static void run_schedule(struct run_ctx *);
+static void run_flush_kick(struct run_ctx *);
 
 /* What the status page and the API read; again after a reload or a new calendar. */
 static void
@@ -94,6 +98,7 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	httpd_observe(ctx->httpd, i, res->reason, res->latency_ms);
 	engine_observe(ctx->pl->engine, i, start, ok,
 	    res->latency_ms >= 0 ? res->latency_ms : NAN, res->text);
+	run_flush_kick(ctx); /* a step it settled */
 	if (!ok && engine_suspect(ctx->pl->engine, i))
 		log_info("%s: failing, not yet confirmed (%s)", t->name, res->text);
 	run_schedule(ctx); /* an outage may have brought an alert deadline */
@@ -163,9 +168,38 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	engine_advance(ctx->pl->engine, now);
-	if (ctx->pl->store && store_pending(ctx->pl->store) > 0)
-		store_retry(ctx->pl->store);
+	if (ctx->pl->store) {
+		store_requeue(ctx->pl->store); /* writes that failed: again */
+		run_flush_kick(ctx);
+	}
 	run_schedule(ctx);
+}
+
+/*
+ * Steps are written from here, a slice per loop turn, not in the callback
+ * that settled them: at a minute boundary the steps of every target are
+ * due at once, one rrdcached round trip (or file update) each, and written
+ * in one go they held the probe starts due meanwhile back by up to 0.7 s.
+ */
+static void
+run_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct run_ctx *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	if (store_flush_some(ctx->pl->store, RUN_FLUSH_SLICE))
+		run_flush_kick(ctx);
+}
+
+static void
+run_flush_kick(struct run_ctx *ctx)
+{
+	static const struct timeval now = {0, 0};
+
+	if (ctx->flush != NULL && !evtimer_pending(ctx->flush, NULL) &&
+	    store_flush_due(ctx->pl->store))
+		evtimer_add(ctx->flush, &now);
 }
 
 /* The next tick: at the next alert deadline, or in RUN_TICK seconds. */
@@ -278,6 +312,8 @@ run_ctx_free(struct run_ctx *ctx)
 	ctx->pl = NULL;
 	if (ctx->tick)
 		event_free(ctx->tick);
+	if (ctx->flush)
+		event_free(ctx->flush);
 	if (ctx->sighup)
 		event_free(ctx->sighup);
 	if (ctx->sigterm)
@@ -349,6 +385,14 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		goto fail;
 	}
 	engine_set_lag(ctx.pl->engine, max_timeout(ctx.conf) + 1);
+	if (ctx.pl->store) {
+		if ((ctx.flush = evtimer_new(ctx.base, run_flush_cb, &ctx)) == NULL) {
+			log_warnx("cannot set up the step writer");
+			goto fail;
+		}
+		store_set_deferred(ctx.pl->store, true);
+		run_flush_kick(&ctx);
+	}
 	ctx.last_calendar = time(NULL);
 	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
 	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) ==

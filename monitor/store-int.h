@@ -45,6 +45,7 @@ struct store_target {
 	bool resync;
 	bool refused; /* steps refused (queue full): the gap they leave is
 				 * written as steps without data by the next update */
+	bool listed;  /* in store.due */
 };
 
 struct store {
@@ -62,6 +63,9 @@ struct store {
 	struct timespec sock_ctime;
 	double next_try; /* monotonic; no write to rrdcached before it */
 	bool full_logged, away;
+	bool deferred;		   /* updates only queue: store_flush_some writes */
+	struct store_target **due; /* deferred: due[hdue..ndue) wait, in order */
+	size_t hdue, ndue, capdue;
 };
 
 struct store_info {

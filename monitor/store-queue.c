@@ -11,6 +11,9 @@
  * second, not one per update) or on store_retry from a timer. A step the
  * file already has is skipped (RRD_SKIP_PAST_UPDATES directly; with
  * rrdcached the queue is first cut at the daemon's last update).
+ *
+ * Deferred (the daemon): updates only queue and put their target in line;
+ * store_flush_some writes the line a slice at a time from the event loop.
  */
 #include <math.h>
 #include <stdio.h>
@@ -83,6 +86,83 @@ runs_steps(const struct store_runs *q)
 	return n;
 }
 
+/* --- deferred writing --------------------------------------------------- */
+
+static void
+due_push(struct store *s, struct store_target *t)
+{
+	if (s->ndue == s->capdue && s->hdue > 0) {
+		memmove(
+		    s->due, s->due + s->hdue, (s->ndue - s->hdue) * sizeof(*s->due));
+		s->ndue -= s->hdue;
+		s->hdue = 0;
+	}
+	if (s->ndue == s->capdue) {
+		s->capdue = s->capdue == 0 ? 64 : s->capdue * 2;
+		s->due = xreallocarray(s->due, s->capdue, sizeof(*s->due));
+	}
+	s->due[s->ndue++] = t;
+	t->listed = true;
+}
+
+void
+store_set_deferred(struct store *s, bool on)
+{
+	s->deferred = on;
+	if (on)
+		store_requeue(s);
+}
+
+bool
+store_flush_due(const struct store *s)
+{
+	if (s->hdue == s->ndue)
+		return false;
+	return s->daemon == NULL || !s->away || mono_now() >= s->next_try;
+}
+
+bool
+store_flush_some(struct store *s, double seconds)
+{
+	double end = mono_now() + seconds;
+	size_t n = s->ndue - s->hdue; /* one try each for those in line now */
+	struct store_target *t;
+
+	if (!store_flush_due(s))
+		return false;
+	while (n-- > 0) {
+		t = s->due[s->hdue++];
+		t->listed = false;
+		if (t->q.head == t->q.len)
+			continue; /* written meanwhile (a read, store_retry) */
+		if (store_queue_target(s, t) == -1 && s->daemon != NULL) {
+			/* rrdcached away: keep the place, try again in a second */
+			s->due[--s->hdue] = t;
+			t->listed = true;
+			s->next_try = mono_now() + 1;
+			return false;
+		}
+		/* a file that cannot be written keeps its steps, out of line */
+		if (mono_now() >= end)
+			break;
+	}
+	if (s->hdue == s->ndue)
+		s->hdue = s->ndue = 0;
+	return s->hdue < s->ndue;
+}
+
+void
+store_requeue(struct store *s)
+{
+	size_t i;
+
+	if (s->runs == 0)
+		return;
+	for (i = 0; i < s->nt; i++)
+		if (s->t[i]->q.head < s->t[i]->q.len && !s->t[i]->listed)
+			due_push(s, s->t[i]);
+}
+
 int
 store_queue_push(struct store *s, struct store_target *t, time_t first, time_t last,
     const double v[STORE_NDS])
@@ -103,6 +183,8 @@ store_queue_push(struct store *s, struct store_target *t, time_t first, time_t l
 	}
 	s->runs += (size_t)runs_push(&t->q, first, last, v);
 	t->refused = false;
+	if (s->deferred && !t->listed)
+		due_push(s, t);
 	return 0;
 }
 

@@ -154,12 +154,11 @@ readable(struct store *s, const char *target, struct store_info *fi,
 			return rc;
 		t = store_target_find(s, target);
 	}
-	if (s->daemon != NULL) {
-		if (t->q.head < t->q.len)
-			store_queue_target(s, t);
-		if (store_daemon_flush(s, t, false) == -1 && s->remote)
-			return -1;
-	}
+	/* what is queued first (deferred or batched writes, rrdcached away) */
+	if (t->q.head < t->q.len)
+		store_queue_target(s, t);
+	if (s->daemon != NULL && store_daemon_flush(s, t, false) == -1 && s->remote)
+		return -1;
 	if (store_file_info(s, t, fi) == -1)
 		return -1;
 	*tp = t;

@@ -466,7 +466,7 @@ store_update(struct store *s, const char *target, time_t step_end, double up_s,
 	if (store_queue_push(s, t, step_end, step_end, v) == -1)
 		return -1;
 	t->last = step_end;
-	if (s->batch <= 1 || t->q.len - t->q.head >= s->batch)
+	if (!s->deferred && (s->batch <= 1 || t->q.len - t->q.head >= s->batch))
 		store_queue_flush(s, t, false);
 	return 0;
 }
@@ -490,7 +490,7 @@ store_fill(struct store *s, const char *target, time_t to, double up_s, double d
 	if (store_queue_push(s, t, t->last + STORE_STEP, to, v) == -1)
 		return -1;
 	t->last = to;
-	if (s->batch <= 1 || t->q.len - t->q.head >= s->batch)
+	if (!s->deferred && (s->batch <= 1 || t->q.len - t->q.head >= s->batch))
 		store_queue_flush(s, t, false);
 	return 0;
 }
@@ -517,6 +517,7 @@ store_close(struct store *s)
 	if (s->daemon != NULL)
 		rrdc_disconnect();
 	free(s->t);
+	free(s->due);
 	free(s->dir);
 	free(s->daemon);
 	free(s);

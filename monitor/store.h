@@ -75,6 +75,25 @@ size_t store_retry(struct store *);
 void store_set_batch(struct store *, size_t n);
 void store_set_pending_max(struct store *, size_t);
 
+/*
+ * Deferred writing, for an event loop that must not stall: store_update and
+ * store_fill only queue, and the loop writes the queues a slice at a time
+ * (a minute boundary brings one step, one rrdcached round trip, for every
+ * target at once). Steps are still written in order, each once; a read
+ * writes its target's queue first; store_close writes what is left.
+ *
+ * store_flush_due: targets wait and may be written now (rrdcached is not
+ * known to be away since less than a second).
+ * store_flush_some: write them in the order they were queued until
+ * `seconds` have passed (at least one target); true when some still wait.
+ * A target whose write failed leaves the line with its steps queued until
+ * store_requeue (call it from a timer) puts every such target back in it.
+ */
+void store_set_deferred(struct store *, bool);
+bool store_flush_due(const struct store *);
+bool store_flush_some(struct store *, double seconds);
+void store_requeue(struct store *);
+
 struct store_sums {
 	double up_s, down_s, maint_s; /* exact sums over the known rows */
 	long steps;		      /* steps of [from, to) in known rows */

@@ -3,7 +3,8 @@
 The RRD file is first filled by a replay up to ten minutes before the
 monitor's clock, so the monitor has ten steps of absence to write as soon as
 it starts, while its rrdcached is not there yet; the daemon is started and
-the queue must drain through it (store_retry from run's tick). Then the
+the queue must drain through it (run's tick puts it back in line for the
+step writer: store_requeue, store_flush_some). Then the
 daemon is stopped while a step boundary passes (the monitor runs under
 libfaketime, started at second 50 of a minute, so the boundary comes within
 seconds), started again, and that step must arrive too. Every step from the

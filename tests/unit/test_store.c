@@ -289,6 +289,92 @@ test_daily_bars(void **state)
 	month_free(&m);
 }
 
+/* the file's own last update, as librrd reads it */
+static time_t
+file_last(struct fixture *f, const char *target)
+{
+	rrd_clear_error();
+	return rrd_last_r(fixture_rrd(f, target));
+}
+
+/*
+ * Deferred (run): updates only queue; the loop writes one target a slice
+ * when the slice is spent at once, in the order they were queued; a file
+ * that cannot be written waits out of line until store_requeue.
+ */
+static void
+test_deferred_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	static const char *names[] = {"a", "b", "c"};
+	struct store_sums got;
+	char moved[600];
+	int i, k;
+
+	for (k = 0; k < 3; k++)
+		assert_int_equal(store_ensure(s, names[k], FEB + 60), 0);
+	store_set_deferred(s, true);
+	assert_false(store_flush_due(s));
+	assert_false(store_flush_some(s, 10));
+	for (i = 1; i <= 2; i++)
+		for (k = 2; k >= 0; k--)
+			assert_int_equal(store_update(s, names[k], FEB + 60 * i,
+					     60 - i - k, i + k, 0, 10 * i + k),
+			    0);
+	/* queued, not written */
+	assert_int_equal(store_pending(s), 6);
+	assert_int_equal(store_last(s, "a"), FEB + 120);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(file_last(f, names[k]), FEB);
+	assert_true(store_flush_due(s));
+	/* c was queued first */
+	assert_true(store_flush_some(s, 0));
+	assert_int_equal(file_last(f, "c"), FEB + 120);
+	assert_int_equal(file_last(f, "b"), FEB);
+	assert_true(store_flush_some(s, 0));
+	assert_int_equal(file_last(f, "b"), FEB + 120);
+	assert_int_equal(file_last(f, "a"), FEB);
+	assert_false(store_flush_some(s, 0));
+	assert_int_equal(file_last(f, "a"), FEB + 120);
+	assert_int_equal(store_pending(s), 0);
+	assert_false(store_flush_due(s));
+	/* a read writes its target's queue first */
+	assert_int_equal(store_update(s, "a", FEB + 180, 60, 0, 0, 1), 0);
+	assert_int_equal(store_sum(s, "a", FEB, FEB + 180, &got), 0);
+	assert_int_equal(got.steps, 3);
+	assert_true(got.up_s == 59 + 58 + 60 && got.down_s == 1 + 2);
+	/* its place in line is then empty: nothing is written twice */
+	assert_false(store_flush_some(s, 10));
+	assert_int_equal(store_pending(s), 0);
+
+	/* b's file cannot be written: its steps wait, out of line */
+	snprintf(moved, sizeof(moved), "%s.away", fixture_rrd(f, "b"));
+	assert_int_equal(rename(fixture_rrd(f, "b"), moved), 0);
+	assert_int_equal(store_update(s, "b", FEB + 180, 60, 0, 0, 1), 0);
+	assert_int_equal(store_update(s, "c", FEB + 180, 60, 0, 0, 1), 0);
+	assert_false(store_flush_some(s, 10));
+	assert_int_equal(store_pending(s), 1);
+	assert_false(store_flush_due(s));
+	store_requeue(s);
+	assert_true(store_flush_due(s));
+	assert_false(store_flush_some(s, 10));
+	assert_int_equal(store_pending(s), 1);
+	assert_int_equal(rename(moved, fixture_rrd(f, "b")), 0);
+	store_requeue(s);
+	store_requeue(s); /* in line once */
+	assert_false(store_flush_some(s, 0));
+	assert_int_equal(store_pending(s), 0);
+	assert_int_equal(file_last(f, "b"), FEB + 180);
+	assert_int_equal(store_sum(s, "b", FEB, FEB + 180, &got), 0);
+	assert_int_equal(got.steps, 3);
+	assert_true(got.up_s == 58 + 57 + 60 && got.down_s == 2 + 3);
+	/* and store_close writes what is left */
+	assert_int_equal(store_update(s, "c", FEB + 240, 60, 0, 0, 1), 0);
+	s = fixture_store(f, NULL, 3600);
+	assert_int_equal(file_last(f, "c"), FEB + 240);
+}
+
 int
 main(void)
 {
@@ -304,6 +390,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_rrdtool_reads_the_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_daily_bars, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deferred_writes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -240,6 +241,52 @@ test_rrdcached_over_tcp(void **state)
 	month_free(&m);
 }
 
+/*
+ * Deferred (run): while rrdcached is away the line is not tried for a
+ * second after each failure; once it answers, every step is written.
+ */
+static void
+test_rrdcached_deferred(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	struct store *s;
+	struct month m;
+	long i;
+	int n;
+
+	fixture_rrdcached_start(f, 0);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 300);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	store_set_deferred(s, true);
+	for (i = 1; i <= 100; i++)
+		put(s, &m, i);
+	assert_int_equal(store_pending(s), 100);
+	assert_false(store_flush_some(s, 10));
+	assert_int_equal(store_pending(s), 0);
+	check_all(s, &m, T0 + 100 * 60);
+
+	fixture_rrdcached_stop(f, SIGTERM);
+	for (i = 101; i <= 150; i++)
+		put(s, &m, i);
+	assert_true(store_flush_due(s));
+	assert_false(store_flush_some(s, 10));
+	assert_int_equal(store_pending(s), 50);
+	/* tried again a second later, not at every update */
+	assert_false(store_flush_due(s));
+	put(s, &m, 151);
+	assert_false(store_flush_due(s));
+	fixture_rrdcached_start(f, 0);
+	for (n = 0; n < 500 && !store_flush_due(s); n++)
+		nanosleep(&ts, NULL);
+	assert_true(store_flush_due(s));
+	assert_false(store_flush_some(s, 10));
+	assert_int_equal(store_pending(s), 0);
+	check_all(s, &m, T0 + 151 * 60);
+	month_free(&m);
+}
+
 int
 main(void)
 {
@@ -255,6 +302,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_bound_on_buffered_updates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rrdcached_over_tcp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rrdcached_deferred, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
