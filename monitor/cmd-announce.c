@@ -36,7 +36,6 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct calendar *cal = NULL;
 	struct journal *j = NULL;
 	struct conf *c;
-	enum tz_parse_result r;
 	time_t start, end, now;
 	int ch, rc = EXIT_USER;
 	char err[1024], a[64], b[64];
@@ -64,16 +63,9 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_announce_entry, EXIT_USER);
 	if ((c = cmd_load_conf(ctx)) == NULL)
 		return EXIT_USER;
-	if ((r = tz_parse(start_s, 0, &start, NULL)) != TZ_PARSE_OK) {
-		fprintf(stderr, "slamon announce: --start \"%s\": %s\n", start_s,
-		    tz_parse_strerror(r));
+	if (cmd_parse_time(&cmd_announce_entry, "--start", start_s, &start) == -1 ||
+	    cmd_parse_time(&cmd_announce_entry, "--end", end_s, &end) == -1)
 		goto done;
-	}
-	if ((r = tz_parse(end_s, 0, &end, NULL)) != TZ_PARSE_OK) {
-		fprintf(stderr, "slamon announce: --end \"%s\": %s\n", end_s,
-		    tz_parse_strerror(r));
-		goto done;
-	}
 	if ((cal = calendar_load(c, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		goto done;

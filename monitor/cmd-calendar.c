@@ -15,19 +15,6 @@
 #include "journal.h"
 #include "log.h"
 
-static int
-parse_opt_time(const char *opt, const char *s, time_t *t)
-{
-	enum tz_parse_result r = tz_parse(s, 0, t, NULL);
-
-	if (r != TZ_PARSE_OK) {
-		fprintf(stderr, "slamon calendar: %s \"%s\": %s\n", opt, s,
-		    tz_parse_strerror(r));
-		return -1;
-	}
-	return 0;
-}
-
 static json_t *
 applies_json(const struct conf_applies *a, size_t n)
 {
@@ -176,8 +163,9 @@ cmd_calendar_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_calendar_entry, EXIT_USER);
 	if ((c = cmd_load_conf(ctx)) == NULL)
 		return EXIT_USER;
-	if ((from_s && parse_opt_time("--from", from_s, &from) < 0) ||
-	    (to_s && parse_opt_time("--to", to_s, &to) < 0))
+	if ((from_s &&
+		cmd_parse_time(&cmd_calendar_entry, "--from", from_s, &from) < 0) ||
+	    (to_s && cmd_parse_time(&cmd_calendar_entry, "--to", to_s, &to) < 0))
 		goto done;
 	if (from_s && to_s && to <= from) {
 		fprintf(stderr, "slamon calendar: --to must be after --from\n");

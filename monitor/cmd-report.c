@@ -17,19 +17,6 @@
 
 enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV };
 
-static int
-parse_t(const char *opt, const char *s, time_t *out)
-{
-	enum tz_parse_result r = tz_parse(s, 0, out, NULL);
-
-	if (r != TZ_PARSE_OK) {
-		fprintf(stderr, "slamon: report: %s \"%s\": %s\n", opt, s,
-		    tz_parse_strerror(r));
-		return -1;
-	}
-	return 0;
-}
-
 /* A period's end in local time: the date alone at midnight. */
 static void
 local_label(time_t t, char *buf, size_t len)
@@ -111,8 +98,8 @@ cmd_report_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		rep.month = true;
 	} else {
-		if (parse_t("--from", from_s, &start) == -1 ||
-		    parse_t("--to", to_s, &end) == -1)
+		if (cmd_parse_time(&cmd_report_entry, "--from", from_s, &start) == -1 ||
+		    cmd_parse_time(&cmd_report_entry, "--to", to_s, &end) == -1)
 			goto out;
 		start -= ((start % 60) + 60) % 60;
 		end -= ((end % 60) + 60) % 60;

@@ -2,6 +2,8 @@
 #ifndef SLAMON_CMD_H
 #define SLAMON_CMD_H
 
+#include <time.h>
+
 #include "conf.h"
 
 /* Exit codes of design.md section 2. */
@@ -25,6 +27,9 @@ struct cmd_entry {
 /* Load the configuration, printing the one-line error; NULL means exit 1. */
 struct conf *cmd_load_conf(struct cmd_ctx *);
 int cmd_usage(const struct cmd_entry *, int code);
+/* Parse the time T of option opt of command e; -1 after a one-line message. */
+int cmd_parse_time(
+    const struct cmd_entry *e, const char *opt, const char *s, time_t *out);
 /* Whether argv asks for --help / -h (handled uniformly by the dispatcher). */
 
 extern const struct cmd_entry cmd_check_entry;

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "tz.h"
 
 #ifndef SLAMON_VERSION
 #define SLAMON_VERSION "0.1"
@@ -49,6 +50,19 @@ cmd_usage(const struct cmd_entry *e, int code)
 	if (code == 0 && e->help)
 		fprintf(f, "\n%s\n", e->help);
 	return code;
+}
+
+int
+cmd_parse_time(const struct cmd_entry *e, const char *opt, const char *s, time_t *out)
+{
+	enum tz_parse_result r = tz_parse(s, 0, out, NULL);
+
+	if (r != TZ_PARSE_OK) {
+		fprintf(stderr, "slamon: %s: %s \"%s\": %s\n", e->name, opt, s,
+		    tz_parse_strerror(r));
+		return -1;
+	}
+	return 0;
 }
 
 struct conf *
