@@ -363,7 +363,9 @@ def test_live_alert_undelivered_at_kill9_is_sent_after_restart(t):
         a = json.loads(hook.posts[0]["body"])
         assert a["event"] == "alert" and a["target"] == "web", a
         assert hook.posts[0]["headers"]["x-slamon-delivery"] == [first_id]
-        (d,) = [x for x in records(t, "delivery") if x["kind"] == "alert"]
+        # the receiver has it; the record follows once the answer is read
+        (d,) = t.wait_for(lambda: [x for x in records(t, "delivery") if x["kind"] == "alert"],
+                          30, "the delivery record")
         assert d["delivered"] is True and d["final"] is True and d["channel"] == "hook"
         # still down: no second alert for the same outage, and one alert record
         run.wait_results("web", 3)
