@@ -100,6 +100,18 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("  alert channels %zu (webhook %zu, exec %zu, smtp %zu)\n", c->nalerts,
 	    nwebhook, nexec, nsmtp);
+	if (c->cluster.enabled) {
+		static const char *const roles[] = {"both", "probe", "aggregate"};
+
+		printf("  cluster        %zu locations (", c->cluster.locations.n);
+		for (size_t i = 0; i < c->cluster.locations.n; i++)
+			printf("%s%s", i ? ", " : "", c->cluster.locations.v[i]);
+		printf("), quorum %d; this node: %s, role %s\n", c->cluster.quorum,
+		    c->cluster.location ? c->cluster.location : "(no location)",
+		    roles[c->cluster.role]);
+		printf("    nats         %s\n",
+		    c->cluster.nats ? c->cluster.nats : "(none: replay only)");
+	}
 	conf_free(c);
 	return EXIT_OK;
 }

@@ -177,7 +177,7 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < rep.n; i++) {
 		const struct replay_row *row = &rep.rows[i];
 
-		engine_observe(p->engine, row->target, row->t, row->ok,
+		engine_observe_at(p->engine, row->target, row->loc, row->t, row->ok,
 		    isnan(row->latency_ms) ? NAN : (double)row->latency_ms,
 		    replay_detail(&rep, row));
 		last[row->target] = row->t;

@@ -351,6 +351,17 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		return cmd_usage(&cmd_run_entry, EXIT_USER);
 	if ((ctx.conf = cmd_load_conf(cmd)) == NULL)
 		return EXIT_USER;
+	if (ctx.conf->cluster.enabled) {
+		/* the quorum is applied by replay's location column; probing
+		 * nodes and the aggregator over NATS are not built yet */
+		fprintf(stderr,
+		    "slamon: %s:%d: cluster: `run` with several locations over "
+		    "NATS is not available in this version; remove the cluster "
+		    "group to run one node (replay applies the quorum)\n",
+		    ctx.conf->path, ctx.conf->cluster.line);
+		conf_free(ctx.conf);
+		return EXIT_USER;
+	}
 	tz_set(ctx.conf->timezone);
 	signal(SIGPIPE, SIG_IGN);
 	/* the default coarse clock would blur start times by a few ms */

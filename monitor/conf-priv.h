@@ -21,6 +21,8 @@ int conf_get_time(struct conf_ctx *, const config_setting_t *, const char *, tim
     bool *date_only);
 bool conf_valid_name(const char *);
 int conf_parse_maintenance(struct conf_ctx *, const config_setting_t *, struct conf *);
+int conf_parse_cluster(struct conf_ctx *, const config_setting_t *, struct conf *);
+void conf_cluster_free(struct conf_cluster *);
 int conf_parse_alerts(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_window_free(struct conf_window *);
 

@@ -298,7 +298,7 @@ struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const top[] = {
-	    "slamon", "defaults", "targets", "maintenance", "alerts", NULL};
+	    "slamon", "defaults", "targets", "maintenance", "alerts", "cluster", NULL};
 	struct conf_ctx ctx = {path, "", 0};
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
@@ -344,7 +344,8 @@ conf_load(const char *path, char *err, size_t errlen)
 		goto ctxfail;
 	if (parse_targets(&ctx, root, c) < 0 ||
 	    conf_parse_maintenance(&ctx, root, c) < 0 ||
-	    conf_parse_alerts(&ctx, root, c) < 0)
+	    conf_parse_alerts(&ctx, root, c) < 0 ||
+	    conf_parse_cluster(&ctx, root, c) < 0)
 		goto ctxfail;
 	config_destroy(&cfg);
 	return c;
@@ -399,6 +400,7 @@ conf_free(struct conf *c)
 		free(a->password);
 	}
 	free(c->alerts);
+	conf_cluster_free(&c->cluster);
 	free(c);
 }
 

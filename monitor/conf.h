@@ -99,6 +99,25 @@ struct conf_alert {
 	int line;
 };
 
+enum conf_role {
+	CONF_ROLE_BOTH,
+	CONF_ROLE_PROBE,
+	CONF_ROLE_AGGREGATE,
+};
+
+/* design.md section 9; enabled only when the group is present */
+struct conf_cluster {
+	bool enabled;
+	char *nats;	/* comma-separated server URLs, NULL: none given */
+	char *location; /* this node's, NULL for an aggregator that names none */
+	enum conf_role role;
+	struct conf_strv locations; /* the voting locations */
+	int quorum;		    /* 1..locations.n */
+	char *stream;		    /* JetStream stream name */
+	long retention;		    /* seconds the stream keeps results */
+	int line;
+};
+
 struct conf {
 	char *path;
 	char *state_dir;
@@ -117,6 +136,7 @@ struct conf {
 	struct conf_strv ics;
 	struct conf_alert *alerts;
 	size_t nalerts;
+	struct conf_cluster cluster;
 };
 
 /* Error context while loading: the first error wins and is kept as text. */
@@ -130,6 +150,8 @@ struct conf *conf_load(const char *path, char *err, size_t errlen);
 void conf_free(struct conf *);
 const struct conf_target *conf_target_find(const struct conf *, const char *);
 const struct conf_window *conf_window_find(const struct conf *, const char *);
+/* index of a location in cluster.locations, or -1 */
+int conf_location_find(const struct conf *, const char *);
 bool conf_applies_to(const struct conf_applies *, size_t, const struct conf_target *);
 
 /* For probes validating their own keys. Each returns 0 when absent (value

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "journal.h"
 #include "log.h"
+#include "quorum.h"
 #include "tz.h"
 
 struct eng_lat {
@@ -34,6 +35,7 @@ struct eng_target {
 	size_t idx;
 	const struct conf_target *t;
 	struct state st;
+	struct quorum *q; /* several locations (design.md 9): st is unused */
 	bool begun;
 	time_t step_end; /* end of the step being filled */
 	int up, down, maint, unknown;
@@ -62,7 +64,56 @@ struct engine {
 	time_t next_due;   /* cached engine_next_due(), if next_due_ok */
 	size_t next_due_n; /* targets due at next_due */
 	bool next_due_ok;
+	int nloc, quorum; /* cluster: voting locations and quorum; 0: one */
 };
+
+/* The target's outage as its state machine (or the quorum) sees it. */
+static bool
+tgt_down(const struct eng_target *g)
+{
+	return g->q ? g->q->down : g->st.down;
+}
+
+static time_t
+tgt_outage_start(const struct eng_target *g)
+{
+	return g->q ? g->q->outage_start : g->st.outage_start;
+}
+
+static bool
+tgt_have_last(const struct eng_target *g)
+{
+	if (g->q == NULL)
+		return g->st.have_last;
+	for (int l = 0; l < g->q->nloc; l++)
+		if (g->q->loc[l].st.have_last)
+			return true;
+	return false;
+}
+
+static quorum_change_cb combined_change_cb;
+
+/*
+ * How long the combination waits for a silent location before counting
+ * the rest of its time unknown: a result can arrive up to a timeout after
+ * its probe started, and a location settles a stretch only at the next
+ * probe (two intervals when it is failing).
+ */
+static time_t
+quorum_hold(const struct conf_target *t)
+{
+	return 2 * (time_t)t->t.interval + t->t.timeout;
+}
+
+static void
+tgt_free_quorum(struct eng_target *g)
+{
+	if (g->q) {
+		quorum_free(g->q);
+		free(g->q);
+		g->q = NULL;
+	}
+}
 
 static long
 maint_overlap(const struct engine *e, size_t i, time_t a, time_t b)
@@ -141,6 +192,10 @@ engine_new(const struct conf *c, struct journal *j, const struct engine_maint *m
 	if (h)
 		e->hooks = *h;
 	e->n = c->ntargets;
+	if (c->cluster.enabled) {
+		e->nloc = (int)c->cluster.locations.n;
+		e->quorum = c->cluster.quorum;
+	}
 	e->tg = xcalloc(e->n, sizeof(*e->tg));
 	for (size_t i = 0; i < e->n; i++) {
 		e->tg[i].e = e;
@@ -158,6 +213,7 @@ engine_free(struct engine *e)
 		return;
 	for (size_t i = 0; i < e->n; i++) {
 		state_free(&e->tg[i].st);
+		tgt_free_quorum(&e->tg[i]);
 		free(e->tg[i].lat);
 		free(e->tg[i].reason);
 	}
@@ -243,9 +299,10 @@ span_cb(void *arg, const struct state_span *sp)
 			g->unknown += len - (int)m;
 			/* the part inside the outage: a piece may begin before it
 			 * (resumed after a restart, from the last stored step) */
-			if (g->st.down && b > g->st.outage_start) {
-				time_t x = a > g->st.outage_start ? a
-								  : g->st.outage_start;
+			if (tgt_down(g) && b > tgt_outage_start(g)) {
+				time_t x = a > tgt_outage_start(g)
+				    ? a
+				    : tgt_outage_start(g);
 				g->outage_unknown += (b - x) -
 				    (x > a ? maint_overlap(g->e, g->idx, x, b) : m);
 			}
@@ -274,6 +331,13 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 
 	state_free(&g->st);
 	state_init(&g->st, g->t->t.interval, g->t->t.fail_threshold, start);
+	tgt_free_quorum(g);
+	if (e->nloc > 0) {
+		g->q = xcalloc(1, sizeof(*g->q));
+		quorum_init(g->q, e->nloc, e->quorum, g->t->t.interval,
+		    g->t->t.fail_threshold, quorum_hold(g->t), start, span_cb,
+		    combined_change_cb, g);
+	}
 	g->step_end = start + ENGINE_STEP;
 	g->begun = true;
 	g->up = g->down = g->maint = g->unknown = 0;
@@ -284,16 +348,24 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	if (reason)
 		set_reason(g, reason);
 	if (open_outage) {
-		state_resume(
-		    &g->st, open_outage, start, now > start ? now : start, span_cb, g);
+		if (g->q)
+			quorum_resume(
+			    g->q, open_outage, start, now > start ? now : start);
+		else
+			state_resume(&g->st, open_outage, start,
+			    now > start ? now : start, span_cb, g);
 		if (!alerted)
 			set_due(g,
 			    engine_alert_deadline(
 				&e->maint, i, open_outage, g->t->t.alert_after));
 		else if (g->t->t.alert_repeat > 0)
 			set_due(g, now + g->t->t.alert_repeat);
-	} else if (now > start)
-		state_advance(&g->st, now, span_cb, g);
+	} else if (now > start) {
+		if (g->q)
+			quorum_advance(g->q, now);
+		else
+			state_advance(&g->st, now, span_cb, g);
+	}
 }
 
 time_t
@@ -351,7 +423,7 @@ notice(struct eng_target *g, enum engine_notice_kind kind, time_t t, time_t end,
 static void
 fire_due(struct eng_target *g, time_t now)
 {
-	while (g->outage_start && g->due && g->due <= now && g->st.have_last) {
+	while (g->outage_start && g->due && g->due <= now && tgt_have_last(g)) {
 		/* a probe in flight since before the deadline may be the recovery:
 		 * wait for it, but never longer than it may take */
 		if (g->inflight_since && g->inflight_since < g->due &&
@@ -387,7 +459,7 @@ outage_started(struct eng_target *g, time_t t)
 	json_t *f = json_object();
 	char buf[TZ_RFC3339_LEN];
 
-	g->outage_start = g->st.outage_start;
+	g->outage_start = tgt_outage_start(g);
 	g->alerted = false;
 	g->outages++;
 	/* outage_unknown is not reset here: the unknown stretches of the run
@@ -437,6 +509,19 @@ outage_ended(struct eng_target *g, time_t t)
 	set_due(g, 0);
 }
 
+/* The combined target of several locations began or ended an outage. */
+static void
+combined_change_cb(void *arg, enum state_change ch, time_t at, time_t now)
+{
+	struct eng_target *g = arg;
+
+	if (ch == STATE_OUTAGE_START) {
+		outage_started(g, now);
+		fire_due(g, now); /* alert_after may already have passed */
+	} else if (ch == STATE_OUTAGE_END)
+		outage_ended(g, at);
+}
+
 void
 engine_probe_started(struct engine *e, size_t i, time_t t)
 {
@@ -447,7 +532,15 @@ void
 engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
     const char *detail)
 {
+	engine_observe_at(e, i, -1, t, ok, latency_ms, detail);
+}
+
+void
+engine_observe_at(struct engine *e, size_t i, int loc, time_t t, bool ok,
+    double latency_ms, const char *detail)
+{
 	struct eng_target *g = &e->tg[i];
+	char where[512];
 	struct eng_lat *l;
 
 	if (!g->begun)
@@ -462,12 +555,24 @@ engine_observe(struct engine *e, size_t i, time_t t, bool ok, double latency_ms,
 	g->last_latency = latency_ms;
 	if (!ok) {
 		g->failures++;
-		set_reason(g, detail ? detail : "failed");
+		if (loc >= 0 && (size_t)loc < e->conf->cluster.locations.n) {
+			snprintf(where, sizeof(where), "%s: %s",
+			    e->conf->cluster.locations.v[loc],
+			    detail ? detail : "failed");
+			set_reason(g, where);
+		} else
+			set_reason(g, detail ? detail : "failed");
 	}
 	if (!isnan(latency_ms) && latency_ms >= 0 && t >= g->step_end - ENGINE_STEP) {
 		l = lat_slot(g, floor_step(t) + ENGINE_STEP, true);
 		l->sum += latency_ms;
 		l->n++;
+	}
+	if (g->q) {
+		/* a result without a location cannot vote; the caller checks */
+		if (loc >= 0 && loc < g->q->nloc)
+			quorum_observe(g->q, loc, t, ok, t);
+		return;
 	}
 	switch (state_observe(&g->st, t, ok, span_cb, g)) {
 	case STATE_OUTAGE_START:
@@ -491,7 +596,10 @@ engine_advance(struct engine *e, time_t now)
 		if (!g->begun)
 			continue;
 		fire_due(g, now);
-		state_advance(&g->st, now - e->lag, span_cb, g);
+		if (g->q)
+			quorum_advance(g->q, now - e->lag);
+		else
+			state_advance(&g->st, now - e->lag, span_cb, g);
 	}
 }
 
@@ -524,6 +632,16 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 			*g = e->tg[i];
 			g->st.interval = c->targets[j].t.interval;
 			g->st.threshold = c->targets[j].t.fail_threshold;
+			if (g->q) {
+				g->q->arg = g; /* the struct moved */
+				g->q->hold = quorum_hold(&c->targets[j]);
+				for (int l = 0; l < g->q->nloc; l++) {
+					g->q->loc[l].st.interval =
+					    c->targets[j].t.interval;
+					g->q->loc[l].st.threshold =
+					    c->targets[j].t.fail_threshold;
+				}
+			}
 		} else
 			g->last_latency = NAN;
 		g->e = e;
@@ -535,6 +653,7 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 			continue;
 		engine_close_target(e, i, now);
 		state_free(&e->tg[i].st);
+		tgt_free_quorum(&e->tg[i]);
 		free(e->tg[i].lat);
 		free(e->tg[i].reason);
 	}
@@ -604,7 +723,10 @@ engine_close_target(struct engine *e, size_t i, time_t now)
 	if (!g->begun)
 		return;
 	fire_due(g, now);
-	state_close(&g->st, now, span_cb, g);
+	if (g->q)
+		quorum_close(g->q, now);
+	else
+		state_close(&g->st, now, span_cb, g);
 	/* the partial step: what is known of it, the rest unknown */
 	if (g->up + g->down + g->maint + g->unknown > 0) {
 		long m = maint_overlap(e, i, now, g->step_end);
@@ -624,7 +746,7 @@ engine_close(struct engine *e, time_t now)
 bool
 engine_suspect(const struct engine *e, size_t i)
 {
-	return state_suspect(&e->tg[i].st);
+	return e->tg[i].q ? quorum_suspect(e->tg[i].q) : state_suspect(&e->tg[i].st);
 }
 
 void
@@ -639,7 +761,7 @@ engine_status(const struct engine *e, size_t i, struct engine_status *s)
 		s->kind = STATE_UP;
 	else
 		s->kind = STATE_UNKNOWN;
-	s->suspect = state_suspect(&g->st);
+	s->suspect = engine_suspect(e, i);
 	s->alerted = g->alerted;
 	s->outage_start = g->outage_start;
 	s->last_probe = g->last_probe;

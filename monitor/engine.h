@@ -118,6 +118,11 @@ void engine_probe_started(struct engine *, size_t i, time_t t);
 /* A probe result of target i at wall time t. */
 void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency_ms,
     const char *detail);
+/* The same from location loc (an index into cluster.locations) when the
+ * configuration has a cluster: the target is then the quorum of its
+ * locations (design.md 9); loc -1 is the one location of a plain setup. */
+void engine_observe_at(struct engine *, size_t i, int loc, time_t t, bool ok,
+    double latency_ms, const char *detail);
 /* Everything due up to now: alert deadlines, settled steps. */
 void engine_advance(struct engine *, time_t now);
 /* The earliest time something is due (an alert), or 0. */

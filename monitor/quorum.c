@@ -53,8 +53,7 @@ loc_span_cb(void *arg, const struct state_span *sp)
 
 void
 quorum_init(struct quorum *q, int nloc, int quorum, int interval, int threshold,
-    time_t hold, time_t start, state_span_cb *span, quorum_change_cb *change,
-    void *arg)
+    time_t hold, time_t start, state_span_cb *span, quorum_change_cb *change, void *arg)
 {
 	memset(q, 0, sizeof(*q));
 	q->nloc = nloc;

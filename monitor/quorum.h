@@ -22,8 +22,7 @@
 /* The combined outage began (change STATE_OUTAGE_START, at its first down
  * second) or ended (STATE_OUTAGE_END, at its first up second); `now` is when
  * the combination learned it. */
-typedef void quorum_change_cb(
-    void *arg, enum state_change, time_t at, time_t now);
+typedef void quorum_change_cb(void *arg, enum state_change, time_t at, time_t now);
 
 struct quorum;
 
@@ -38,10 +37,10 @@ struct quorum_loc {
 struct quorum {
 	int nloc;
 	int quorum;
-	time_t hold;	      /* how long a silent location is waited for */
+	time_t hold; /* how long a silent location is waited for */
 	struct quorum_loc *loc;
-	time_t done;	      /* every combined second before this is out */
-	bool down;	      /* the combined outage is open */
+	time_t done; /* every combined second before this is out */
+	bool down;   /* the combined outage is open */
 	time_t outage_start;
 	bool have_kind;
 	struct state_span cur; /* combined span being built */
@@ -57,9 +56,8 @@ struct quorum {
  * stops the combined target (its late results then count for that location
  * only). Accounting begins at start.
  */
-void quorum_init(struct quorum *, int nloc, int quorum, int interval,
-    int threshold, time_t hold, time_t start, state_span_cb *, quorum_change_cb *,
-    void *arg);
+void quorum_init(struct quorum *, int nloc, int quorum, int interval, int threshold,
+    time_t hold, time_t start, state_span_cb *, quorum_change_cb *, void *arg);
 void quorum_free(struct quorum *);
 /* A result of location loc at t; then what can be combined at now. */
 void quorum_observe(struct quorum *, int loc, time_t t, bool ok, time_t now);
@@ -69,8 +67,7 @@ void quorum_advance(struct quorum *, time_t now);
 void quorum_close(struct quorum *, time_t now);
 /* Continue after a restart with the combined outage that began at
  * outage_start (0: none) still open; [stopped_at, now) is unknown. */
-void quorum_resume(
-    struct quorum *, time_t outage_start, time_t stopped_at, time_t now);
+void quorum_resume(struct quorum *, time_t outage_start, time_t stopped_at, time_t now);
 /* The combined kind of one second from per-location kinds (the rule). */
 enum state_kind quorum_rule(int ndown, int nunknown, int quorum);
 /* Whether location loc is in a confirmed outage of its own now. */

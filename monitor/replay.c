@@ -16,10 +16,10 @@
 #include "replay.h"
 #include "tz.h"
 
-#define NFIELDS 5
+#define NFIELDS 6 /* with the optional location column */
 
 static const char *const field_names[NFIELDS] = {
-    "time", "target", "ok", "latency_ms", "detail"};
+    "time", "target", "ok", "latency_ms", "detail", "location"};
 
 /* Split one line in place; returns the number of fields or -1 on bad quoting. */
 static int
@@ -101,15 +101,17 @@ replay_load(
 	ssize_t len;
 	unsigned line_no = 0;
 	time_t *last = NULL;
-	int n;
+	size_t nloc = c->cluster.enabled ? c->cluster.locations.n : 0;
+	int n, nfields = 5;
 
 	memset(r, 0, sizeof(*r));
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s:0: (file): %s", path, strerror(errno));
 		return -1;
 	}
-	last = xcalloc(c->ntargets, sizeof(*last));
-	for (size_t i = 0; i < c->ntargets; i++)
+	/* rows are sorted by time per target, or per target and location */
+	last = xcalloc(c->ntargets * (nloc ? nloc : 1), sizeof(*last));
+	for (size_t i = 0; i < c->ntargets * (nloc ? nloc : 1); i++)
 		last[i] = (time_t)-1;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		struct replay_row row;
@@ -123,10 +125,30 @@ replay_load(
 			line[--len] = '\0';
 		if (line_no == 1) {
 			/* the header names the columns, in this order */
-			if (strcmp(line, "time,target,ok,latency_ms,detail") != 0) {
+			if (strcmp(line, "time,target,ok,latency_ms,detail,location") ==
+			    0)
+				nfields = 6;
+			else if (strcmp(line, "time,target,ok,latency_ms,detail") !=
+			    0) {
 				snprintf(err, errlen,
 				    "%s:1: (header): expected "
-				    "\"time,target,ok,latency_ms,detail\"",
+				    "\"time,target,ok,latency_ms,detail\" "
+				    "or \"time,target,ok,latency_ms,detail,location\"",
+				    path);
+				goto fail;
+			}
+			if (nfields == 6 && nloc == 0) {
+				snprintf(err, errlen,
+				    "%s:1: location: the configuration has no "
+				    "cluster group, so no locations to vote",
+				    path);
+				goto fail;
+			}
+			if (nfields == 5 && nloc > 0) {
+				snprintf(err, errlen,
+				    "%s:1: (header): the configuration has a "
+				    "cluster group: expected the location column "
+				    "(time,target,ok,latency_ms,detail,location)",
 				    path);
 				goto fail;
 			}
@@ -134,17 +156,18 @@ replay_load(
 		}
 		if (len == 0)
 			continue;
-		n = split(line, fld, NFIELDS);
+		n = split(line, fld, nfields);
 		if (n < 0) {
 			snprintf(err, errlen, "%s:%u: (row): unbalanced quotes", path,
 			    line_no);
 			goto fail;
 		}
-		if (n != NFIELDS) {
+		if (n != nfields) {
 			snprintf(err, errlen,
 			    "%s:%u: (row): %d fields, expected %d "
-			    "(time,target,ok,latency_ms,detail)",
-			    path, line_no, n > NFIELDS ? NFIELDS + 1 : n, NFIELDS);
+			    "(time,target,ok,latency_ms,detail%s)",
+			    path, line_no, n > nfields ? nfields + 1 : n, nfields,
+			    nfields == 6 ? ",location" : "");
 			goto fail;
 		}
 		memset(&row, 0, sizeof(row));
@@ -186,15 +209,35 @@ replay_load(
 			}
 			row.latency_ms = (float)lat;
 		}
-		row.detail = fld[4][0] ? add_string(r, fld[4]) : REPLAY_NO_DETAIL;
-		if (last[row.target] != (time_t)-1 && row.t < last[row.target]) {
-			snprintf(err, errlen,
-			    "%s:%u: %s: rows of target \"%s\" must be "
-			    "sorted by time",
-			    path, line_no, field_names[0], t->name);
-			goto fail;
+		row.loc = -1;
+		if (nfields == 6) {
+			int l = conf_location_find(c, fld[5]);
+
+			if (l < 0) {
+				snprintf(err, errlen,
+				    "%s:%u: %s: \"%.40s\" is not one of "
+				    "cluster.locations",
+				    path, line_no, field_names[5], fld[5]);
+				goto fail;
+			}
+			row.loc = (int16_t)l;
 		}
-		last[row.target] = row.t;
+		row.detail = fld[4][0] ? add_string(r, fld[4]) : REPLAY_NO_DETAIL;
+		{
+			size_t k = row.target * (nloc ? nloc : 1) +
+			    (row.loc >= 0 ? (size_t)row.loc : 0);
+
+			if (last[k] != (time_t)-1 && row.t < last[k]) {
+				snprintf(err, errlen,
+				    "%s:%u: %s: rows of target \"%s\"%s%s must be "
+				    "sorted by time",
+				    path, line_no, field_names[0], t->name,
+				    row.loc >= 0 ? " at " : "",
+				    row.loc >= 0 ? fld[5] : "");
+				goto fail;
+			}
+			last[k] = row.t;
+		}
 		if (r->n == r->cap) {
 			r->cap = r->cap ? r->cap * 2 : 1024;
 			r->rows = xreallocarray(r->rows, r->cap, sizeof(*r->rows));

@@ -1,4 +1,5 @@
-/* replay.h - reading the replay CSV of design.md section 7 into memory, whole or not at all. */
+/* replay.h - reading the replay CSV of design.md section 7 (with the
+ * location column of section 9) into memory, whole or not at all. */
 #ifndef SLAMON_REPLAY_H
 #define SLAMON_REPLAY_H
 
@@ -17,6 +18,7 @@ struct replay_row {
 	uint32_t detail; /* offset into strings, or REPLAY_NO_DETAIL */
 	uint32_t line;
 	float latency_ms; /* NAN when empty */
+	int16_t loc;	  /* index into cluster.locations, -1: no location column */
 	bool ok;
 };
 

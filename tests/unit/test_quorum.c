@@ -118,9 +118,8 @@ test_one_location_alone_is_no_outage(void **unused)
 {
 	struct quorum q;
 	struct rec r = {0};
-	struct plan p = {.off = {0, 3, 6},
-	    .fail_from = {10, 0, 0},
-	    .fail_to = {40, 0, 0}};
+	struct plan p = {
+	    .off = {0, 3, 6}, .fail_from = {10, 0, 0}, .fail_to = {40, 0, 0}};
 
 	(void)unused;
 	quorum_init(&q, 3, 2, 10, 2, 60, T0, span_cb, change_cb, &r);
@@ -141,9 +140,8 @@ test_two_locations_backdated_to_quorum(void **unused)
 	struct rec r = {0};
 	/* osl fails from probe 10 (T0+100), fra from probe 12 (T0+123);
 	 * fra recovers at probe 30 (T0+303), osl at 40 */
-	struct plan p = {.off = {0, 3, 6},
-	    .fail_from = {10, 12, 0},
-	    .fail_to = {40, 30, 0}};
+	struct plan p = {
+	    .off = {0, 3, 6}, .fail_from = {10, 12, 0}, .fail_to = {40, 30, 0}};
 
 	(void)unused;
 	quorum_init(&q, 3, 2, 10, 2, 60, T0, span_cb, change_cb, &r);
@@ -172,9 +170,8 @@ test_threshold_per_location(void **unused)
 	struct rec r = {0};
 	/* two locations each fail twice, interleaved but never twice in a row
 	 * enough for fail_threshold 3: no location is down, so nothing is */
-	struct plan p = {.off = {0, 5, 0},
-	    .fail_from = {10, 10, 0},
-	    .fail_to = {12, 12, 0}};
+	struct plan p = {
+	    .off = {0, 5, 0}, .fail_from = {10, 10, 0}, .fail_to = {12, 12, 0}};
 
 	(void)unused;
 	quorum_init(&q, 2, 2, 10, 3, 60, T0, span_cb, change_cb, &r);
@@ -201,9 +198,8 @@ test_silent_location_is_unknown_not_down(void **unused)
 	struct rec r = {0};
 	/* ams silent for probes 10..70 (10 minutes); osl and fra up: the
 	 * combined target stays up (one unknown is fewer than quorum 2) */
-	struct plan p = {.off = {0, 3, 6},
-	    .silent_from = {0, 0, 10},
-	    .silent_to = {0, 0, 70}};
+	struct plan p = {
+	    .off = {0, 3, 6}, .silent_from = {0, 0, 10}, .silent_to = {0, 0, 70}};
 
 	(void)unused;
 	quorum_init(&q, 3, 2, 10, 2, 60, T0, span_cb, change_cb, &r);
