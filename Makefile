@@ -6,7 +6,7 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl
+PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats
 TEST_PKGS = cmocka
 PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
@@ -30,7 +30,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP \
 LDFLAGS += $(SANFLAGS)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 

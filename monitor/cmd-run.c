@@ -18,6 +18,8 @@
 #include <event2/event.h>
 
 #include "alerting.h"
+#include "cluster-agg.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "httpd.h"
 #include "journal.h"
@@ -45,6 +47,9 @@ struct run_ctx {
 	time_t last_calendar;
 	bool dry_run;
 	bool stopping; /* deliveries abandoned now are resent at the next start */
+	struct cluster *cluster; /* several locations (design.md 9), or NULL */
+	bool aggregating;	 /* the engine is fed from the stream */
+	struct cluster_agg agg;
 };
 
 static void run_schedule(struct run_ctx *);
@@ -96,6 +101,24 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
 	httpd_observe(ctx->httpd, i, res->reason, res->latency_ms);
+	if (ctx->cluster) {
+		struct cluster_result r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(r.loc, sizeof(r.loc), "%s", ctx->conf->cluster.location);
+		snprintf(r.target, sizeof(r.target), "%s", t->name);
+		r.t = start;
+		r.ok = ok;
+		r.latency_ms = res->latency_ms >= 0 ? res->latency_ms : NAN;
+		snprintf(r.detail, sizeof(r.detail), "%s", res->text);
+		cluster_publish(ctx->cluster, &r);
+		if (ctx->aggregating) {
+			/* it comes back through the stream, with the others */
+			if (!ok)
+				log_debug("%s: failing here (%s)", t->name, res->text);
+			return engine_suspect(ctx->pl->engine, i);
+		}
+	}
 	engine_observe(ctx->pl->engine, i, start, ok,
 	    res->latency_ms >= 0 ? res->latency_ms : NAN, res->text);
 	run_flush_kick(ctx); /* a step it settled */
@@ -111,8 +134,32 @@ run_start_cb(void *arg, const struct conf_target *t, time_t start)
 	struct run_ctx *ctx = arg;
 	size_t i = (size_t)(t - ctx->conf->targets);
 
-	if (i < ctx->conf->ntargets)
+	if (i < ctx->conf->ntargets && !ctx->aggregating)
 		engine_probe_started(ctx->pl->engine, i, start);
+}
+
+/* A result from the stream (an aggregating node), on the loop. */
+static void
+run_cluster_result_cb(
+    void *arg, const struct cluster_result *r, void *ack, uint64_t seq)
+{
+	struct run_ctx *ctx = arg;
+
+	cluster_agg_result(&ctx->agg, r, ack, seq);
+	run_flush_kick(ctx);
+	run_schedule(ctx);
+}
+
+/* The engine's clock: while a backlog is read, the time of its results. */
+static time_t
+run_now(struct run_ctx *ctx, time_t now)
+{
+	struct cluster_stats st;
+
+	if (!ctx->aggregating)
+		return now;
+	cluster_stats(ctx->cluster, &st);
+	return cluster_agg_now(&ctx->agg, now, st.caught_up);
 }
 
 static void
@@ -167,11 +214,13 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 			run_httpd_update(ctx);
 		}
 	}
-	engine_advance(ctx->pl->engine, now);
+	engine_advance(ctx->pl->engine, run_now(ctx, now));
 	if (ctx->pl->store) {
 		store_requeue(ctx->pl->store); /* writes that failed: again */
 		run_flush_kick(ctx);
 	}
+	if (ctx->aggregating)
+		cluster_agg_settle(&ctx->agg);
 	run_schedule(ctx);
 }
 
@@ -276,8 +325,10 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 		conf_free(nc);
 		return;
 	}
-	if (prober_reload(ctx->prober, nc) == -1)
+	if (ctx->prober && prober_reload(ctx->prober, nc) == -1)
 		log_warnx("reload: the prober kept its old targets");
+	if (ctx->aggregating)
+		cluster_agg_reload(&ctx->agg, ctx->conf, nc);
 	if (ctx->notify)
 		notify_reload(ctx->notify, nc);
 	conf_free(ctx->conf);
@@ -302,6 +353,13 @@ run_ctx_free(struct run_ctx *ctx)
 {
 	prober_free(ctx->prober);
 	ctx->prober = NULL;
+	/* results delivered but not stored stay unacknowledged: the next
+	 * start reads them again from the resume point */
+	if (ctx->aggregating && ctx->pl)
+		cluster_agg_settle(&ctx->agg);
+	cluster_agg_free(&ctx->agg);
+	cluster_free(ctx->cluster);
+	ctx->cluster = NULL;
 	httpd_free(ctx->httpd);
 	ctx->httpd = NULL;
 	/* pending deliveries are abandoned, and journaled as such, first */
@@ -351,17 +409,16 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		return cmd_usage(&cmd_run_entry, EXIT_USER);
 	if ((ctx.conf = cmd_load_conf(cmd)) == NULL)
 		return EXIT_USER;
-	if (ctx.conf->cluster.enabled) {
-		/* the quorum is applied by replay's location column; probing
-		 * nodes and the aggregator over NATS are not built yet */
+	if (ctx.conf->cluster.enabled && ctx.conf->cluster.nats == NULL) {
 		fprintf(stderr,
-		    "slamon: %s:%d: cluster: `run` with several locations over "
-		    "NATS is not available in this version; remove the cluster "
-		    "group to run one node (replay applies the quorum)\n",
+		    "slamon: %s:%d: cluster.nats: `run` with a cluster needs the "
+		    "NATS servers (replay applies the quorum without them)\n",
 		    ctx.conf->path, ctx.conf->cluster.line);
 		conf_free(ctx.conf);
 		return EXIT_USER;
 	}
+	ctx.aggregating = ctx.conf->cluster.enabled &&
+	    ctx.conf->cluster.role != CONF_ROLE_PROBE;
 	tz_set(ctx.conf->timezone);
 	signal(SIGPIPE, SIG_IGN);
 	/* the default coarse clock would blur start times by a few ms */
@@ -386,6 +443,12 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	}
 	memset(&o, 0, sizeof(o));
 	o.dry_run = ctx.dry_run;
+	if (ctx.conf->cluster.enabled && ctx.conf->cluster.role == CONF_ROLE_PROBE) {
+		/* a probing node publishes; the aggregator stores and alerts */
+		o.dry_run = true;
+		o.one_location = true;
+	}
+	o.aggregate = ctx.aggregating;
 	o.notice = run_notice_cb;
 	o.log = run_log_cb;
 	o.arg = &ctx;
@@ -405,7 +468,27 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		run_flush_kick(&ctx);
 	}
 	ctx.last_calendar = time(NULL);
-	if (!ctx.dry_run && ctx.conf->nalerts > 0 &&
+	if (ctx.conf->cluster.enabled) {
+		uint64_t after = ctx.aggregating
+		    ? cluster_agg_load_pos(ctx.conf->state_dir, ctx.conf->cluster.stream)
+		    : 0;
+
+		cluster_agg_init(&ctx.agg, ctx.conf, ctx.pl);
+		if ((ctx.cluster = cluster_new(ctx.base, ctx.conf, run_cluster_result_cb,
+			 &ctx, after, err, sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			rc = EXIT_USER;
+			goto fail;
+		}
+		ctx.agg.cl = ctx.cluster;
+		log_info("cluster: location %s, role %s, %zu locations, quorum %d",
+		    ctx.conf->cluster.location ? ctx.conf->cluster.location : "(none)",
+		    ctx.conf->cluster.role == CONF_ROLE_PROBE	? "probe"
+		    : ctx.conf->cluster.role == CONF_ROLE_AGGREGATE ? "aggregate"
+								    : "both",
+		    ctx.conf->cluster.locations.n, ctx.conf->cluster.quorum);
+	}
+	if (!o.dry_run && ctx.conf->nalerts > 0 &&
 	    (ctx.notify = notify_new(ctx.base, ctx.conf, run_delivery_cb, &ctx)) ==
 		NULL)
 		goto fail;
@@ -423,10 +506,14 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if ((ctx.prober = prober_new(
-		 ctx.base, ctx.conf, run_result_cb, run_drop_cb, &ctx)) == NULL)
+	if (ctx.conf->cluster.enabled &&
+	    ctx.conf->cluster.role == CONF_ROLE_AGGREGATE)
+		; /* probes come from the locations */
+	else if ((ctx.prober = prober_new(
+		      ctx.base, ctx.conf, run_result_cb, run_drop_cb, &ctx)) == NULL)
 		goto fail;
-	prober_set_start_cb(ctx.prober, run_start_cb);
+	else
+		prober_set_start_cb(ctx.prober, run_start_cb);
 	run_schedule(&ctx);
 	log_info("running%s with %s: %zu targets, state in %s",
 	    ctx.dry_run ? " (dry run: nothing stored or sent)" : "", ctx.conf->path,

@@ -690,6 +690,19 @@ engine_begun(const struct engine *e, size_t i)
 	return e->tg[i].begun;
 }
 
+void
+engine_one_location(struct engine *e)
+{
+	e->nloc = 0;
+	e->quorum = 0;
+}
+
+time_t
+engine_settled_to(const struct engine *e, size_t i)
+{
+	return e->tg[i].begun ? e->tg[i].step_end - ENGINE_STEP : 0;
+}
+
 time_t
 engine_next_due(struct engine *e)
 {

@@ -103,6 +103,12 @@ void engine_set_lag(struct engine *, int seconds);
  * calendar answering for the new targets, engine_rearm. */
 void engine_reload(struct engine *, const struct conf *, time_t now);
 bool engine_begun(const struct engine *, size_t i);
+/* A probing node's own view of its targets: no quorum, one location
+ * (call before engine_begin). */
+void engine_one_location(struct engine *);
+/* Every second of target i before this is handed to storage (the start of
+ * the step being filled). */
+time_t engine_settled_to(const struct engine *, size_t i);
 /* Recompute the alert deadlines of outages not yet alerted (the calendar or
  * alert_after changed). */
 void engine_rearm(struct engine *);

@@ -202,7 +202,8 @@ begin_target(struct pipeline *p, size_t i, time_t now)
 		if (last > 0)
 			from = last;
 	}
-	engine_begin(p->engine, i, from, now, p->open_outage[i], p->alerted[i], NULL);
+	engine_begin(p->engine, i, from, p->opts.aggregate && from < now ? from : now,
+	    p->open_outage[i], p->alerted[i], NULL);
 	return 0;
 }
 
@@ -264,6 +265,8 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 	if (load_calendar(p, now, err, errlen) == -1)
 		goto fail;
 	p->engine = engine_new(c, p->journal, &maint, &hooks);
+	if (p->opts.one_location)
+		engine_one_location(p->engine);
 	if (p->journal) {
 		f = json_object();
 		json_object_set_new(

@@ -21,6 +21,9 @@ struct store;
 struct pipeline_opts {
 	bool dry_run; /* nothing stored or journaled */
 	bool replay;
+	bool one_location; /* a probing node's own view of a cluster's targets */
+	bool aggregate;	   /* results come in late from the stream: accounting
+			    * starts where the stored data ends, not at now */
 	FILE *steps; /* when set, every step as a CSV line (diagnostics) */
 	/* alerts and recoveries after they are journaled */
 	void (*notice)(void *arg, const struct engine_notice *);
