@@ -54,7 +54,8 @@ cluster_agg_init(struct cluster_agg *a, const struct conf *c, struct pipeline *p
 	a->pl = pl;
 	a->last = xcalloc(c->ntargets * nloc(c) + 1, sizeof(*a->last));
 	xasprintf(&a->pos_path, "%s/cluster-%s.pos", c->state_dir, c->cluster.stream);
-	a->floor = a->saved = a->max_seq = cluster_agg_load_pos(c->state_dir, c->cluster.stream);
+	a->floor = a->saved = a->max_seq = cluster_agg_load_pos(
+	    c->state_dir, c->cluster.stream);
 }
 
 static void
@@ -116,8 +117,8 @@ cluster_agg_result(
 	a->last[k] = r->t;
 	if (r->t > a->newest)
 		a->newest = r->t;
-	engine_observe_at(e, i, loc, r->t, r->ok, r->latency_ms,
-	    r->detail[0] ? r->detail : NULL);
+	engine_observe_at(
+	    e, i, loc, r->t, r->ok, r->latency_ms, r->detail[0] ? r->detail : NULL);
 	pend(a, ack, seq, (uint32_t)i, r->t);
 }
 

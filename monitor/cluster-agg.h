@@ -30,11 +30,11 @@ struct cluster_agg {
 	const struct conf *conf;
 	struct cluster_agg_pending *p;
 	size_t np, cap;
-	time_t *last; /* [ntargets * nloc]: the newest result taken */
-	uint64_t floor;	   /* every sequence up to here is stored */
-	uint64_t max_seq;  /* the newest sequence seen */
-	uint64_t saved;	   /* floor as last written to pos_path */
-	time_t newest;	   /* the newest result time handed to the engine */
+	time_t *last;	  /* [ntargets * nloc]: the newest result taken */
+	uint64_t floor;	  /* every sequence up to here is stored */
+	uint64_t max_seq; /* the newest sequence seen */
+	uint64_t saved;	  /* floor as last written to pos_path */
+	time_t newest;	  /* the newest result time handed to the engine */
 	char *pos_path;
 	unsigned long duplicates, unknown_target, unknown_location;
 };
@@ -43,15 +43,16 @@ struct cluster_agg {
 uint64_t cluster_agg_load_pos(const char *state_dir, const char *stream);
 void cluster_agg_init(struct cluster_agg *, const struct conf *, struct pipeline *);
 /* A result from the stream: into the engine unless it was counted already. */
-void cluster_agg_result(struct cluster_agg *, const struct cluster_result *,
-    void *ack, uint64_t seq);
+void cluster_agg_result(
+    struct cluster_agg *, const struct cluster_result *, void *ack, uint64_t seq);
 /* Acknowledge what is stored now; remember the resume point. */
 void cluster_agg_settle(struct cluster_agg *);
 /* The engine's clock: wall time, or while a backlog is being read, the
  * time of the newest result read from it. */
 time_t cluster_agg_now(const struct cluster_agg *, time_t wall, bool caught_up);
 /* A reloaded configuration: pending results follow their targets by name. */
-void cluster_agg_reload(struct cluster_agg *, const struct conf *old, const struct conf *);
+void cluster_agg_reload(
+    struct cluster_agg *, const struct conf *old, const struct conf *);
 /* Unacknowledged results are delivered again at the next start. */
 void cluster_agg_free(struct cluster_agg *);
 

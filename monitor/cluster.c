@@ -29,13 +29,14 @@
 
 #include "cluster-outbox.h"
 #include "cluster.h"
+#include "journal.h"
 #include "log.h"
 
 #define PUB_BATCH 512
-#define PUB_WAIT_MS 5000	    /* for a batch's acks */
+#define PUB_WAIT_MS 5000 /* for a batch's acks */
 #define FETCH_BATCH 512
 #define FETCH_WAIT_MS 500
-#define OUTBOX_MAX (256L << 20)	    /* bytes of results kept while NATS is away */
+#define OUTBOX_MAX (256L << 20) /* bytes of results kept while NATS is away */
 #define DUP_WINDOW_NS (3600LL * 1000000000LL) /* resends dropped within it */
 #define ACK_WAIT_NS (600LL * 1000000000LL)
 
@@ -154,7 +155,8 @@ spill(struct cluster *cl, struct out_item *items, size_t n)
 			log_warn("cluster: %s", cl->ob.path);
 	}
 	atomic_store(&cl->dropped, cl->ob.dropped);
-	atomic_store(&cl->buffer_bytes, (unsigned long long)cluster_outbox_bytes(&cl->ob));
+	atomic_store(
+	    &cl->buffer_bytes, (unsigned long long)cluster_outbox_bytes(&cl->ob));
 }
 
 static void
@@ -187,7 +189,8 @@ drain_outbox(struct cluster *cl)
 		if (n == 0)
 			break;
 		for (size_t i = 0; i < n; i++)
-			items[i] = (struct out_item){it[i].subject, it[i].id, it[i].body};
+			items[i] = (struct out_item){
+			    it[i].subject, it[i].id, it[i].body};
 		if (publish_batch(cl, items, n) == -1) {
 			rc = -1;
 			break;
@@ -220,7 +223,8 @@ pub_main(void *arg)
 		batch = n ? xreallocarray(NULL, n, sizeof(*batch)) : NULL;
 		if (n) {
 			memcpy(batch, cl->out, n * sizeof(*batch));
-			memmove(cl->out, cl->out + n, (cl->nout - n) * sizeof(*cl->out));
+			memmove(
+			    cl->out, cl->out + n, (cl->nout - n) * sizeof(*cl->out));
 			cl->nout -= n;
 		}
 		pthread_mutex_unlock(&cl->mu);
@@ -274,7 +278,8 @@ sub_main(void *arg)
 		natsStatus s;
 		bool was_empty;
 
-		s = natsSubscription_Fetch(&list, cl->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
+		s = natsSubscription_Fetch(
+		    &list, cl->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
 		if (s == NATS_TIMEOUT) {
 			atomic_store(&cl->backlog, 0);
 			atomic_store(&cl->fetched, true);
@@ -303,9 +308,10 @@ sub_main(void *arg)
 				(size_t)natsMsg_GetDataLength(m), &it.r, err,
 				sizeof(err)) == -1) {
 				if (atomic_fetch_add(&cl->malformed, 1) == 0)
-					log_warnx("cluster: %s: not a probe result (%s); "
-						  "such messages are acknowledged and "
-						  "skipped",
+					log_warnx(
+					    "cluster: %s: not a probe result (%s); "
+					    "such messages are acknowledged and "
+					    "skipped",
 					    natsMsg_GetSubject(m), err);
 				natsMsg_Ack(m, NULL);
 				natsMsg_Destroy(m);
@@ -314,7 +320,8 @@ sub_main(void *arg)
 			}
 			if (cl->nin == cl->capin) {
 				cl->capin = cl->capin ? cl->capin * 2 : 256;
-				cl->in = xreallocarray(cl->in, cl->capin, sizeof(*cl->in));
+				cl->in = xreallocarray(
+				    cl->in, cl->capin, sizeof(*cl->in));
 			}
 			cl->in[cl->nin++] = it;
 			list.Msgs[i] = NULL; /* the loop owns it now */
@@ -383,6 +390,8 @@ cluster_publish(struct cluster *cl, const struct cluster_result *r)
 		-1 ||
 	    cluster_msg_id(r, id, sizeof(id)) == -1)
 		return;
+	log_debug("cluster: %s/%s at %lld %s: queued", r->loc, r->target,
+	    (long long)r->t, r->ok ? "ok" : "failed");
 	it.subject = xstrdup(subj);
 	it.id = xstrdup(id);
 	it.body = cluster_msg_encode(r);
@@ -455,8 +464,8 @@ split_servers(const char *list, char ***out)
 
 /* Create the stream, or check that the one there is ours. */
 static int
-ensure_stream(struct cluster *cl, const struct conf *c, int nservers, char *err,
-    size_t errlen)
+ensure_stream(
+    struct cluster *cl, const struct conf *c, int nservers, char *err, size_t errlen)
 {
 	jsStreamConfig sc;
 	jsStreamInfo *si = NULL;
@@ -488,7 +497,8 @@ ensure_stream(struct cluster *cl, const struct conf *c, int nservers, char *err,
 		return -1;
 	}
 	if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr) {
-		snprintf(err, errlen, "cluster: stream %s: %s", cl->stream, nats_err(s));
+		snprintf(
+		    err, errlen, "cluster: stream %s: %s", cl->stream, nats_err(s));
 		return -1;
 	}
 	jsStreamConfig_Init(&sc);
@@ -547,7 +557,8 @@ ensure_consumer(struct cluster *cl, uint64_t start_after, char *err, size_t errl
 	}
 	so.Stream = cl->stream;
 	so.Config = cc;
-	s = js_PullSubscribe(&cl->sub, cl->js, cl->subjects, cl->durable, NULL, &so, &jerr);
+	s = js_PullSubscribe(
+	    &cl->sub, cl->js, cl->subjects, cl->durable, NULL, &so, &jerr);
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "cluster: cannot create the consumer %s: %s",
 		    cl->durable, nats_err(s));
@@ -579,8 +590,9 @@ cluster_new(struct event_base *base, const struct conf *c, cluster_result_cb *cb
 	pthread_mutex_init(&cl->mu, NULL);
 	pthread_cond_init(&cl->cv, NULL);
 	if (c->cluster.nats == NULL) {
-		snprintf(err, errlen, "%s:%d: cluster.nats: `run` needs the NATS servers",
-		    c->path, c->cluster.line);
+		snprintf(err, errlen,
+		    "%s:%d: cluster.nats: `run` needs the NATS servers", c->path,
+		    c->cluster.line);
 		goto fail;
 	}
 	nservers = split_servers(c->cluster.nats, &servers);
@@ -616,8 +628,13 @@ cluster_new(struct event_base *base, const struct conf *c, cluster_result_cb *cb
 		char name[128];
 
 		snprintf(name, sizeof(name), "outbox-%s", c->cluster.stream);
-		if (cluster_outbox_open(&cl->ob, c->state_dir, name, OUTBOX_MAX, err,
-			errlen) == -1)
+		if (mkdir_p(c->state_dir, 0755) == -1) {
+			snprintf(err, errlen, "cluster: %s: %s", c->state_dir,
+			    strerror(errno));
+			goto fail;
+		}
+		if (cluster_outbox_open(
+			&cl->ob, c->state_dir, name, OUTBOX_MAX, err, errlen) == -1)
 			goto fail;
 		if (!cluster_outbox_empty(&cl->ob))
 			log_info("cluster: %lld bytes of results from before the "
@@ -638,7 +655,8 @@ cluster_new(struct event_base *base, const struct conf *c, cluster_result_cb *cb
 		    (cl->wake_ev = event_new(base, cl->wake[0], EV_READ | EV_PERSIST,
 			 wake_cb, cl)) == NULL ||
 		    event_add(cl->wake_ev, NULL) == -1) {
-			snprintf(err, errlen, "cluster: cannot set up the loop's wake-up");
+			snprintf(
+			    err, errlen, "cluster: cannot set up the loop's wake-up");
 			goto fail;
 		}
 		if (pthread_create(&cl->sub_thr, NULL, sub_main, cl) != 0) {

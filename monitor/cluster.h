@@ -29,12 +29,12 @@ typedef void cluster_result_cb(
     void *arg, const struct cluster_result *, void *ack, uint64_t seq);
 
 struct cluster_stats {
-	unsigned long published;      /* acknowledged by JetStream */
-	unsigned long buffered;       /* written to the disk buffer */
-	unsigned long dropped;	      /* refused past the buffer's bound */
+	unsigned long published;	 /* acknowledged by JetStream */
+	unsigned long buffered;		 /* written to the disk buffer */
+	unsigned long dropped;		 /* refused past the buffer's bound */
 	unsigned long long buffer_bytes; /* waiting in it now */
-	unsigned long consumed;	      /* results handed to the loop */
-	unsigned long malformed;      /* messages that were not ours */
+	unsigned long consumed;		 /* results handed to the loop */
+	unsigned long malformed;	 /* messages that were not ours */
 	bool connected;
 	uint64_t backlog; /* stream messages not yet fetched, at the last fetch */
 	bool caught_up;	  /* fetched, nothing left in the stream or the queue */

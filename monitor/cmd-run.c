@@ -470,12 +470,14 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	ctx.last_calendar = time(NULL);
 	if (ctx.conf->cluster.enabled) {
 		uint64_t after = ctx.aggregating
-		    ? cluster_agg_load_pos(ctx.conf->state_dir, ctx.conf->cluster.stream)
+		    ? cluster_agg_load_pos(
+			  ctx.conf->state_dir, ctx.conf->cluster.stream)
 		    : 0;
 
 		cluster_agg_init(&ctx.agg, ctx.conf, ctx.pl);
-		if ((ctx.cluster = cluster_new(ctx.base, ctx.conf, run_cluster_result_cb,
-			 &ctx, after, err, sizeof(err))) == NULL) {
+		if ((ctx.cluster = cluster_new(ctx.base, ctx.conf,
+			 run_cluster_result_cb, &ctx, after, err, sizeof(err))) ==
+		    NULL) {
 			log_warnx("%s", err);
 			rc = EXIT_USER;
 			goto fail;
@@ -483,9 +485,9 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		ctx.agg.cl = ctx.cluster;
 		log_info("cluster: location %s, role %s, %zu locations, quorum %d",
 		    ctx.conf->cluster.location ? ctx.conf->cluster.location : "(none)",
-		    ctx.conf->cluster.role == CONF_ROLE_PROBE	? "probe"
-		    : ctx.conf->cluster.role == CONF_ROLE_AGGREGATE ? "aggregate"
-								    : "both",
+		    ctx.conf->cluster.role == CONF_ROLE_PROBE		? "probe"
+			: ctx.conf->cluster.role == CONF_ROLE_AGGREGATE ? "aggregate"
+									: "both",
 		    ctx.conf->cluster.locations.n, ctx.conf->cluster.quorum);
 	}
 	if (!o.dry_run && ctx.conf->nalerts > 0 &&
@@ -506,8 +508,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (ctx.conf->cluster.enabled &&
-	    ctx.conf->cluster.role == CONF_ROLE_AGGREGATE)
+	if (ctx.conf->cluster.enabled && ctx.conf->cluster.role == CONF_ROLE_AGGREGATE)
 		; /* probes come from the locations */
 	else if ((ctx.prober = prober_new(
 		      ctx.base, ctx.conf, run_result_cb, run_drop_cb, &ctx)) == NULL)

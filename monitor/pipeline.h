@@ -24,7 +24,7 @@ struct pipeline_opts {
 	bool one_location; /* a probing node's own view of a cluster's targets */
 	bool aggregate;	   /* results come in late from the stream: accounting
 			    * starts where the stored data ends, not at now */
-	FILE *steps; /* when set, every step as a CSV line (diagnostics) */
+	FILE *steps;	   /* when set, every step as a CSV line (diagnostics) */
 	/* alerts and recoveries after they are journaled */
 	void (*notice)(void *arg, const struct engine_notice *);
 	void (*log)(void *arg, const struct conf_target *, const char *msg);

@@ -228,6 +228,10 @@ quorum_resume(struct quorum *q, time_t outage_start, time_t stopped_at, time_t n
 {
 	if (stopped_at > q->done)
 		q->done = stopped_at;
+	/* what came before the open outage made it: results delivered again
+	 * from then must not end it before it began */
+	if (outage_start > q->done)
+		q->done = outage_start;
 	q->down = outage_start != 0;
 	q->outage_start = outage_start;
 	for (int i = 0; i < q->nloc; i++)

@@ -302,6 +302,33 @@ test_resume_keeps_outage(void **unused)
 	quorum_free(&q);
 }
 
+static void
+test_resume_ignores_what_came_before_the_outage(void **unused)
+{
+	struct quorum q;
+	struct rec r = {0};
+
+	(void)unused;
+	/* stored data ends at T0+60; the outage the journal has open began at
+	 * T0+100; results from before it are delivered again after a restart */
+	quorum_init(&q, 2, 1, 10, 2, 60, T0 + 60, span_cb, change_cb, &r);
+	quorum_resume(&q, T0 + 100, T0 + 60, T0 + 60);
+	quorum_observe(&q, 0, T0 + 70, true, T0 + 70);
+	quorum_observe(&q, 1, T0 + 70, true, T0 + 70);
+	quorum_observe(&q, 0, T0 + 100, false, T0 + 100);
+	quorum_observe(&q, 1, T0 + 100, false, T0 + 100);
+	quorum_observe(&q, 0, T0 + 110, false, T0 + 110);
+	quorum_observe(&q, 1, T0 + 110, false, T0 + 110);
+	quorum_observe(&q, 0, T0 + 120, true, T0 + 120);
+	quorum_observe(&q, 1, T0 + 120, true, T0 + 120);
+	quorum_close(&q, T0 + 130);
+	/* the successes before T0+100 did not end it: it ends once, after */
+	assert_int_equal(r.ends, 1);
+	assert_int_equal(r.end_at[0], T0 + 120);
+	assert_int_equal(r.starts, 0);
+	quorum_free(&q);
+}
+
 int
 main(void)
 {
@@ -314,6 +341,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_inside_outage_keeps_it_open),
 	    cmocka_unit_test(test_suspect_silent_location_is_not_waited_for_forever),
 	    cmocka_unit_test(test_resume_keeps_outage),
+	    cmocka_unit_test(test_resume_ignores_what_came_before_the_outage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
