@@ -473,7 +473,21 @@ ensure_stream(
 	natsStatus s;
 	const char *subjects[1] = {cl->subjects};
 
-	s = js_GetStreamInfo(&si, cl->js, cl->stream, NULL, &jerr);
+	/* a cluster just started elects its JetStream leader first: wait a
+	 * little for it (a server without JetStream has no responders at all,
+	 * and is told apart by trying for a few seconds only) */
+	for (int tries = 0;; tries++) {
+		struct timespec pause = {0, 250 * 1000 * 1000};
+
+		jerr = 0;
+		s = js_GetStreamInfo(&si, cl->js, cl->stream, NULL, &jerr);
+		if (!((s == NATS_TIMEOUT && tries < 60) ||
+			(s == NATS_NO_RESPONDERS && tries < 12) ||
+			((jerr == JSClusterNotAvailErr || jerr == JSClusterNoPeersErr) &&
+			    tries < 60)))
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if (s == NATS_OK) {
 		bool ours = si->Config->SubjectsLen == 1 &&
 		    strcmp(si->Config->Subjects[0], cl->subjects) == 0;
@@ -509,7 +523,17 @@ ensure_stream(
 	sc.Replicas = nservers < 3 ? nservers : 3;
 	sc.MaxAge = (int64_t)c->cluster.retention * 1000000000LL;
 	sc.Duplicates = sc.MaxAge < DUP_WINDOW_NS ? sc.MaxAge : DUP_WINDOW_NS;
-	s = js_AddStream(&si, cl->js, &sc, NULL, &jerr);
+	for (int tries = 0;; tries++) {
+		struct timespec pause = {0, 250 * 1000 * 1000};
+
+		jerr = 0;
+		s = js_AddStream(&si, cl->js, &sc, NULL, &jerr);
+		if (!((s == NATS_TIMEOUT || jerr == JSClusterNotAvailErr ||
+			  jerr == JSClusterNoPeersErr) &&
+			tries < 60))
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if (s != NATS_OK && sc.Replicas > 1 && jerr == JSInsufficientResourcesErr) {
 		/* fewer servers in the cluster than were named */
 		sc.Replicas = 1;

@@ -106,8 +106,8 @@ conf_parse_cluster(struct conf_ctx *ctx, const config_setting_t *root, struct co
 	    conf_get_str(ctx, g, "role", &role) < 0 ||
 	    conf_get_str(ctx, g, "stream", &cl->stream) < 0)
 		goto fail;
-	if (cl->locations.n == 0) {
-		conf_error(ctx, g, "locations", "at least one location is needed");
+	if (cl->locations.n == 0 || cl->locations.n > 64) {
+		conf_error(ctx, g, "locations", "1 to 64 locations");
 		goto fail;
 	}
 	for (size_t i = 0; i < cl->locations.n; i++) {

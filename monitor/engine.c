@@ -30,12 +30,19 @@ struct eng_lat {
 	int n;
 };
 
+/* One location's own seconds of a target, step by step (design.md 9). */
+struct eng_loc {
+	time_t step_end;
+	int up, down, maint;
+};
+
 struct eng_target {
 	struct engine *e;
 	size_t idx;
 	const struct conf_target *t;
 	struct state st;
-	struct quorum *q; /* several locations (design.md 9): st is unused */
+	struct quorum *q;     /* several locations (design.md 9): st is unused */
+	struct eng_loc *locs; /* [q->nloc] */
 	bool begun;
 	time_t step_end; /* end of the step being filled */
 	int up, down, maint, unknown;
@@ -113,6 +120,8 @@ tgt_free_quorum(struct eng_target *g)
 		free(g->q);
 		g->q = NULL;
 	}
+	free(g->locs);
+	g->locs = NULL;
 }
 
 static long
@@ -121,6 +130,60 @@ maint_overlap(const struct engine *e, size_t i, time_t a, time_t b)
 	if (e->maint.overlap == NULL || b <= a)
 		return 0;
 	return e->maint.overlap(e->maint.arg, i, a, b);
+}
+
+static void
+loc_write(struct eng_target *g, int l)
+{
+	struct eng_loc *x = &g->locs[l];
+	struct engine_step st = {x->step_end, x->up, x->down, x->maint,
+	    ENGINE_STEP - x->up - x->down - x->maint, NAN};
+
+	if (g->e->hooks.loc_step &&
+	    g->e->hooks.loc_step(
+		g->e->hooks.arg, g->t, g->e->conf->cluster.locations.v[l], &st) == -1)
+		log_warnx("%s at %s: step ending %lld not stored", g->t->name,
+		    g->e->conf->cluster.locations.v[l], (long long)st.end);
+	x->up = x->down = x->maint = 0;
+	x->step_end += ENGINE_STEP;
+}
+
+/* A location's settled span: its own seconds, maintenance set apart. */
+static void
+loc_span_cb(void *arg, int l, const struct state_span *sp)
+{
+	struct eng_target *g = arg;
+	struct eng_loc *x = &g->locs[l];
+	time_t a = sp->start;
+
+	if (a < x->step_end - ENGINE_STEP)
+		a = x->step_end - ENGINE_STEP; /* written already */
+	while (a < sp->end) {
+		time_t b = sp->end < x->step_end ? sp->end : x->step_end;
+		int m = (int)maint_overlap(g->e, g->idx, a, b);
+
+		x->maint += m;
+		if (sp->kind == STATE_UP)
+			x->up += (int)(b - a) - m;
+		else if (sp->kind == STATE_DOWN)
+			x->down += (int)(b - a) - m;
+		a = b;
+		if (b == x->step_end)
+			loc_write(g, l);
+	}
+}
+
+/* The names of the locations in mask, as a JSON array. */
+static json_t *
+loc_names(const struct eng_target *g, unsigned long long mask)
+{
+	json_t *a = json_array();
+
+	for (int l = 0; g->q && l < g->q->nloc; l++)
+		if (mask & (1ULL << l))
+			json_array_append_new(
+			    a, json_string(g->e->conf->cluster.locations.v[l]));
+	return a;
 }
 
 /*
@@ -337,6 +400,10 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 		quorum_init(g->q, e->nloc, e->quorum, g->t->t.interval,
 		    g->t->t.fail_threshold, quorum_hold(g->t), start, span_cb,
 		    combined_change_cb, g);
+		g->q->loc_span = loc_span_cb;
+		g->locs = xcalloc((size_t)e->nloc, sizeof(*g->locs));
+		for (int l = 0; l < e->nloc; l++)
+			g->locs[l].step_end = start + ENGINE_STEP;
 	}
 	g->step_end = start + ENGINE_STEP;
 	g->begun = true;
@@ -468,6 +535,8 @@ outage_started(struct eng_target *g, time_t t)
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));
 	json_object_set_new(f, "reason", json_string(reason_of(g)));
+	if (g->q) /* which locations saw it begin */
+		json_object_set_new(f, "locations", loc_names(g, g->q->seen_down));
 	journal_or_warn(g->e, t, "outage_start", f);
 	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
 	    reason_of(g));
@@ -492,6 +561,8 @@ outage_ended(struct eng_target *g, time_t t)
 	/* seconds nobody saw (monitor stopped, probes missing): in the outage,
 	 * but unknown, not down, in RRD */
 	json_object_set_new(f, "unknown_s", json_integer(g->outage_unknown));
+	if (g->q) /* every location that was down during it */
+		json_object_set_new(f, "locations", loc_names(g, g->q->seen_down));
 	journal_or_warn(g->e, t, "outage_end", f);
 	say(g, "UP after %lds down (%lds unplanned, %lds in maintenance)", down,
 	    down - m, m);
@@ -736,9 +807,15 @@ engine_close_target(struct engine *e, size_t i, time_t now)
 	if (!g->begun)
 		return;
 	fire_due(g, now);
-	if (g->q)
+	if (g->q) {
 		quorum_close(g->q, now);
-	else
+		for (int l = 0; l < g->q->nloc; l++)
+			if (g->locs[l].up + g->locs[l].down + g->locs[l].maint > 0) {
+				g->locs[l].maint += (int)maint_overlap(
+				    e, i, now, g->locs[l].step_end);
+				loc_write(g, l);
+			}
+	} else
 		state_close(&g->st, now, span_cb, g);
 	/* the partial step: what is known of it, the rest unknown */
 	if (g->up + g->down + g->maint + g->unknown > 0) {

@@ -62,6 +62,10 @@ struct engine_hooks {
 	/* a state change, for logs */
 	void (*log)(void *arg, const struct conf_target *, const char *msg);
 	void *arg;
+	/* several locations: a completed step of one location's own view
+	 * (optional; its unknown_s is implicit as for the target) */
+	int (*loc_step)(void *arg, const struct conf_target *, const char *loc,
+	    const struct engine_step *);
 };
 
 /* What a target looks like now, for the status page and /metrics. */

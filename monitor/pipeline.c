@@ -177,6 +177,24 @@ journal_size(const struct conf *c)
 	return stat(path, &sb) == 0 ? sb.st_size : 0;
 }
 
+/* One location's own step of a target, in its own file <target>@<location>. */
+static int
+loc_step_cb(void *arg, const struct conf_target *t, const char *loc,
+    const struct engine_step *s)
+{
+	struct pipeline *p = arg;
+	char name[160];
+
+	if (p->store == NULL)
+		return 0;
+	snprintf(name, sizeof(name), "%s@%s", t->name, loc);
+	if (store_last(p->store, name) == 0 &&
+	    store_ensure(p->store, name, s->end) == -1)
+		return -1;
+	return store_update(
+	    p->store, name, s->end, s->up_s, s->down_s, s->maint_s, s->latency_ms);
+}
+
 /* Where target i's accounting starts, and its file. */
 static int
 begin_target(struct pipeline *p, size_t i, time_t now)
@@ -235,7 +253,7 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
     char *err, size_t errlen)
 {
 	struct pipeline *p = xcalloc(1, sizeof(*p));
-	struct engine_hooks hooks = {step_cb, notice_cb, log_cb, p};
+	struct engine_hooks hooks = {step_cb, notice_cb, log_cb, p, loc_step_cb};
 	struct engine_maint maint = {maint_overlap_cb, maint_next_cb, p};
 	time_t last = 0;
 	json_t *f;

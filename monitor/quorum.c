@@ -33,6 +33,8 @@ loc_span_cb(void *arg, const struct state_span *sp)
 	struct quorum_loc *l = arg;
 	struct state_span s = *sp;
 
+	if (l->q->loc_span)
+		l->q->loc_span(l->q->arg, (int)(l - l->q->loc), sp);
 	if (s.start < l->q->done) {
 		l->late++;
 		s.start = l->q->done;
@@ -91,12 +93,14 @@ flush(struct quorum *q)
 
 /* One combined piece [a, b): spans out before each change of the outage. */
 static void
-put(struct quorum *q, time_t a, time_t b, enum state_kind k, time_t now)
+put(struct quorum *q, time_t a, time_t b, enum state_kind k, time_t now,
+    unsigned long long downs)
 {
 	if (k == STATE_DOWN && !q->down) {
 		flush(q);
 		q->down = true;
 		q->outage_start = a;
+		q->seen_down = downs;
 		if (q->change)
 			q->change(q->arg, STATE_OUTAGE_START, a, now);
 	} else if (k == STATE_UP && q->down) {
@@ -105,6 +109,8 @@ put(struct quorum *q, time_t a, time_t b, enum state_kind k, time_t now)
 		if (q->change)
 			q->change(q->arg, STATE_OUTAGE_END, a, now);
 	}
+	if (q->down)
+		q->seen_down |= downs;
 	if (q->have_kind && q->cur.kind == k && q->cur.end == a) {
 		q->cur.end = b;
 		return;
@@ -124,6 +130,7 @@ combine(struct quorum *q, time_t upto, time_t now)
 	while (cur < upto) {
 		time_t next = upto;
 		int ndown = 0, nunknown = 0;
+		unsigned long long downs = 0;
 
 		for (int i = 0; i < q->nloc; i++) {
 			struct quorum_loc *l = &q->loc[i];
@@ -143,12 +150,13 @@ combine(struct quorum *q, time_t upto, time_t now)
 			}
 			if (b < next)
 				next = b;
-			if (k == STATE_DOWN)
+			if (k == STATE_DOWN) {
 				ndown++;
-			else if (k == STATE_UNKNOWN)
+				downs |= 1ULL << i;
+			} else if (k == STATE_UNKNOWN)
 				nunknown++;
 		}
-		put(q, cur, next, quorum_rule(ndown, nunknown, q->quorum), now);
+		put(q, cur, next, quorum_rule(ndown, nunknown, q->quorum), now, downs);
 		cur = next;
 	}
 	flush(q);

@@ -23,6 +23,10 @@
  * second) or ended (STATE_OUTAGE_END, at its first up second); `now` is when
  * the combination learned it. */
 typedef void quorum_change_cb(void *arg, enum state_change, time_t at, time_t now);
+/* A settled span of one location, for its own figures. */
+typedef void quorum_loc_span_cb(void *arg, int loc, const struct state_span *);
+
+#define QUORUM_MAX_LOC 64 /* seen_down is a bit mask */
 
 struct quorum;
 
@@ -42,10 +46,12 @@ struct quorum {
 	time_t done; /* every combined second before this is out */
 	bool down;   /* the combined outage is open */
 	time_t outage_start;
+	unsigned long long seen_down; /* locations down during the open outage */
 	bool have_kind;
 	struct state_span cur; /* combined span being built */
 	state_span_cb *span;
 	quorum_change_cb *change;
+	quorum_loc_span_cb *loc_span; /* optional */
 	void *arg;
 };
 

@@ -28,8 +28,34 @@ struct jinc {
 	time_t start, end;
 	long unknown_s;
 	bool alerted;
-	int restarts; /* monitor starts while it was open */
+	int restarts;	     /* monitor starts while it was open */
+	char locations[256]; /* several locations: those that saw it */
 };
+
+/* The "locations" of an outage record (several locations), comma-separated;
+ * left as it was when the record has none. */
+static void
+jlocations(json_t *rec, char *buf, size_t len)
+{
+	json_t *a = json_object_get(rec, "locations"), *v;
+	size_t i, n = 0;
+
+	if (!json_is_array(a))
+		return;
+	buf[0] = '\0';
+	json_array_foreach(a, i, v)
+	{
+		const char *s = json_string_value(v);
+		int w;
+
+		if (s == NULL)
+			continue;
+		w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", s);
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+}
 
 struct jread {
 	const struct conf *c;
@@ -159,7 +185,8 @@ jrecord_cb(void *arg, json_t *rec, int line)
 			j->cap = j->cap ? j->cap * 2 : 64;
 			j->v = xreallocarray(j->v, j->cap, sizeof(*j->v));
 		}
-		j->v[j->n] = (struct jinc){i, start, 0, 0, false, 0};
+		j->v[j->n] = (struct jinc){i, start, 0, 0, false, 0, ""};
+		jlocations(rec, j->v[j->n].locations, sizeof(j->v[j->n].locations));
 		j->open[i] = (long)++j->n;
 	} else if (strcmp(ev, "outage_end") == 0 && j->open[i] &&
 	    journal_get_time(rec, "start", &start) == 0 &&
@@ -169,6 +196,7 @@ jrecord_cb(void *arg, json_t *rec, int line)
 		inc->end = end;
 		inc->unknown_s = (long)json_integer_value(
 		    json_object_get(rec, "unknown_s"));
+		jlocations(rec, inc->locations, sizeof(inc->locations));
 		j->open[i] = 0;
 	} else if (strcmp(ev, "alert") == 0 && j->open[i] &&
 	    journal_get_time(rec, "outage_start", &start) == 0 &&
@@ -301,6 +329,7 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		inc->unplanned_s = inc->down_s - inc->maintenance_s;
 		inc->unknown_s = ji->unknown_s;
 		inc->alerted = ji->alerted;
+		memcpy(inc->locations, ji->locations, sizeof(inc->locations));
 		nn = idx ? cal_index_windows(idx, x, y, names, 8) : 0;
 		for (size_t w = 0; w < nn; w++)
 			list_add(inc->windows, sizeof(inc->windows), names[w]);
@@ -545,6 +574,9 @@ row_json(const struct report_row *r, bool target)
 			json_object_set_new(x, "windows", names_json(inc->windows));
 			json_object_set_new(
 			    x, "short_notice_windows", names_json(inc->short_notice));
+			if (inc->locations[0])
+				json_object_set_new(
+				    x, "locations", names_json(inc->locations));
 			json_array_append_new(a, x);
 		}
 		json_object_set_new(o, "incidents", a);
@@ -671,7 +703,7 @@ report_text(const struct report *rep, FILE *f)
 				char s1[64], s2[64], u[32], m[32], dd[32];
 				fprintf(f,
 				    "  %-*s %s to %s: down %s, unplanned %s, in "
-				    "maintenance %s%s%s%s%s%s\n",
+				    "maintenance %s%s%s%s%s%s%s%s\n",
 				    w, r->name,
 				    tz_local_str(inc->start, s1, sizeof(s1)),
 				    inc->end ? tz_local_str(inc->end, s2, sizeof(s2))
@@ -682,7 +714,9 @@ report_text(const struct report *rep, FILE *f)
 				    inc->alerted ? ", ALERTED" : "",
 				    inc->windows[0] ? ", windows: " : "", inc->windows,
 				    inc->short_notice[0] ? ", short notice: " : "",
-				    inc->short_notice);
+				    inc->short_notice,
+				    inc->locations[0] ? ", seen from: " : "",
+				    inc->locations);
 			}
 		}
 		if (n == 0)

@@ -24,6 +24,7 @@ struct report_incident {
 	bool alerted;
 	char windows[256]; /* names of announced windows touched, comma-separated */
 	char short_notice[256]; /* short-notice windows touched (their time counts) */
+	char locations[256]; /* several locations: those that saw it, comma-separated */
 };
 
 struct report_excluded {

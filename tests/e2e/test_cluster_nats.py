@@ -46,7 +46,7 @@ class Nodes:
         self.agg_conf = node_conf(t, "agg", self.cluster.url(), "aggregate", None, self.port)
         self.start("agg", self.agg_conf)
         self.t.wait_for(lambda: "cluster: location (none), role aggregate" in self.log("agg"),
-                        20, "the aggregator")
+                        60, "the aggregator")
         for loc in LOCS:
             c = node_conf(t, loc, self.nats_for.get(loc, self.cluster.url()), "probe", loc,
                           self.port)
@@ -157,7 +157,7 @@ def test_nothing_lost_or_twice_across_nats_faults(t):
             n.flip(loc, 200)
         n.agg_conf = node_conf(t, "agg", nc.url(), "aggregate", None, n.port)
         n.start("agg", n.agg_conf)
-        t.wait_for(lambda: "role aggregate" in n.log("agg"), 20, "the aggregator")
+        t.wait_for(lambda: "role aggregate" in n.log("agg"), 60, "the aggregator")
         for loc in LOCS:
             n.start(loc, node_conf(t, loc, n.nats_for.get(loc, nc.url()), "probe", loc,
                                    n.port))

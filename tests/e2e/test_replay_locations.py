@@ -6,6 +6,8 @@ is checked to the second against the simulated clock; nothing looks at the
 real date. Also the cluster{} group's validation and `check`'s summary."""
 import calendar
 import json
+import os
+import subprocess
 
 from lib import read_jsonl
 
@@ -109,6 +111,28 @@ def test_two_locations_make_an_outage_backdated_and_alerted_once(t):
     assert r["down_s"] == up_again - osl_fail, r
     (inc,) = r["incidents"]
     assert inc["alerted"] is True and inc["down_s"] == up_again - osl_fail
+    # which locations saw it: at its start and over its whole length
+    assert s["locations"] == ["osl", "fra"], s
+    assert e["locations"] == ["osl", "fra"], e
+    assert inc["locations"] == ["osl", "fra"], inc
+    p = t.slamon("report", "--month", "2026-03", conf=c, check=0)
+    assert "seen from: osl,fra" in p.stdout, p.stdout
+    # each location's own seconds, in its own RRD file beside the target's
+    for loc, (a, b) in {"fra": (fra_fail, up_again),
+                        "osl": (osl_fail, T0 + 62 * MIN + OFF["osl"]),
+                        "ams": (0, 0)}.items():
+        f = t.path("state", "rrd", f"web@{loc}.rrd")
+        assert os.path.exists(f), os.listdir(t.path("state", "rrd"))
+        x = subprocess.run(["rrdtool", "fetch", f, "AVERAGE", "-s", str(T0 - 60),
+                            "-e", str(T0 + 125 * MIN), "-r", "60"],
+                           capture_output=True, text=True, check=True).stdout
+        down = 0
+        for line in x.splitlines()[2:]:
+            ts, vals = line.split(":")
+            v = vals.split()
+            if v[1] != "-nan":
+                down += float(v[1])
+        assert round(down) == b - a, (loc, down, b - a)
 
 
 def test_silent_location_is_unknown_never_down(t):
