@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "engine.h"
 #include "httpd-priv.h"
 #include "log.h"
@@ -125,6 +126,66 @@ api_metrics_targets(struct httpd *h, struct evbuffer *b, time_t now)
 		api_metrics_value(b, (double)st.alerts);
 	}
 	free(in);
+	if (c->cluster.enabled && e != NULL && c->cluster.role != CONF_ROLE_PROBE) {
+		api_metrics_head(b, "slamon_location_up", "gauge",
+		    "What each location sees of the target: up (1), down (0), "
+		    "NaN before its first result or while it is silent.");
+		for (size_t i = 0; i < c->ntargets && i < ne; i++)
+			for (size_t l = 0; l < c->cluster.locations.n; l++) {
+				enum state_kind k = engine_loc_kind(e, i, (int)l);
+
+				api_metrics_start(b, "slamon_location_up", "target",
+				    c->targets[i].name);
+				evbuffer_add(b, ",location=\"", 11);
+				api_metrics_label(b, c->cluster.locations.v[l]);
+				evbuffer_add(b, "\"", 1);
+				api_metrics_value(b,
+				    k == STATE_UP	  ? 1
+					: k == STATE_DOWN ? 0
+							  : NAN);
+			}
+	}
+}
+
+/* A node of several locations: what went through NATS. */
+static void
+api_metrics_cluster(struct httpd *h, struct evbuffer *b)
+{
+	struct cluster_stats st;
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+	    {"slamon_cluster_connected", "gauge",
+		"Whether this node is connected to NATS."},
+	    {"slamon_cluster_published_total", "counter",
+		"Results acknowledged by JetStream."},
+	    {"slamon_cluster_buffered_total", "counter",
+		"Results written to the disk buffer while NATS was away."},
+	    {"slamon_cluster_dropped_total", "counter",
+		"Results refused past the disk buffer's bound."},
+	    {"slamon_cluster_buffer_bytes", "gauge",
+		"Bytes of results waiting in the disk buffer."},
+	    {"slamon_cluster_consumed_total", "counter",
+		"Results the aggregator read from the stream."},
+	    {"slamon_cluster_backlog", "gauge",
+		"Stream messages the aggregator has not read yet."},
+	};
+	double v[7];
+
+	if (h->src.cluster == NULL)
+		return;
+	cluster_stats(h->src.cluster, &st);
+	v[0] = st.connected;
+	v[1] = (double)st.published;
+	v[2] = (double)st.buffered;
+	v[3] = (double)st.dropped;
+	v[4] = (double)st.buffer_bytes;
+	v[5] = (double)st.consumed;
+	v[6] = (double)st.backlog;
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		api_metrics_head(b, m[i].name, m[i].type, m[i].help);
+		evbuffer_add_printf(b, "%s %.0f\n", m[i].name, v[i]);
+	}
 }
 
 static void
@@ -260,6 +321,7 @@ api_metrics_req(struct httpd *h, struct evhttp_request *req)
 	api_metrics_probes(h, b);
 	api_metrics_month(h, b, now);
 	api_metrics_notify(h, b);
+	api_metrics_cluster(h, b);
 	httpd_send(req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 	evbuffer_free(b);
 }

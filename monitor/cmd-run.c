@@ -65,6 +65,7 @@ run_httpd_source(struct run_ctx *ctx, struct httpd_source *src)
 	src->cal = ctx->pl->cal;
 	src->store = ctx->pl->store;
 	src->notify = ctx->notify;
+	src->cluster = ctx->cluster;
 }
 
 static void

@@ -833,6 +833,20 @@ engine_close(struct engine *e, time_t now)
 		engine_close_target(e, i, now);
 }
 
+enum state_kind
+engine_loc_kind(const struct engine *e, size_t i, int loc)
+{
+	const struct eng_target *g = &e->tg[i];
+	const struct state *s;
+
+	if (g->q == NULL || loc < 0 || loc >= g->q->nloc)
+		return STATE_UNKNOWN;
+	s = &g->q->loc[loc].st;
+	if (!s->have_last || s->settled_to > s->last + s->interval)
+		return STATE_UNKNOWN; /* none yet, or silent past its interval */
+	return s->down ? STATE_DOWN : STATE_UP;
+}
+
 bool
 engine_suspect(const struct engine *e, size_t i)
 {

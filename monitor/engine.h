@@ -142,6 +142,9 @@ void engine_close(struct engine *, time_t now);
 void engine_close_target(struct engine *, size_t i, time_t now);
 
 bool engine_suspect(const struct engine *, size_t i);
+/* Several locations: what location loc sees of target i now (UP, DOWN, or
+ * UNKNOWN before its first result and while it is silent). */
+enum state_kind engine_loc_kind(const struct engine *, size_t i, int loc);
 void engine_status(const struct engine *, size_t i, struct engine_status *);
 size_t engine_ntargets(const struct engine *);
 

@@ -29,6 +29,7 @@ struct httpd_source {
 	const struct calendar *cal;  /* may be NULL: no maintenance known */
 	struct store *store;	     /* may be NULL (dry run): no history */
 	const struct notify *notify; /* may be NULL: no delivery counters */
+	struct cluster *cluster;     /* may be NULL: one location */
 	time_t (*now)(void *arg);    /* the clock; NULL = time(NULL) */
 	void *arg;
 };

@@ -9,9 +9,10 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 
-from lib import read_jsonl
+from lib import free_port, read_jsonl
 from natslib import NatsCluster, Proxy
 from probelib import targetd
 
@@ -20,11 +21,11 @@ QUEUED_RE = re.compile(r"^slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): que
 TAKEN_RE = re.compile(r"^slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): taken")
 
 
-def node_conf(t, name, nats, role, loc, port, alert_after=4):
+def node_conf(t, name, nats, role, loc, port, alert_after=4, listen=""):
     loc_line = f'location = "{loc}";' if loc else ""
     path = loc or "agg"
     return t.write(f"{name}.conf", f"""\
-slamon: {{ state_dir = "state-{name}"; timezone = "Europe/Oslo"; listen = ""; }};
+slamon: {{ state_dir = "state-{name}"; timezone = "Europe/Oslo"; listen = "{listen}"; }};
 defaults: {{ interval = 1; timeout = 1; fail_threshold = 2; alert_after = {alert_after}; }};
 targets = ( {{ name = "web"; component = "App"; type = "http";
               url = "http://127.0.0.1:{port}/{path}"; }} );
@@ -43,7 +44,9 @@ class Nodes:
         self.nats_for = nats_for or {}
         for loc in LOCS:
             self.flip(loc, 200)
-        self.agg_conf = node_conf(t, "agg", self.cluster.url(), "aggregate", None, self.port)
+        self.http = free_port()
+        self.agg_conf = node_conf(t, "agg", self.cluster.url(), "aggregate", None, self.port,
+                                  listen=f"127.0.0.1:{self.http}")
         self.start("agg", self.agg_conf)
         self.t.wait_for(lambda: "cluster: location (none), role aggregate" in self.log("agg"),
                         60, "the aggregator")
@@ -118,6 +121,15 @@ def test_quorum_outage_alert_and_aggregator_kill9(t):
     st = time.mktime(time.strptime(start_s, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
     assert c - 2 <= st <= c + 2, (start_s, c)
     t.wait_for(lambda: n.events("alert"), 30, "the alert")
+    # /metrics: what each location sees, and what went through NATS
+    import urllib.request
+    m = urllib.request.urlopen(f"http://127.0.0.1:{n.http}/metrics").read().decode()
+    assert 'slamon_location_up{target="web",location="osl"} 0' in m, m
+    assert 'slamon_location_up{target="web",location="ams"} 1' in m, m
+    assert re.search(r"^slamon_cluster_consumed_total [1-9]", m, re.M), m
+    pc = subprocess.run(["promtool", "check", "metrics"], input=m, capture_output=True,
+                        text=True)
+    assert pc.returncode == 0, pc.stdout + pc.stderr
     # the aggregator killed mid-outage and started again
     n.procs["agg"].send_signal(signal.SIGKILL)
     n.procs["agg"].wait()
