@@ -43,7 +43,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BIN      = $(BUILD)/slamon
 
-.PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run bench install clean format format-check fuzz fuzz-build
+.PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run run-cluster bench install clean format format-check fuzz fuzz-build
 
 all: deps $(BIN)
 
@@ -97,6 +97,12 @@ valgrind: deps-check
 run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
 	@sh demo/run.sh $(BUILD)
+
+# Several locations on one machine: three nats-server, three probing nodes,
+# one aggregator (README "Several locations").
+run-cluster: deps-run
+	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
+	@sh demo/run-cluster.sh $(BUILD)
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"

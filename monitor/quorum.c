@@ -258,8 +258,12 @@ quorum_loc_down(const struct quorum *q, int loc)
 bool
 quorum_suspect(const struct quorum *q)
 {
+	int n = 0;
+
+	/* failing where a quorum could confirm it, and not confirmed yet: one
+	 * location alone is not a suspicion of the target */
 	for (int i = 0; i < q->nloc; i++)
-		if (state_suspect(&q->loc[i].st))
-			return true;
-	return false;
+		if (q->loc[i].st.down || state_suspect(&q->loc[i].st))
+			n++;
+	return !q->down && n >= q->quorum;
 }

@@ -78,7 +78,8 @@ void quorum_resume(struct quorum *, time_t outage_start, time_t stopped_at, time
 enum state_kind quorum_rule(int ndown, int nunknown, int quorum);
 /* Whether location loc is in a confirmed outage of its own now. */
 bool quorum_loc_down(const struct quorum *, int loc);
-/* Whether some location has an unconfirmed run of failures. */
+/* Whether enough locations are failing (confirmed or not) to make a quorum,
+ * and the combined outage is not confirmed yet. */
 bool quorum_suspect(const struct quorum *);
 
 #endif

@@ -329,6 +329,25 @@ test_resume_ignores_what_came_before_the_outage(void **unused)
 	quorum_free(&q);
 }
 
+static void
+test_suspect_needs_a_quorum_failing(void **unused)
+{
+	struct quorum q;
+	struct rec r = {0};
+
+	(void)unused;
+	quorum_init(&q, 3, 2, 10, 3, 60, T0, span_cb, change_cb, &r);
+	for (int l = 0; l < 3; l++)
+		quorum_observe(&q, l, T0 + l, true, T0 + l);
+	quorum_observe(&q, 0, T0 + 10, false, T0 + 10);
+	assert_false(quorum_suspect(&q)); /* one location alone */
+	quorum_observe(&q, 1, T0 + 11, false, T0 + 11);
+	assert_true(quorum_suspect(&q)); /* two of three: it may be confirmed */
+	quorum_observe(&q, 0, T0 + 20, true, T0 + 20);
+	assert_false(quorum_suspect(&q));
+	quorum_free(&q);
+}
+
 int
 main(void)
 {
@@ -341,6 +360,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_inside_outage_keeps_it_open),
 	    cmocka_unit_test(test_suspect_silent_location_is_not_waited_for_forever),
 	    cmocka_unit_test(test_resume_keeps_outage),
+	    cmocka_unit_test(test_suspect_needs_a_quorum_failing),
 	    cmocka_unit_test(test_resume_ignores_what_came_before_the_outage),
 	};
 
