@@ -14,7 +14,7 @@ for src in bench/*_bench.c; do
 	bin="$build/bench/$(basename "$src" .c)"
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -DNDEBUG $(pkg-config --cflags libical jansson libconfig) \
 		-o "$bin" "$src" "$build/libslamon.a" \
-		$(pkg-config --libs libcurl libevent libevent_openssl librrd libconfig libical jansson openssl) -lm
+		$(pkg-config --libs libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats) -lpthread -lm
 	echo "== $bin"
 	case $src in
 	*/report_bench.c) "$bin" 10000 "$build/slamon" ;; # ~10 GB in /tmp while it runs
@@ -30,6 +30,13 @@ echo "== probing throughput"
 python3 bench/probe_throughput.py "$build"
 echo "== schedule precision"
 python3 bench/schedule_precision.py "$build"
+
+# several locations: results through a three-server JetStream cluster
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$build/bench/cluster_pub" bench/cluster_pub.c \
+	"$build/libslamon.a" $(pkg-config --cflags --libs libcurl libevent libevent_openssl \
+	librrd libconfig libical jansson openssl libnats) -lpthread -lm
+echo "== bench/cluster_bench.py"
+python3 bench/cluster_bench.py "$build"
 
 # replay throughput and RRD updates per second, direct and through rrdcached
 echo "== bench/replay_bench.py"

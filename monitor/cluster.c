@@ -32,9 +32,9 @@
 #include "journal.h"
 #include "log.h"
 
-#define PUB_BATCH 512
+#define PUB_BATCH 2048
 #define PUB_WAIT_MS 5000 /* for a batch's acks */
-#define FETCH_BATCH 512
+#define FETCH_BATCH 2048
 #define FETCH_WAIT_MS 500
 #define OUTBOX_MAX (256L << 20) /* bytes of results kept while NATS is away */
 #define DUP_WINDOW_NS (3600LL * 1000000000LL) /* resends dropped within it */
