@@ -102,7 +102,7 @@ setup(int interval, int threshold, int alert_after)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct engine_maint m = {overlap, next, f};
-	struct engine_hooks h = {step_cb, notice_cb, quiet_cb, f};
+	struct engine_hooks h = {step_cb, notice_cb, quiet_cb, f, NULL};
 
 	f->target.name = (char *)"web";
 	f->target.t.interval = interval;
@@ -248,7 +248,7 @@ test_next_due_follows_every_target(void **unused)
 	struct fixture *f = setup(60, 2, 1800);
 	struct conf_target tg[3];
 	struct engine_maint m = {overlap, next, f};
-	struct engine_hooks h = {any_step_cb, notice_cb, quiet_cb, f};
+	struct engine_hooks h = {any_step_cb, notice_cb, quiet_cb, f, NULL};
 	static const char *const names[3] = {"a", "b", "c"};
 
 	(void)unused;
