@@ -23,5 +23,6 @@ bool conf_valid_name(const char *);
 int conf_parse_maintenance(struct conf_ctx *, const config_setting_t *, struct conf *);
 int conf_parse_alerts(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_window_free(struct conf_window *);
+void conf_ics_free(struct conf_ics *);
 
 #endif

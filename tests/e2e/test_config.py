@@ -84,7 +84,7 @@ CASES = [
     ("announcement ends before start", sub('  );\n};', '  );\n  announcements = (\n    { window = "system"; start = "2026-11-28 20:00";\n end = "2026-11-28 19:00"; #!\n announced_at = "2026-11-20 09:00"; }\n  );\n};'), "maintenance.announcements[0].end", "after start"),
     ("announcement without announced_at", sub('  );\n};', '  );\n  announcements = (\n    { window = "system"; start = "2026-11-28 20:00"; end = "2026-11-29 06:00"; } #!\n  );\n};'), "maintenance.announcements[0].announced_at", "missing"),
     ("min_notice negative", sub('maintenance: {', 'maintenance: {\n  min_notice = -1; #!'), "maintenance.min_notice", "out of range"),
-    ("ics file missing", sub('maintenance: {', 'maintenance: {\n  ics = ["nosuch.ics"]; #!'), "maintenance.ics", "No such file"),
+    ("ics file missing", sub('maintenance: {', 'maintenance: {\n  ics = ["nosuch.ics"]; #!'), "maintenance.ics[0]", "No such file"),
     ("alert of unknown type", BASE + 'alerts = ( { type = "pager"; } #!\n);\n', "alerts[0].type", "webhook, exec or smtp"),
     ("webhook without url", BASE + 'alerts = ( { type = "webhook"; } #!\n);\n', "alerts[0].url", "missing"),
     ("webhook with smtp url", BASE + 'alerts = ( { type = "webhook";\n url = "smtp://127.0.0.1:25"; } #!\n);\n', "alerts[0].url", "scheme"),
