@@ -284,8 +284,15 @@ slot_end(const struct cal_window *w, const struct tz_local *l, time_t s)
 		return s + w->duration;
 	if (w->end_hms < 0) {
 		/* Nominal days and DTEND: the same wall-clock span, then exact time. */
+		time_t end;
 		tz_wall_to_local(tz_wall_seconds(l) + w->wall_dur, &e);
-		return wall_to_utc(w, &e) + w->duration;
+		end = wall_to_utc(w, &e) + w->duration;
+		/*
+		 * A start in the spring gap (read with the offset before it) can
+		 * put the wall-clock end before the start: 02:30-03:15 on the
+		 * night 02:00 becomes 03:00. Keep the length in elapsed time.
+		 */
+		return end > s ? end : s + w->wall_dur + w->duration;
 	}
 	e = *l;
 	e.hour = w->end_hms / 3600;
@@ -767,7 +774,9 @@ calendar_validate(const struct calendar *cal, time_t from, time_t to,
 
 	for (size_t i = 0; i < cal->nw; i++) {
 		const struct cal_window *w = &cal->w[i];
-		if (w->rrule && slots_in(w, from, to) == 0) {
+		/* an ics series that ended is history, not a mistake */
+		if (w->rrule && w->source == CAL_SRC_RULE &&
+		    slots_in(w, from, to) == 0) {
 			snprintf(msg, sizeof(msg),
 			    "window \"%s\": rule %s has no occurrence "
 			    "between %s and the following years",
