@@ -40,7 +40,7 @@ struct run_ctx {
 	struct prober *prober;
 	struct pipeline *pl;
 	struct notify *notify;
-	struct httpd *httpd; /* NULL when listen is "" */
+	struct httpd *httpd;   /* NULL when listen is "" */
 	struct ics_fetch *ics; /* NULL without maintenance.ics entries */
 	struct event *sighup, *sigterm, *sigint, *tick;
 	struct event *flush; /* writes queued steps, a slice per loop turn */

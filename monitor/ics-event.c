@@ -254,7 +254,8 @@ length_of(struct ics_ctx *x, icalcomponent *ev, struct icaltimetype ts,
 			return -1;
 		}
 		if (te.is_date ||
-		    (!icaltime_is_utc(te) && tz == NULL && w->zone == NULL && !w->utc)) {
+		    (!icaltime_is_utc(te) && tz == NULL && w->zone == NULL &&
+			!w->utc)) {
 			le = wall_of(te); /* floating, like DTSTART */
 		} else if (tz && !icaltime_is_utc(te) && !w->utc) {
 			struct zone *ze;

@@ -213,7 +213,8 @@ test_warnings_with_lines(void **state)
 	/* The broken event is skipped with FILE:LINE and UID; the rest counts. */
 	assert_int_equal(ics_parse(no_end, "g.ics", NULL, &set, err, sizeof(err)), 0);
 	assert_int_equal(set.nwarn, 1);
-	assert_non_null(strstr(set.warn[0], "g.ics:7: UID \"a\" (SUMMARY \"no end\"): "));
+	assert_non_null(
+	    strstr(set.warn[0], "g.ics:7: UID \"a\" (SUMMARY \"no end\"): "));
 	assert_non_null(strstr(set.warn[0], "zero seconds"));
 	assert_int_equal(set.nw, 1);
 	assert_string_equal(set.w[0].name, "ok");
