@@ -184,7 +184,15 @@ record_ics(struct journal *j, struct calendar *cal, time_t now)
 	int written = 0;
 	time_t at;
 	char key[512];
+	bool any = false;
 
+	for (size_t i = 0; i < calendar_nwindows(cal) && !any; i++)
+		any = calendar_window(cal, i)->source == CAL_SRC_ICS;
+	for (size_t i = 0; i < calendar_nannouncements(cal) && !any; i++)
+		any = calendar_announcement(cal, i)->origin &&
+		    strcmp(calendar_announcement(cal, i)->origin, "ics-seen") == 0;
+	if (!any)
+		return 0; /* no ics events: nothing to expand */
 	if (calendar_expand(cal, now, now + CAL_SEEN_HORIZON, &o, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n && written < LOAD_MAX_SEEN; i++) {

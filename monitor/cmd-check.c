@@ -103,8 +103,9 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	printf("  announcements  %zu\n", c->nannouncements);
 	printf("  ics files      %zu (%zu windows", c->nics, nics);
 	if (nwarn)
-		printf(", %zu event%s skipped: see the warnings", nwarn,
-		    nwarn == 1 ? "" : "s");
+		printf(", %zu warning%s: events skipped or copies missing, "
+		       "see above",
+		    nwarn, nwarn == 1 ? "" : "s");
 	printf(")\n");
 	for (size_t i = 0; i < c->nics; i++)
 		printf("    %s%s%s\n", c->ics[i].source,

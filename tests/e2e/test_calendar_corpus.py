@@ -280,4 +280,4 @@ def test_broken_events_are_skipped_with_lines(t):
         assert f'broken.ics:{line}: UID "{uid}@slamon.test"' in err and why in err, (line, err)
     conf = t.path("broken.ics.conf")
     p = t.slamon("check", conf=conf, check=0)
-    assert p.stderr.count("warning: ") == 4 and "4 events skipped" in p.stdout, p.stderr
+    assert p.stderr.count("warning: ") == 4 and "4 warnings:" in p.stdout, p.stderr
