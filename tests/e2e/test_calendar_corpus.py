@@ -250,7 +250,9 @@ def test_evolution(t):
 
 
 def test_all_day_and_durations_across_dst(t):
-    occ, _ = compare(t, "allday-dst.ics", 3 + 1 + 2 + 1 + 1)
+    occ, _ = compare(t, "allday-dst.ics", 3 - 1 + 2 + 1 + 2 + 1 + 1)
+    assert ("Sunday freeze", "2026-04-04T22:00:00Z") not in occ  # EXDATE;VALUE=DATE
+    assert occ[("Sunday freeze", "2026-05-09T22:00:00Z")] == "2026-05-10T22:00:00Z"  # RDATE
     # an all-day Sunday is 23 hours on the spring night
     assert occ[("Sunday freeze", "2026-03-28T23:00:00Z")] == "2026-03-29T22:00:00Z"
     # a two-day event over the autumn night is 49 hours
