@@ -124,8 +124,8 @@ ical_wall(struct icaltimetype t)
 	return tz_wall_seconds(&l);
 }
 
-/* The onsets of one STANDARD or DAYLIGHT part. */
-static void
+/* The onsets of one STANDARD or DAYLIGHT part; false when it is unusable. */
+static bool
 observance(
     struct zone *z, icalcomponent *o, size_t *cap, long *first_from, time_t *first_at)
 {
@@ -135,16 +135,16 @@ observance(
 	time_t wall, stop;
 
 	if ((p = icalcomponent_get_first_property(o, ICAL_DTSTART_PROPERTY)) == NULL)
-		return;
+		return false;
 	dt = icalproperty_get_dtstart(p);
 	if (icaltime_is_null_time(dt))
-		return;
+		return false;
 	if ((p = icalcomponent_get_first_property(o, ICAL_TZOFFSETFROM_PROPERTY)) ==
 	    NULL)
-		return;
+		return false;
 	from = icalproperty_get_tzoffsetfrom(p);
 	if ((p = icalcomponent_get_first_property(o, ICAL_TZOFFSETTO_PROPERTY)) == NULL)
-		return;
+		return false;
 	to = icalproperty_get_tzoffsetto(p);
 	stop = tz_wall_seconds(&(struct tz_local){ZONE_LAST_YEAR, 1, 1, 0, 0, 0});
 	/* An onset is a local time read in the offset before it (3.6.5). */
@@ -195,13 +195,14 @@ observance(
 			    to, cap);
 	}
 	icalerror_clear_errno();
+	return true;
 }
 
 struct zone *
 zone_vtimezone(icalcomponent *vtz, const char *tzid)
 {
 	struct zone *z = zone_alloc(tzid);
-	size_t cap = 0, k = 0;
+	size_t cap = 0, k = 0, nobs = 0;
 	long first_from = 0;
 	time_t first_at = 0;
 
@@ -211,9 +212,10 @@ zone_vtimezone(icalcomponent *vtz, const char *tzid)
 		icalcomponent_kind kind = icalcomponent_isa(o);
 		if (kind == ICAL_XSTANDARD_COMPONENT ||
 		    kind == ICAL_XDAYLIGHT_COMPONENT)
-			observance(z, o, &cap, &first_from, &first_at);
+			nobs += observance(z, o, &cap, &first_from, &first_at);
 	}
-	if (z->nch == 0) {
+	/* No usable observance: a stub (Outlook writes some), not a zone. */
+	if (nobs == 0) {
 		zone_unref(z);
 		return NULL;
 	}

@@ -158,6 +158,37 @@ test_us_zones(void **state)
 	ics_set_free(&set);
 }
 
+/* A VTIMEZONE of one fixed offset is a zone; one without parts is a stub. */
+static void
+test_fixed_and_stub(void **state)
+{
+	static const char text[] = CAL_HEAD
+	    "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone 1\r\n"
+	    "BEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0800\r\n"
+	    "TZOFFSETTO:+0800\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	    "BEGIN:VTIMEZONE\r\nTZID:Tokyo Standard Time\r\nEND:VTIMEZONE\r\n"
+	    "BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n"
+	    "DTSTART;TZID=Customized Time Zone 1:20260701T090000\r\nDURATION:PT1H\r\n"
+	    "SUMMARY:fixed\r\nEND:VEVENT\r\n"
+	    "BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\n"
+	    "DTSTART;TZID=Tokyo Standard Time:20260701T090000\r\nDURATION:PT1H\r\n"
+	    "SUMMARY:tokyo\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+	struct ics_set set;
+	struct calendar *cal = load(text, NULL, &set);
+	struct cal_occ *o;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(
+	    calendar_expand(cal, Z("2026-06-01"), Z("2026-08-01"), &o, &n), 0);
+	assert_int_equal(n, 2);
+	assert_non_null(find(o, n, "fixed", Z("2026-07-01T01:00:00Z")));
+	assert_non_null(find(o, n, "tokyo", Z("2026-07-01T00:00:00Z")));
+	free(o);
+	calendar_free(cal);
+	ics_set_free(&set);
+}
+
 /* RANGE=THISANDFUTURE moves the instance and every later one. */
 static void
 test_this_and_future(void **state)
@@ -321,6 +352,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vtimezone_oslo_nights),
 	    cmocka_unit_test(test_us_zones),
+	    cmocka_unit_test(test_fixed_and_stub),
 	    cmocka_unit_test(test_this_and_future),
 	    cmocka_unit_test(test_first_seen),
 	    cmocka_unit_test(test_tolerant),
