@@ -79,7 +79,7 @@ def wall_add(start, delta):
     return naive.replace(tzinfo=start.tzinfo).astimezone(UTC)
 
 
-def expand(ev):
+def expand(ev, y1=Y1):
     props = {}
     for name, params, value in ev:
         props.setdefault(name, []).append((params, value))
@@ -121,7 +121,7 @@ def expand(ev):
     if "RRULE" in props:
         rule = rrulestr("RRULE:" + one("RRULE")[1], dtstart=start)
         for s in rule:
-            if s >= Y1:
+            if s >= y1:
                 break
             starts.append((s, None))
     else:
@@ -157,9 +157,9 @@ def expand(ev):
     }
 
 
-def python_view(path):
+def python_view(path, y0=Y0, y1=Y1):
     text = open(path, encoding="utf-8").read()
-    events = [x for x in (expand(e) for e in components(text)) if x is not None]
+    events = [x for x in (expand(e, y1) for e in components(text)) if x is not None]
     masters = {e["uid"]: e for e in events if e["rid"] is None}
     out = []
     for e in events:
@@ -171,20 +171,19 @@ def python_view(path):
         if e["cancelled"]:
             continue
         for s, end in e["occ"].items():
-            if s < Y1 and end > Y0:
+            if s < y1 and end > y0:
                 out.append((e["summary"], s.strftime("%Y-%m-%dT%H:%M:%SZ"),
                             end.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return sorted(out)
 
 
-def slamon_view(t, name):
+def slamon_view(t, name, frm="2026-01-01", to="2027-01-01"):
     conf = t.write(f"{name}.conf", f"""
 slamon: {{ state_dir = "state-{name}"; timezone = "Europe/Oslo"; listen = ""; }};
 targets = ({{ name = "x"; type = "tcp"; host = "127.0.0.1"; port = 9; }});
 maintenance: {{ windows = (); ics = ["{os.path.join(DATA, name)}"]; }};
 """)
-    p = t.slamon("calendar", "--from", "2026-01-01", "--to", "2027-01-01", "--json",
-                 conf=conf, check=0)
+    p = t.slamon("calendar", "--from", frm, "--to", to, "--json", conf=conf, check=0)
     occ = json.loads(p.stdout)
     for o in occ:
         assert o["source"] == "ics", o
@@ -283,3 +282,23 @@ def test_broken_events_are_skipped_with_lines(t):
     conf = t.path("broken.ics.conf")
     p = t.slamon("check", conf=conf, check=0)
     assert p.stderr.count("warning: ") == 4 and "4 warnings:" in p.stdout, p.stderr
+
+
+def test_rfc5545_rule_shapes(t):
+    """The recurrence rules of RFC 5545 section 3.8.5.3 (written out in
+    rfc5545-rules.ics, DTSTART in America/New_York as there), 1996-2008."""
+    y0 = datetime.datetime(1996, 1, 1, tzinfo=LOCAL)
+    y1 = datetime.datetime(2008, 1, 1, tzinfo=LOCAL)
+    mine, err = slamon_view(t, "rfc5545-rules.ics", "1996-01-01", "2008-01-01")
+    theirs = python_view(os.path.join(DATA, "rfc5545-rules.ics"), y0, y1)
+    assert err == "", err
+    assert mine == theirs, sorted(set(mine) ^ set(theirs))[:10]
+    occ = {(n, s) for n, s, e in mine}
+    # a few as the RFC lists them (09:00 EDT is 13:00Z, EST 14:00Z)
+    assert ("Friday the 13th", "1998-02-13T14:00:00Z") in occ
+    assert ("Friday the 13th", "1997-09-02T13:00:00Z") not in occ
+    assert ("US election day", "2004-11-02T14:00:00Z") in occ
+    assert ("Third of TU WE TH, 3 times", "1997-10-07T13:00:00Z") in occ
+    assert sum(n == "TU and SU every other week, WKST=SU" for n, s in occ) == 4
+    assert ("TU and SU every other week, WKST=SU", "1997-08-17T13:00:00Z") in occ
+    assert ("TU and SU every other week, WKST=MO", "1997-08-10T13:00:00Z") in occ
