@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../probes/probe.h"
 #include "calendar.h"
@@ -107,10 +108,21 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		       "see above",
 		    nwarn, nwarn == 1 ? "" : "s");
 	printf(")\n");
-	for (size_t i = 0; i < c->nics; i++)
-		printf("    %s%s%s\n", c->ics[i].source,
-		    c->ics[i].url ? " (subscribed, every ics_refresh s)" : "",
-		    c->ics[i].trust_created ? ", trust_created" : "");
+	for (size_t i = 0; i < c->nics; i++) {
+		const struct conf_ics *e = &c->ics[i];
+		struct stat sb;
+		char when[TZ_RFC3339_LEN];
+
+		printf("    %s", e->source);
+		if (e->url && stat(e->path, &sb) == 0)
+			printf(" (subscribed every %lds; last good copy %s)",
+			    c->ics_refresh,
+			    tz_rfc3339(sb.st_mtime, when, sizeof(when)));
+		else if (e->url)
+			printf(" (subscribed every %lds; not fetched yet)",
+			    c->ics_refresh);
+		printf("%s\n", e->trust_created ? ", trust_created" : "");
+	}
 	for (size_t i = 0; i < c->nalerts; i++) {
 		nwebhook += c->alerts[i].type == CONF_ALERT_WEBHOOK;
 		nexec += c->alerts[i].type == CONF_ALERT_EXEC;

@@ -105,8 +105,12 @@ maintenance: {{ windows = (); ics_refresh = 1; ics = ({{ url = "{url}"; }}); }};
                      "--json", conf=conf, check=0)
         return {(o["name"], o["start"]): o for o in json.loads(p.stdout)}
 
+    p = t.slamon("check", conf=conf, check=0)
+    assert "not fetched yet" in p.stdout and "no copy fetched yet" in p.stderr, p
     run = t.spawn([t.bin, "-c", conf, "run"])
     t.wait_for(lambda: lines(run, f"ics: {url}: new copy") == 1, 30, "the first copy")
+    p = t.slamon("check", conf=conf, check=0)
+    assert "last good copy 20" in p.stdout and p.stderr == "", p
     t.wait_for(lambda: any(r["event"] == "ics_seen" for r in read_jsonl(t.path("state/journal.jsonl"))),
                30, "the ics_seen record")
     occ = calendar()
