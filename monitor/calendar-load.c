@@ -81,17 +81,18 @@ log_problem_cb(void *arg, const char *msg)
 
 /* One entry of maintenance.ics; a subscription not fetched yet is empty. */
 static int
-load_entry(const struct conf_ics *e, struct ics_set *set, calendar_problem_cb *cb,
-    void *arg, char *err, size_t errlen)
+load_entry(const struct conf *c, const struct conf_ics *e, struct ics_set *set,
+    calendar_problem_cb *cb, void *arg, char *err, size_t errlen)
 {
 	struct ics_opts o = {e->trust_created, e->applies, e->napplies};
 	char msg[1200];
 
 	if (e->url && access(e->path, F_OK) == -1) {
 		snprintf(msg, sizeof(msg),
-		    "%s:%d: ics: %s: no copy fetched yet (slamon run fetches it "
-		    "every ics_refresh seconds); its events are not counted",
-		    "maintenance", e->line, e->url);
+		    "%s:%d: maintenance.ics: %s: no copy fetched yet (slamon run "
+		    "fetches it every ics_refresh seconds); its events are not "
+		    "counted",
+		    c->path, e->line, e->url);
 		cb(arg, msg);
 		return 0;
 	}
@@ -119,7 +120,7 @@ calendar_load_warn(
 		goto fail;
 	}
 	for (size_t i = 0; i < c->nics; i++)
-		if (load_entry(&c->ics[i], &set, cb, arg, err, errlen) < 0)
+		if (load_entry(c, &c->ics[i], &set, cb, arg, err, errlen) < 0)
 			goto fail;
 	for (size_t i = 0; i < set.nwarn; i++)
 		cb(arg, set.warn[i]);

@@ -317,7 +317,7 @@ static int
 ics_entry(struct conf_ctx *ctx, config_setting_t *e, struct conf *c, struct conf_ics *x)
 {
 	static const char *const keys[] = {
-	    "file", "url", "trust_created", "applies_to", NULL};
+	    "file", "url", "trust_created", "applies_to", "ca_file", NULL};
 	static const char *const schemes[] = {"http", "https", NULL};
 	const char *s;
 	char *file = NULL, *url = NULL;
@@ -338,6 +338,7 @@ ics_entry(struct conf_ctx *ctx, config_setting_t *e, struct conf *c, struct conf
 		    conf_get_str(ctx, e, "file", &file) < 0 ||
 		    conf_get_str(ctx, e, "url", &url) < 0 ||
 		    conf_get_bool(ctx, e, "trust_created", &x->trust_created) < 0 ||
+		    conf_get_str(ctx, e, "ca_file", &x->ca_file) < 0 ||
 		    (rc = parse_applies(ctx, e, c, &tmp)) < 0) {
 			free(file);
 			free(url);
@@ -376,9 +377,18 @@ ics_entry(struct conf_ctx *ctx, config_setting_t *e, struct conf *c, struct conf
 			url, schemes) < 0)
 			return -1;
 		x->path = ics_cache_path(c->state_dir, url);
+		if (x->ca_file && access(x->ca_file, R_OK) == -1) {
+			conf_error(ctx, e, "ca_file", "\"%s\": %s", x->ca_file,
+			    strerror(errno));
+			return -1;
+		}
 		return 0;
 	}
 	x->path = file;
+	if (x->ca_file) {
+		conf_error(ctx, e, "ca_file", "only meaningful with url");
+		return -1;
+	}
 	if (access(file, R_OK) == -1) {
 		conf_error(ctx, e, config_setting_is_group(e) ? "file" : NULL,
 		    "\"%s\": %s", file, strerror(errno));
@@ -443,6 +453,7 @@ conf_ics_free(struct conf_ics *x)
 	free(x->source);
 	free(x->url);
 	free(x->path);
+	free(x->ca_file);
 	for (size_t i = 0; i < x->napplies; i++)
 		free(x->applies[i].name);
 	free(x->applies);

@@ -83,6 +83,7 @@ struct conf_ics {
 	char *source;	    /* as written */
 	char *url;	    /* http(s) URL (webcal: read as https:), NULL for a file */
 	char *path;	    /* what is read: the file, or the last good copy of url */
+	char *ca_file;	    /* url: CA bundle instead of the system's */
 	bool trust_created; /* announced by the calendar's own stamps */
 	struct conf_applies *applies; /* NULL: X-SLAMON-APPLIES-TO, else all */
 	size_t napplies;

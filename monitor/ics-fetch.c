@@ -30,7 +30,7 @@
 
 struct fetch_entry {
 	struct ics_fetch *f;
-	char *url, *path;
+	char *url, *path, *ca_file;
 	char *etag, *last_modified; /* of the stored copy */
 	char *new_etag, *new_lm;    /* of the answer being received */
 	CURL *easy;		    /* in flight, or NULL */
@@ -266,6 +266,8 @@ start(struct fetch_entry *e)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, e);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, e);
+	if (e->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, e->ca_file);
 	if (e->etag) {
 		xasprintf(&h, "If-None-Match: %s", e->etag);
 		e->hdrs = curl_slist_append(e->hdrs, h);
@@ -331,6 +333,7 @@ entries_free(struct ics_fetch *f)
 		curl_slist_free_all(e->hdrs);
 		free(e->url);
 		free(e->path);
+		free(e->ca_file);
 		free(e->etag);
 		free(e->last_modified);
 		free(e->new_etag);
@@ -356,6 +359,7 @@ entries_load(struct ics_fetch *f, const struct conf *c)
 		e->f = f;
 		e->url = xstrdup(c->ics[i].url);
 		e->path = xstrdup(c->ics[i].path);
+		e->ca_file = c->ics[i].ca_file ? xstrdup(c->ics[i].ca_file) : NULL;
 		meta_load(e);
 	}
 }

@@ -153,7 +153,7 @@ maintenance: {{ windows = (); ics_refresh = 1; ics = ({{ url = "{url}"; }}); }};
     srv.shutdown()
     srv.server_close()
     run2 = t.spawn([t.bin, "-c", conf, "run"])
-    t.wait_for(lambda: lines(run2, f"ics: {url}: ") >= 1, 30, "the failed fetch")
+    t.wait_for(lambda: lines(run2, f"ics: {url}: Couldn't connect") == 1, 30, "the failed fetch")
     t.wait_port(listen)
     body = urllib.request.urlopen(f"http://127.0.0.1:{listen}/calendar.ics", timeout=10).read()
     cal = Calendar.from_ical(body)
@@ -208,3 +208,37 @@ def test_calendar_ics_round_trip_python(t):
                     if o["source"] == "rule" and not o["requires_announcement"])
     assert sorted(mine) == theirs, sorted(set(mine) ^ set(theirs))[:10]
     assert len(theirs) > 400
+
+
+def test_subscription_over_tls_is_verified(t):
+    """https: a server whose certificate no system CA signed is refused
+    (the copy is not replaced); with the entry's ca_file it is read."""
+    import ssl
+    from certs import CA
+    ca = CA(t)
+    crt, key = ca.leaf("cal", datetime.timedelta(days=-1), datetime.timedelta(days=30))
+    srv = CalServer()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    url = f"https://127.0.0.1:{srv.server_address[1]}/cal.ics"
+    start = datetime.datetime.now(UTC).replace(second=0, microsecond=0) + datetime.timedelta(days=2)
+    srv.publish(vcal([("tls@test", "Over TLS", start, 1)]), '"t"')
+
+    def conf(extra):
+        return t.write("tls.conf", f"""
+slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = ""; }};
+targets = ({{ name = "x"; type = "tcp"; host = "127.0.0.1"; port = 9; interval = 60; }});
+maintenance: {{ windows = (); ics_refresh = 1; ics = ({{ url = "{url}"; {extra} }}); }};
+""")
+    run = t.spawn([t.bin, "-c", conf(""), "run"])
+    t.wait_for(lambda: "certificate" in open(run.errpath).read(), 30, "the refused fetch")
+    assert lines(run, f"ics: {url}: SSL peer certificate") == 1, open(run.errpath).read()
+    assert lines(run, "new copy") == 0
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0
+    run = t.spawn([t.bin, "-c", conf(f'ca_file = "{ca.path}";'), "run"])
+    t.wait_for(lambda: lines(run, f"ics: {url}: new copy") == 1, 30, "the copy over TLS")
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0
+    srv.shutdown()

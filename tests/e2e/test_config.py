@@ -88,6 +88,7 @@ CASES = [
     ("ics url with ftp", sub('maintenance: {', 'maintenance: {\n  ics = ({ url = "ftp://127.0.0.1/m.ics"; }); #!'), "maintenance.ics[0].url", "scheme"),
     ("ics file and url", sub('maintenance: {', 'maintenance: {\n  ics = ({ file = "a.ics"; url = "https://127.0.0.1/m.ics"; }); #!'), "maintenance.ics[0].url", "not both"),
     ("ics unknown key", sub('maintenance: {', 'maintenance: {\n  ics = ({ url = "https://127.0.0.1/m.ics"; refresh = 5; }); #!'), "maintenance.ics[0].refresh", "unknown"),
+    ("ics ca_file on a file", sub('maintenance: {', 'maintenance: {\n  ics = ({ file = "/etc/hostname"; ca_file = "/etc/hostname"; }); #!'), "maintenance.ics[0].ca_file", "only meaningful with url"),
     ("ics_refresh zero", sub('maintenance: {', 'maintenance: {\n  ics_refresh = 0; #!'), "maintenance.ics_refresh", "out of range"),
     ("alert of unknown type", BASE + 'alerts = ( { type = "pager"; } #!\n);\n', "alerts[0].type", "webhook, exec or smtp"),
     ("webhook without url", BASE + 'alerts = ( { type = "webhook"; } #!\n);\n', "alerts[0].url", "missing"),
