@@ -206,7 +206,9 @@ done_cb(CURL *easy, CURLcode rc, void *arg)
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s",
-		    e->too_big ? "larger than 16 MB" : curl_easy_strerror(rc));
+		    e->too_big || rc == CURLE_FILESIZE_EXCEEDED
+			? "larger than 16 MB"
+			: curl_easy_strerror(rc));
 		fail(e, why);
 	} else if (code == 304) {
 		if (e->failing)

@@ -15,6 +15,7 @@ import urllib.request
 from icalendar import Calendar
 
 from lib import free_port, read_jsonl
+from receivers import quiet_disconnect
 
 UTC = datetime.timezone.utc
 
@@ -47,6 +48,7 @@ class CalHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@quiet_disconnect
 class CalServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
@@ -239,6 +241,39 @@ maintenance: {{ windows = (); ics_refresh = 1; ics = ({{ url = "{url}"; {extra} 
     assert run.wait(timeout=30) == 0
     run = t.spawn([t.bin, "-c", conf(f'ca_file = "{ca.path}";'), "run"])
     t.wait_for(lambda: lines(run, f"ics: {url}: new copy") == 1, 30, "the copy over TLS")
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=30) == 0
+    srv.shutdown()
+
+
+def test_subscription_refuses_what_is_no_calendar(t):
+    """A login page answered with 200 and a body over the 16 MB cap are
+    failures: the last good copy stays, each streak logged once."""
+    srv = CalServer()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/cal.ics"
+    start = datetime.datetime.now(UTC).replace(second=0, microsecond=0) + datetime.timedelta(days=2)
+    srv.publish(vcal([("good@test", "Good", start, 1)]), '"1"')
+    conf = t.write("s.conf", f"""
+slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = ""; }};
+targets = ({{ name = "x"; type = "tcp"; host = "127.0.0.1"; port = 9; interval = 60; }});
+maintenance: {{ windows = (); ics_refresh = 1; ics = ["{url}"]; }};
+""")
+    run = t.spawn([t.bin, "-c", conf, "run"])
+    t.wait_for(lambda: lines(run, "new copy") == 1, 30, "the first copy")
+    srv.publish("<html><body>Sign in to Outlook</body></html>", '"2"')
+    t.wait_for(lambda: lines(run, "the answer is no iCalendar file") == 1, 30, "the login page")
+    # back (a new streak may start), then too big
+    srv.publish(vcal([("good@test", "Good", start, 2)]), '"2b"')
+    t.wait_for(lambda: lines(run, "(fetched again)") == 1, 30, "the recovery")
+    srv.publish("BEGIN:VCALENDAR\r\n" + "X-PAD:" + "x" * (17 * 1024 * 1024) + "\r\n", '"3"')
+    t.wait_for(lambda: lines(run, "larger than 16 MB") == 1, 30, "the cap")
+    with srv.lock:
+        n = srv.requests
+    t.wait_for(lambda: srv.requests >= n + 2, 30, "more refused fetches")
+    assert lines(run, "larger than 16 MB") == 1 and lines(run, "new copy") == 2
+    p = t.slamon("calendar", "--from", "2026-01-01", "--to", "2030-01-01", "--json", conf=conf,
+                 check=0)
+    assert [o["name"] for o in json.loads(p.stdout)] == ["Good"], p.stdout
     run.send_signal(signal.SIGTERM)
     assert run.wait(timeout=30) == 0
     srv.shutdown()
