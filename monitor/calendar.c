@@ -2,10 +2,14 @@
  * calendar.c - expansion of the maintenance calendar (design.md 3-4).
  *
  * Rules are expanded by libical's recurrence iterator in floating local
- * time, and every local start is converted with tz_from_local(): libical
- * 3.0's own zone handling moves the shifted hour of a DST day into the next
- * day (libical issues 318, 1402), the tz database does not. Each occurrence
- * then gets its announcement status. Nothing here reads a clock or a file.
+ * time of the window's zone (the configured one, or an ics event's own,
+ * zone.h), and every local start is converted by that zone: libical 3.0's
+ * own zone handling moves the shifted hour of a DST day into the next day
+ * (libical issues 318, 1402), the tz database does not. RDATEs join the
+ * set, EXDATEs leave it, THISANDFUTURE overrides move the rest. Each
+ * occurrence then gets its announcement status: a configured window's by
+ * its rule, an ics event's by when slamon first saw that occurrence.
+ * Nothing here reads a clock or a file; the index is in calendar-index.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 
 #include "calendar.h"
 #include "log.h"
+#include "zone.h"
 
 struct calendar {
 	long min_notice;
@@ -24,6 +29,8 @@ struct calendar {
 	size_t nann;
 	struct cal_seen *seen;
 	size_t nseen;
+	struct cal_occ_seen *oseen; /* sorted by key, start, end */
+	size_t noseen, caposeen;
 };
 
 /* A growing array of occurrences. */
@@ -80,6 +87,13 @@ cal_window_copy(struct cal_window *d, const struct cal_window *s)
 	d->exdates = xcalloc(s->nexdates ? s->nexdates : 1, sizeof(*d->exdates));
 	if (s->nexdates)
 		memcpy(d->exdates, s->exdates, s->nexdates * sizeof(*d->exdates));
+	d->rdates = xcalloc(s->nrdates ? s->nrdates : 1, sizeof(*d->rdates));
+	if (s->nrdates)
+		memcpy(d->rdates, s->rdates, s->nrdates * sizeof(*d->rdates));
+	d->shifts = xcalloc(s->nshifts ? s->nshifts : 1, sizeof(*d->shifts));
+	if (s->nshifts)
+		memcpy(d->shifts, s->shifts, s->nshifts * sizeof(*d->shifts));
+	d->zone = zone_ref(s->zone);
 }
 
 void
@@ -93,6 +107,9 @@ cal_window_free(struct cal_window *w)
 		free(w->applies[i].name);
 	free(w->applies);
 	free(w->exdates);
+	free(w->rdates);
+	free(w->shifts);
+	zone_unref(w->zone);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -187,6 +204,9 @@ calendar_free(struct calendar *cal)
 		free((char *)cal->seen[i].rrule);
 	}
 	free(cal->seen);
+	for (size_t i = 0; i < cal->noseen; i++)
+		free((char *)cal->oseen[i].key);
+	free(cal->oseen);
 	free(cal);
 }
 
@@ -253,7 +273,7 @@ wall_to_utc(const struct cal_window *w, const struct tz_local *l)
 		tm.tm_sec = l->sec;
 		return timegm(&tm);
 	}
-	tz_from_local(l, &t);
+	zone_from_local(w->zone, l, &t);
 	return t;
 }
 
@@ -264,8 +284,20 @@ slot_end(const struct cal_window *w, const struct tz_local *l, time_t s)
 	struct tz_local e;
 	int hms = l->hour * 3600 + l->min * 60 + l->sec;
 
-	if (w->end_hms < 0)
+	if (w->end_hms < 0 && w->wall_dur == 0)
 		return s + w->duration;
+	if (w->end_hms < 0) {
+		/* Nominal days and DTEND: the same wall-clock span, then exact time. */
+		time_t end;
+		tz_wall_to_local(tz_wall_seconds(l) + w->wall_dur, &e);
+		end = wall_to_utc(w, &e) + w->duration;
+		/*
+		 * A start in the spring gap (read with the offset before it) can
+		 * put the wall-clock end before the start: 02:30-03:15 on the
+		 * night 02:00 becomes 03:00. Keep the length in elapsed time.
+		 */
+		return end > s ? end : s + w->wall_dur + w->duration;
+	}
 	e = *l;
 	e.hour = w->end_hms / 3600;
 	e.min = w->end_hms / 60 % 60;
@@ -284,29 +316,56 @@ excluded(const struct cal_window *w, time_t s)
 	return false;
 }
 
-/*
- * Calls cb for every slot of w touching [from, to). Slots end at most 32
- * days after they start (conf.c caps duration at 31 days), which bounds
- * the wall-time test that stops the iteration.
- */
+/* The wall time of an instant in w's zone (or UTC). */
 static void
-window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, void *arg)
+utc_to_wall(const struct cal_window *w, time_t t, struct tz_local *l)
+{
+	if (w->utc)
+		tz_wall_to_local(t, l);
+	else
+		zone_to_local(w->zone, t, l);
+}
+
+struct slot {
+	time_t s, e;
+};
+
+struct slotv {
+	struct slot *v;
+	size_t n, cap;
+};
+
+static void
+slot_push(struct slotv *sv, time_t s, time_t e)
+{
+	if (sv->n == sv->cap) {
+		sv->cap = sv->cap ? sv->cap * 2 : 16;
+		sv->v = xreallocarray(sv->v, sv->cap, sizeof(*sv->v));
+	}
+	sv->v[sv->n].s = s;
+	sv->v[sv->n++].e = e;
+}
+
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* The RRULE's starts in [.., to) (wall-time bounded), into sv. */
+static void
+rule_slots(const struct cal_window *w, time_t to, struct slotv *sv)
 {
 	struct icalrecurrencetype r;
 	icalrecur_iterator *it;
 	struct icaltimetype dt, next;
 	struct tz_local l;
-	time_t s, e, wall_stop = to + 2 * 86400;
+	time_t s, wall_stop = to + 2 * 86400;
 
-	if (w->category || from >= to)
-		return;
-	if (w->rrule == NULL) {
-		s = wall_to_utc(w, &w->dtstart);
-		e = slot_end(w, &w->dtstart, s);
-		if (s < to && e > from && !excluded(w, s))
-			cb(arg, w, s, e);
-		return;
-	}
 	icalerror_clear_errno();
 	r = icalrecurrencetype_from_string(w->rrule);
 	if (r.freq == ICAL_NO_RECURRENCE) {
@@ -320,7 +379,7 @@ window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, vo
 	if (!w->utc && !icaltime_is_null_time(r.until) && !r.until.is_date &&
 	    icaltime_is_utc(r.until)) {
 		time_t u = icaltime_as_timet(r.until);
-		tz_to_local(u, &l);
+		zone_to_local(w->zone, u, &l);
 		r.until = icaltime_null_time();
 		r.until.year = l.year;
 		r.until.month = l.mon;
@@ -351,24 +410,70 @@ window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, vo
 		l.hour = next.hour;
 		l.min = next.minute;
 		l.sec = next.second;
-		if (!tz_local_valid(&l))
-			break;
-		if (timegm(&(struct tm){.tm_year = l.year - 1900,
-			.tm_mon = l.mon - 1,
-			.tm_mday = l.mday,
-			.tm_hour = l.hour,
-			.tm_min = l.min,
-			.tm_sec = l.sec}) > wall_stop)
+		if (!tz_local_valid(&l) || tz_wall_seconds(&l) > wall_stop)
 			break;
 		s = wall_to_utc(w, &l);
 		if (s >= to)
 			break;
-		e = slot_end(w, &l, s);
-		if (e > from && !excluded(w, s))
-			cb(arg, w, s, e);
+		slot_push(sv, s, slot_end(w, &l, s));
 	}
 	icalrecur_iterator_free(it);
 	icalerror_clear_errno();
+}
+
+/*
+ * Calls cb for every slot of w touching [from, to): the RRULE's, DTSTART
+ * for a single event, and the RDATEs, without the EXDATEs, moved by the
+ * THISANDFUTURE overrides. Slots end at most 32 days after they start
+ * (conf.c caps duration at 31 days, ics.c likewise), which bounds the
+ * wall-time test that stops the iteration.
+ */
+static void
+window_slots(const struct cal_window *w, time_t from, time_t to, slot_cb *cb, void *arg)
+{
+	struct slotv sv = {NULL, 0, 0};
+	struct tz_local l;
+	time_t reach = 0;
+
+	if (w->category || from >= to)
+		return;
+	for (size_t i = 0; i < w->nshifts; i++) {
+		long d = w->shifts[i].delta < 0 ? -w->shifts[i].delta
+						: w->shifts[i].delta;
+		if (d > reach)
+			reach = d;
+	}
+	if (w->rrule == NULL) {
+		time_t s = wall_to_utc(w, &w->dtstart);
+		slot_push(&sv, s, slot_end(w, &w->dtstart, s));
+	} else {
+		rule_slots(w, to + reach, &sv);
+	}
+	for (size_t i = 0; i < w->nrdates; i++) {
+		const struct cal_rdate *r = &w->rdates[i];
+		utc_to_wall(w, r->start, &l);
+		slot_push(&sv, r->start, r->end ? r->end : slot_end(w, &l, r->start));
+	}
+	if (sv.n > 1)
+		qsort(sv.v, sv.n, sizeof(*sv.v), slot_cmp);
+	for (size_t i = 0; i < sv.n; i++) {
+		time_t s = sv.v[i].s, e = sv.v[i].e;
+		/* The recurrence set is a set: an RDATE on an RRULE start counts once. */
+		if ((i > 0 && sv.v[i - 1].s == s) || excluded(w, s))
+			continue;
+		for (size_t k = w->nshifts; k-- > 0;) {
+			const struct cal_shift *sh = &w->shifts[k];
+			if (s >= sh->from) {
+				e = sh->duration >= 0 ? s + sh->delta + sh->duration
+						      : e + sh->delta;
+				s += sh->delta;
+				break;
+			}
+		}
+		if (s < to && e > from && e > s)
+			cb(arg, w, s, e);
+	}
+	free(sv.v);
 }
 
 bool
@@ -399,6 +504,84 @@ calendar_add_seen(
 	cal->seen[cal->nseen].window = xstrdup(window);
 	cal->seen[cal->nseen].rrule = dup_or_null(rrule);
 	cal->seen[cal->nseen++].seen = seen;
+}
+
+static int
+occ_seen_cmp(const void *a, const void *b)
+{
+	const struct cal_occ_seen *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c)
+		return c;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	/* the earliest record of the same occurrence first */
+	return x->seen < y->seen ? -1 : x->seen > y->seen;
+}
+
+void
+calendar_add_occ_seen(
+    struct calendar *cal, const char *key, time_t start, time_t end, time_t seen)
+{
+	if (cal->noseen == cal->caposeen) {
+		cal->caposeen = cal->caposeen ? cal->caposeen * 2 : 64;
+		cal->oseen = xreallocarray(
+		    cal->oseen, cal->caposeen, sizeof(*cal->oseen));
+	}
+	cal->oseen[cal->noseen++] = (struct cal_occ_seen){
+	    xstrdup(key), start, end, seen};
+}
+
+void
+calendar_occ_seen_done(struct calendar *cal)
+{
+	if (cal->noseen > 1)
+		qsort(cal->oseen, cal->noseen, sizeof(*cal->oseen), occ_seen_cmp);
+}
+
+bool
+calendar_occ_seen(
+    const struct calendar *cal, const char *key, time_t start, time_t end, time_t *at)
+{
+	struct cal_occ_seen k = {key, start, end, 0};
+	size_t lo = 0, hi = cal->noseen;
+
+	/* The first record not before (key, start, end, 0): the earliest one. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (occ_seen_cmp(&cal->oseen[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == cal->noseen || strcmp(cal->oseen[lo].key, key) != 0 ||
+	    cal->oseen[lo].start != start || cal->oseen[lo].end != end)
+		return false;
+	*at = cal->oseen[lo].seen;
+	return true;
+}
+
+const char *
+calendar_occ_key(const struct cal_window *w)
+{
+	return w->uid ? w->uid : w->name;
+}
+
+bool
+calendar_announced_at(
+    const struct calendar *cal, const struct cal_announcement *a, time_t *at)
+{
+	char key[512];
+
+	if (a->origin == NULL || strcmp(a->origin, "ics-seen") != 0) {
+		*at = a->announced_at;
+		return true;
+	}
+	snprintf(key, sizeof(key), "%s%s", CAL_ANN_SEEN_PREFIX, a->window);
+	return calendar_occ_seen(cal, key, a->start, a->end, at);
 }
 
 /* Whether an announcement of w touches [s, e). */
@@ -446,7 +629,12 @@ rule_slot_cb(void *arg, const struct cal_window *w, time_t s, time_t e)
 		return;
 	occ_fill(&o, w, s, e);
 	if (!w->requires_announcement) {
-		if (w->has_published) {
+		if (w->source == CAL_SRC_ICS &&
+		    !(w->trust_created && w->has_published)) {
+			/* A calendar's own stamps are claims: first seen is the proof. */
+			o.has_announced_at = calendar_occ_seen(
+			    x->cal, calendar_occ_key(w), s, e, &o.announced_at);
+		} else if (w->has_published) {
 			o.has_announced_at = true;
 			o.announced_at = w->published;
 		} else {
@@ -464,16 +652,20 @@ ann_occ(struct expand_ctx *x, const struct cal_window *w, time_t s, time_t e)
 {
 	const struct cal_announcement *a = x->ann;
 	struct cal_occ o;
+	time_t at;
 
 	if (s >= x->to || e <= x->from)
 		return;
 	occ_fill(&o, w, s, e);
 	o.source = CAL_SRC_ANNOUNCEMENT;
 	o.note = a->note;
-	o.has_announced_at = true;
-	o.announced_at = a->announced_at;
-	o.announced = calendar_enough_notice(x->cal, a->announced_at, s);
-	o.short_notice = !o.announced;
+	/* one of an ics file that slamon has not seen yet: listed, not counted */
+	if (calendar_announced_at(x->cal, a, &at)) {
+		o.has_announced_at = true;
+		o.announced_at = at;
+		o.announced = calendar_enough_notice(x->cal, at, s);
+		o.short_notice = !o.announced;
+	}
 	occv_push(x->out, &o);
 }
 
@@ -586,7 +778,9 @@ calendar_validate(const struct calendar *cal, time_t from, time_t to,
 
 	for (size_t i = 0; i < cal->nw; i++) {
 		const struct cal_window *w = &cal->w[i];
-		if (w->rrule && slots_in(w, from, to) == 0) {
+		/* an ics series that ended is history, not a mistake */
+		if (w->rrule && w->source == CAL_SRC_RULE &&
+		    slots_in(w, from, to) == 0) {
 			snprintf(msg, sizeof(msg),
 			    "window \"%s\": rule %s has no occurrence "
 			    "between %s and the following years",
@@ -605,144 +799,6 @@ calendar_validate(const struct calendar *cal, time_t from, time_t to,
 		    a->window, tz_rfc3339(a->start, ts, sizeof(ts)), err);
 		cb(arg, msg);
 		n++;
-	}
-	return n;
-}
-
-/*
- * The per-target index: merged intervals for the O(log n) queries, and the
- * announced occurrences themselves to name the windows an incident touched.
- */
-struct cal_iv {
-	time_t start, end;
-};
-
-struct cal_index {
-	struct cal_iv *iv; /* merged, sorted, disjoint and not adjacent */
-	size_t niv;
-	struct cal_occ *occ; /* announced occurrences applying, by start */
-	size_t nocc;
-};
-
-struct cal_index *
-calendar_index(
-    const struct calendar *cal, const struct conf_target *t, time_t from, time_t to)
-{
-	struct cal_index *idx = xcalloc(1, sizeof(*idx));
-	struct cal_occ *occs;
-	size_t n;
-
-	if (calendar_expand(cal, from, to, &occs, &n) == -1) {
-		free(idx);
-		return NULL;
-	}
-	idx->occ = xcalloc(n + 1, sizeof(*idx->occ));
-	idx->iv = xcalloc(n + 1, sizeof(*idx->iv));
-	for (size_t i = 0; i < n; i++) {
-		const struct cal_occ *o = &occs[i];
-		if (!o->announced || !conf_applies_to(o->applies, o->napplies, t))
-			continue;
-		idx->occ[idx->nocc++] = *o;
-		/* Sorted by start: merge into the last interval when they meet. */
-		if (idx->niv && o->start <= idx->iv[idx->niv - 1].end) {
-			if (o->end > idx->iv[idx->niv - 1].end)
-				idx->iv[idx->niv - 1].end = o->end;
-		} else {
-			idx->iv[idx->niv].start = o->start;
-			idx->iv[idx->niv].end = o->end;
-			idx->niv++;
-		}
-	}
-	free(occs);
-	return idx;
-}
-
-void
-cal_index_free(struct cal_index *idx)
-{
-	if (idx == NULL)
-		return;
-	free(idx->iv);
-	free(idx->occ);
-	free(idx);
-}
-
-size_t
-cal_index_count(const struct cal_index *idx)
-{
-	return idx->niv;
-}
-
-/* The first interval whose end is after t, or niv. */
-static size_t
-first_ending_after(const struct cal_index *idx, time_t t)
-{
-	size_t lo = 0, hi = idx->niv;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (idx->iv[mid].end <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-bool
-cal_index_in_maint(const struct cal_index *idx, time_t t, time_t *until)
-{
-	size_t i = first_ending_after(idx, t);
-
-	if (i == idx->niv || idx->iv[i].start > t)
-		return false;
-	if (until)
-		*until = idx->iv[i].end;
-	return true;
-}
-
-long
-cal_index_overlap(const struct cal_index *idx, time_t a, time_t b)
-{
-	long sum = 0;
-
-	for (size_t i = first_ending_after(idx, a);
-	     i < idx->niv && idx->iv[i].start < b; i++) {
-		time_t s = idx->iv[i].start > a ? idx->iv[i].start : a;
-		time_t e = idx->iv[i].end < b ? idx->iv[i].end : b;
-		if (e > s)
-			sum += (long)(e - s);
-	}
-	return sum;
-}
-
-bool
-cal_index_next(const struct cal_index *idx, time_t t, time_t *start, time_t *end)
-{
-	size_t i = first_ending_after(idx, t);
-
-	if (i == idx->niv)
-		return false;
-	*start = idx->iv[i].start;
-	*end = idx->iv[i].end;
-	return true;
-}
-
-size_t
-cal_index_windows(
-    const struct cal_index *idx, time_t a, time_t b, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < idx->nocc && idx->occ[i].start < b; i++) {
-		size_t j;
-		if (idx->occ[i].end <= a)
-			continue;
-		for (j = 0; j < n; j++)
-			if (strcmp(names[j], idx->occ[i].name) == 0)
-				break;
-		if (j == n && n < max)
-			names[n++] = idx->occ[i].name;
 	}
 	return n;
 }

@@ -23,6 +23,21 @@ enum cal_source {
 	CAL_SRC_ICS,	      /* a VEVENT of an ics file */
 };
 
+struct zone;
+
+/* An RDATE: an extra occurrence, with its own end when it was a PERIOD. */
+struct cal_rdate {
+	time_t start;
+	time_t end; /* 0: the window's length */
+};
+
+/* A RECURRENCE-ID;RANGE=THISANDFUTURE override: later occurrences move. */
+struct cal_shift {
+	time_t from;   /* occurrences starting at or after this (UTC) */
+	long delta;    /* seconds added to their start */
+	long duration; /* their new length, -1: unchanged */
+};
+
 /* A window as the calendar sees it; configured windows and VEVENTs alike. */
 struct cal_window {
 	char *name;
@@ -30,8 +45,10 @@ struct cal_window {
 	bool category;		 /* exists only through announcements */
 	struct tz_local dtstart; /* floating start (local zone, or UTC when utc) */
 	bool utc;		 /* dtstart and the expansion are in UTC */
+	struct zone *zone;	 /* its zone (zone.h); NULL: the configured one */
 	long duration;		 /* seconds, when end_hms < 0 */
-	int end_hms;		 /* -1, or local time of day each occurrence ends */
+	long wall_dur; /* wall-clock seconds before duration (nominal days, DTEND) */
+	int end_hms;   /* -1, or local time of day each occurrence ends */
 	bool has_published;
 	time_t published;
 	bool requires_announcement;
@@ -42,6 +59,13 @@ struct cal_window {
 	size_t nexdates;
 	enum cal_source source;
 	char *uid; /* ics UID, NULL otherwise */
+	struct cal_rdate *rdates;
+	size_t nrdates;
+	struct cal_shift *shifts;
+	size_t nshifts;
+	bool has_rid;	    /* an override of one occurrence of the series uid */
+	time_t rid;	    /* its RECURRENCE-ID (UTC) */
+	bool trust_created; /* ics: announced by its own stamps (published) */
 };
 
 /* An announcement, from the configuration, the journal or an ics file. */
@@ -49,8 +73,24 @@ struct cal_announcement {
 	const char *window; /* owned (and freed) by whoever made the array */
 	time_t start, end, announced_at;
 	const char *note;
-	int line;	    /* config line, journal line, 0 when unknown */
-	const char *origin; /* "config", "journal", "ics" (static) */
+	int line; /* config line, journal line, 0 when unknown */
+	/*
+	 * "config", "journal", "ics" (static); "ics-seen" for one of an ics
+	 * file without trust_created, which counts from when slamon first saw
+	 * it (ics_seen under CAL_ANN_SEEN_PREFIX WINDOW), not announced_at.
+	 */
+	const char *origin;
+};
+#define CAL_ANN_SEEN_PREFIX "announcement:"
+
+/*
+ * When slamon first saw an occurrence of an ics event (journal record
+ * ics_seen): key is the event's UID (its name without one), or
+ * "announcement:WINDOW" for an announcement in an ics file.
+ */
+struct cal_occ_seen {
+	const char *key;
+	time_t start, end, seen;
 };
 
 /* When slamon first loaded a rule: the journal's rule_seen records. */
@@ -149,6 +189,21 @@ void calendar_add_seen(
     struct calendar *, const char *window, const char *rrule, time_t seen);
 /* When the rule of w was first seen; false if never. */
 bool calendar_seen(const struct calendar *, const struct cal_window *w, time_t *at);
+/* Add ics_seen records, then sort once with calendar_occ_seen_done. */
+void calendar_add_occ_seen(
+    struct calendar *, const char *key, time_t start, time_t end, time_t seen);
+void calendar_occ_seen_done(struct calendar *);
+/* When an occurrence (key, start, end) was first seen; false if never. */
+bool calendar_occ_seen(
+    const struct calendar *, const char *key, time_t start, time_t end, time_t *at);
+/* When an announcement was made; false for one of an ics file not yet seen. */
+bool calendar_announced_at(
+    const struct calendar *, const struct cal_announcement *, time_t *at);
+/* The key of w's occurrences in ics_seen records. */
+const char *calendar_occ_key(const struct cal_window *w);
+
+/* How far ahead occurrences of ics events are recorded as seen. */
+#define CAL_SEEN_HORIZON (400 * 86400L)
 
 /*
  * The shell (calendar-load.c). calendar_load reads journal announcements
@@ -160,6 +215,8 @@ bool calendar_seen(const struct calendar *, const struct cal_window *w, time_t *
  */
 struct journal;
 struct calendar *calendar_load(const struct conf *, char *err, size_t errlen);
+struct calendar *calendar_load_warn(
+    const struct conf *, calendar_problem_cb *cb, void *arg, char *err, size_t errlen);
 int calendar_record_rules(struct journal *, struct calendar *, time_t now);
 
 const char *calendar_source_name(enum cal_source);

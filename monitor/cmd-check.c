@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../probes/probe.h"
 #include "calendar.h"
@@ -15,16 +16,25 @@ check_problem_cb(void *arg, const char *msg)
 	fprintf(stderr, "%s: calendar: %s\n", (const char *)arg, msg);
 }
 
+/* Events of ics files that are skipped: reported, but no reason to fail. */
+static void
+check_ics_warn_cb(void *arg, const char *msg)
+{
+	(*(size_t *)arg)++;
+	fprintf(stderr, "warning: %s\n", msg);
+}
+
 /* The calendar beyond the syntax: ics files, announcements, dead rules. */
 static int
-check_calendar(const struct conf *c, size_t *nics)
+check_calendar(const struct conf *c, size_t *nics, size_t *nwarn)
 {
 	char err[1024];
 	struct calendar *cal;
 	time_t now = time(NULL);
 	size_t bad;
 
-	if ((cal = calendar_load(c, err, sizeof(err))) == NULL) {
+	if ((cal = calendar_load_warn(c, check_ics_warn_cb, nwarn, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -40,7 +50,7 @@ static int
 cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct conf *c;
-	size_t rules = 0, nics = 0;
+	size_t rules = 0, nics = 0, nwarn = 0;
 	size_t nwebhook = 0, nexec = 0, nsmtp = 0;
 	char desc[512];
 
@@ -49,7 +59,7 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_check_entry, EXIT_USER);
 	if ((c = cmd_load_conf(ctx)) == NULL)
 		return EXIT_USER;
-	if (check_calendar(c, &nics) < 0) {
+	if (check_calendar(c, &nics, &nwarn) < 0) {
 		conf_free(c);
 		return EXIT_USER;
 	}
@@ -92,7 +102,27 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			printf("    %-20s only when announced\n", w->name);
 	}
 	printf("  announcements  %zu\n", c->nannouncements);
-	printf("  ics files      %zu (%zu windows)\n", c->ics.n, nics);
+	printf("  ics files      %zu (%zu windows", c->nics, nics);
+	if (nwarn)
+		printf(", %zu warning%s: events skipped or copies missing, "
+		       "see above",
+		    nwarn, nwarn == 1 ? "" : "s");
+	printf(")\n");
+	for (size_t i = 0; i < c->nics; i++) {
+		const struct conf_ics *e = &c->ics[i];
+		struct stat sb;
+		char when[TZ_RFC3339_LEN];
+
+		printf("    %s", e->source);
+		if (e->url && stat(e->path, &sb) == 0)
+			printf(" (subscribed every %lds; last good copy %s)",
+			    c->ics_refresh,
+			    tz_rfc3339(sb.st_mtime, when, sizeof(when)));
+		else if (e->url)
+			printf(" (subscribed every %lds; not fetched yet)",
+			    c->ics_refresh);
+		printf("%s\n", e->trust_created ? ", trust_created" : "");
+	}
 	for (size_t i = 0; i < c->nalerts; i++) {
 		nwebhook += c->alerts[i].type == CONF_ALERT_WEBHOOK;
 		nexec += c->alerts[i].type == CONF_ALERT_EXEC;

@@ -22,6 +22,7 @@
 #include "cluster.h"
 #include "cmd.h"
 #include "httpd.h"
+#include "ics-fetch.h"
 #include "journal.h"
 #include "log.h"
 #include "notify.h"
@@ -41,7 +42,8 @@ struct run_ctx {
 	struct prober *prober;
 	struct pipeline *pl;
 	struct notify *notify;
-	struct httpd *httpd; /* NULL when listen is "" */
+	struct httpd *httpd;   /* NULL when listen is "" */
+	struct ics_fetch *ics; /* NULL without maintenance.ics entries */
 	struct event *sighup, *sigterm, *sigint, *tick;
 	struct event *flush; /* writes queued steps, a slice per loop turn */
 	time_t last_calendar;
@@ -287,6 +289,20 @@ run_schedule(struct run_ctx *ctx)
 	evtimer_add(ctx->tick, &tv);
 }
 
+/* A round of calendar subscriptions is done: read the calendar again. */
+static void
+run_ics_cb(void *arg, bool changed)
+{
+	struct run_ctx *ctx = arg;
+
+	if (pipeline_reload_calendar(ctx->pl, time(NULL)) == 0) {
+		if (changed)
+			log_info("calendar reloaded (a subscribed calendar changed)");
+		run_httpd_update(ctx);
+		run_schedule(ctx);
+	}
+}
+
 static void
 run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -332,6 +348,10 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 		cluster_agg_reload(&ctx->agg, ctx->conf, nc);
 	if (ctx->notify)
 		notify_reload(ctx->notify, nc);
+	if (ctx->ics)
+		ics_fetch_reload(ctx->ics, nc);
+	else
+		ctx->ics = ics_fetch_new(ctx->base, nc, run_ics_cb, ctx);
 	conf_free(ctx->conf);
 	ctx->conf = nc;
 	run_httpd_update(ctx);
@@ -363,6 +383,8 @@ run_ctx_free(struct run_ctx *ctx)
 	ctx->cluster = NULL;
 	httpd_free(ctx->httpd);
 	ctx->httpd = NULL;
+	ics_fetch_free(ctx->ics);
+	ctx->ics = NULL;
 	/* pending deliveries are abandoned, and journaled as such, first */
 	ctx->stopping = true;
 	notify_free(ctx->notify);
@@ -516,6 +538,8 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		goto fail;
 	else
 		prober_set_start_cb(ctx.prober, run_start_cb);
+	/* subscriptions: fetched now and every ics_refresh, on this loop */
+	ctx.ics = ics_fetch_new(ctx.base, ctx.conf, run_ics_cb, &ctx);
 	run_schedule(&ctx);
 	log_info("running%s with %s: %zu targets, state in %s",
 	    ctx.dry_run ? " (dry run: nothing stored or sent)" : "", ctx.conf->path,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,12 +300,137 @@ parse_announcements(struct conf_ctx *ctx, const config_setting_t *m, struct conf
 	return 0;
 }
 
+/* Where the last good copy of a subscribed calendar is kept. */
+static char *
+ics_cache_path(const char *state_dir, const char *url)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: stable across versions */
+	char *p;
+
+	for (const unsigned char *s = (const unsigned char *)url; *s; s++)
+		h = (h ^ *s) * 1099511628211ULL;
+	xasprintf(&p, "%s/ics/%016llx.ics", state_dir, (unsigned long long)h);
+	return p;
+}
+
+static int
+ics_entry(struct conf_ctx *ctx, config_setting_t *e, struct conf *c, struct conf_ics *x)
+{
+	static const char *const keys[] = {
+	    "file", "url", "trust_created", "applies_to", "ca_file", NULL};
+	static const char *const schemes[] = {"http", "https", NULL};
+	const char *s;
+	char *file = NULL, *url = NULL;
+
+	x->line = config_setting_source_line(e);
+	if (config_setting_type(e) == CONFIG_TYPE_STRING) {
+		s = config_setting_get_string(e);
+		if (strstr(s, "://") != NULL)
+			url = xstrdup(s);
+		else
+			file = xstrdup(s);
+	} else if (config_setting_is_group(e)) {
+		struct conf_window tmp;
+		int rc;
+
+		memset(&tmp, 0, sizeof(tmp));
+		if (conf_check_keys(ctx, e, keys, NULL) ||
+		    conf_get_str(ctx, e, "file", &file) < 0 ||
+		    conf_get_str(ctx, e, "url", &url) < 0 ||
+		    conf_get_bool(ctx, e, "trust_created", &x->trust_created) < 0 ||
+		    conf_get_str(ctx, e, "ca_file", &x->ca_file) < 0 ||
+		    (rc = parse_applies(ctx, e, c, &tmp)) < 0) {
+			free(file);
+			free(url);
+			return -1;
+		}
+		if (rc > 0) {
+			x->applies = tmp.applies;
+			x->napplies = tmp.napplies;
+		} else {
+			free(tmp.applies);
+		}
+		if ((file == NULL) == (url == NULL)) {
+			conf_error(ctx, e, file ? "url" : "file",
+			    "give either file or url, not %s",
+			    file ? "both" : "neither");
+			free(file);
+			free(url);
+			return -1;
+		}
+	} else {
+		conf_error(ctx, e, NULL,
+		    "expected a file name, a URL or a group { url = ...; }");
+		return -1;
+	}
+	x->source = xstrdup(file ? file : url);
+	if (url != NULL) {
+		/* webcal: is what Apple and Outlook publish; it means https. */
+		if (strncasecmp(url, "webcal://", 9) == 0) {
+			char *u;
+			xasprintf(&u, "https://%s", url + 9);
+			free(url);
+			url = u;
+		}
+		x->url = url;
+		if (conf_check_url(ctx, e, config_setting_is_group(e) ? "url" : NULL,
+			url, schemes) < 0)
+			return -1;
+		x->path = ics_cache_path(c->state_dir, url);
+		if (x->ca_file && access(x->ca_file, R_OK) == -1) {
+			conf_error(ctx, e, "ca_file", "\"%s\": %s", x->ca_file,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	x->path = file;
+	if (x->ca_file) {
+		conf_error(ctx, e, "ca_file", "only meaningful with url");
+		return -1;
+	}
+	if (access(file, R_OK) == -1) {
+		conf_error(ctx, e, config_setting_is_group(e) ? "file" : NULL,
+		    "\"%s\": %s", file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_ics(struct conf_ctx *ctx, config_setting_t *m, struct conf *c)
+{
+	config_setting_t *list = config_setting_get_member(m, "ics");
+	int n;
+
+	c->ics_refresh = 900;
+	if (conf_get_int(ctx, m, "ics_refresh", 1, 7 * DAY, &c->ics_refresh) < 0)
+		return -1;
+	if (list == NULL)
+		return 0;
+	if (!config_setting_is_aggregate(list) || config_setting_is_group(list)) {
+		conf_error(ctx, list, "ics",
+		    "expected a list of files and URLs [\"a.ics\", "
+		    "\"https://...\"] or ( { url = ...; }, ... )");
+		return -1;
+	}
+	n = config_setting_length(list);
+	c->ics = xcalloc((size_t)n + 1, sizeof(*c->ics));
+	for (int i = 0; i < n; i++) {
+		c->nics++;
+		if (ics_entry(ctx, config_setting_get_elem(list, (unsigned)i), c,
+			&c->ics[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 conf_parse_maintenance(
     struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
 	static const char *const keys[] = {
-	    "min_notice", "windows", "announcements", "ics", NULL};
+	    "min_notice", "windows", "announcements", "ics", "ics_refresh", NULL};
 	config_setting_t *m = conf_get_group(ctx, root, "maintenance", false);
 
 	if (ctx->failed)
@@ -316,16 +442,21 @@ conf_parse_maintenance(
 	if (conf_check_keys(ctx, m, keys, NULL) ||
 	    conf_get_int(ctx, m, "min_notice", 0, 365 * DAY, &c->min_notice) < 0 ||
 	    parse_windows(ctx, m, c) < 0 || parse_announcements(ctx, m, c) < 0 ||
-	    conf_get_strv(ctx, m, "ics", &c->ics) < 0)
+	    parse_ics(ctx, m, c) < 0)
 		return -1;
-	for (size_t i = 0; i < c->ics.n; i++) {
-		if (access(c->ics.v[i], R_OK) == -1) {
-			conf_error(
-			    ctx, m, "ics", "\"%s\": %s", c->ics.v[i], strerror(errno));
-			return -1;
-		}
-	}
 	return 0;
+}
+
+void
+conf_ics_free(struct conf_ics *x)
+{
+	free(x->source);
+	free(x->url);
+	free(x->path);
+	free(x->ca_file);
+	for (size_t i = 0; i < x->napplies; i++)
+		free(x->applies[i].name);
+	free(x->applies);
 }
 
 void

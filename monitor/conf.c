@@ -386,7 +386,9 @@ conf_free(struct conf *c)
 		free(c->announcements[i].note);
 	}
 	free(c->announcements);
-	conf_strv_free(&c->ics);
+	for (size_t i = 0; i < c->nics; i++)
+		conf_ics_free(&c->ics[i]);
+	free(c->ics);
 	for (size_t i = 0; i < c->nalerts; i++) {
 		struct conf_alert *a = &c->alerts[i];
 		free(a->name);

@@ -78,6 +78,18 @@ struct conf_announcement {
 	int line;
 };
 
+/* An entry of maintenance.ics: a file, or a calendar subscribed to by URL. */
+struct conf_ics {
+	char *source;	    /* as written */
+	char *url;	    /* http(s) URL (webcal: read as https:), NULL for a file */
+	char *path;	    /* what is read: the file, or the last good copy of url */
+	char *ca_file;	    /* url: CA bundle instead of the system's */
+	bool trust_created; /* announced by the calendar's own stamps */
+	struct conf_applies *applies; /* NULL: X-SLAMON-APPLIES-TO, else all */
+	size_t napplies;
+	int line;
+};
+
 enum conf_alert_type {
 	CONF_ALERT_WEBHOOK,
 	CONF_ALERT_EXEC,
@@ -133,7 +145,9 @@ struct conf {
 	size_t nwindows;
 	struct conf_announcement *announcements;
 	size_t nannouncements;
-	struct conf_strv ics;
+	struct conf_ics *ics;
+	size_t nics;
+	long ics_refresh; /* seconds between fetches of subscribed calendars */
 	struct conf_alert *alerts;
 	size_t nalerts;
 	struct conf_cluster cluster;

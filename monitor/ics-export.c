@@ -1,331 +1,314 @@
 /*
- * ics-export.c - the calendar as iCalendar text that Google Calendar and
- * Outlook import: CRLF lines folded at 75 octets, a VTIMEZONE for the
- * configured zone built from the system tz database (one STANDARD or
- * DAYLIGHT part per transition, so no rule has to be guessed), and for each
- * window a VEVENT with DTSTART;TZID, RRULE, DTEND or DURATION, UID and
- * DTSTAMP. ics.c reads it back; the X-SLAMON-* properties are described there.
+ * ics-export.c - the calendar as iCalendar that Google Calendar, Outlook
+ * and Apple Calendar subscribe to, written through libical's serializer
+ * (escaping, folding at 75 octets, CRLF): METHOD:PUBLISH, a VTIMEZONE per
+ * zone used (ics-vtimezone.c), and for each window a VEVENT with
+ * DTSTART;TZID, RRULE, RDATE, EXDATE, DTEND or DURATION, and for each
+ * announcement one VEVENT. UIDs depend only on what they name, never on a
+ * position in a list: a window's UID is its ics UID or its name, an
+ * announcement's is built from its window, start, end and the time it was
+ * made. ics-event.c reads it back; the X-SLAMON-* properties are
+ * described there.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ics.h"
+#include "ics-priv.h"
 #include "log.h"
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
 static void
-buf_add(struct buf *b, const char *s, size_t n)
+xprop(icalcomponent *c, const char *name, const char *value)
 {
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 4096;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	icalproperty *p = icalproperty_new_x(value);
+
+	icalproperty_set_x_name(p, name);
+	icalcomponent_add_property(c, p);
 }
 
-/* One content line, folded (RFC 5545 3.1) without splitting a UTF-8 sequence. */
-static void __attribute__((format(printf, 2, 3)))
-line(struct buf *b, const char *fmt, ...)
+static struct icaltimetype
+utc_time(time_t t)
 {
-	char *s;
-	va_list ap;
-	size_t len, pos = 0, room = 75;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fatal("vasprintf");
-	len = (size_t)n;
-	while (len - pos > room) {
-		size_t cut = room;
-		while (cut > 1 && ((unsigned char)s[pos + cut] & 0xc0) == 0x80)
-			cut--;
-		buf_add(b, s + pos, cut);
-		buf_add(b, "\r\n ", 3);
-		pos += cut;
-		room = 74;
-	}
-	buf_add(b, s + pos, len - pos);
-	buf_add(b, "\r\n", 2);
-	free(s);
+	return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
 }
 
-/* TEXT escaping of RFC 5545 3.3.11; the result is malloc'ed. */
-static char *
-esc(const char *s)
+static struct icaltimetype
+wall_time(const struct tz_local *l)
 {
-	struct buf b = {NULL, 0, 0};
+	struct icaltimetype t = icaltime_null_time();
 
-	buf_add(&b, "", 0);
-	for (; s && *s; s++) {
-		if (*s == '\\' || *s == ';' || *s == ',') {
-			buf_add(&b, "\\", 1);
-			buf_add(&b, s, 1);
-		} else if (*s == '\n') {
-			buf_add(&b, "\\n", 2);
-		} else if (*s != '\r') {
-			buf_add(&b, s, 1);
-		}
-	}
-	return b.s;
+	t.year = l->year;
+	t.month = l->mon;
+	t.day = l->mday;
+	t.hour = l->hour;
+	t.minute = l->min;
+	t.second = l->sec;
+	return t;
+}
+
+/* A DTSTART, DTEND or EXDATE in the window's frame: UTC, or wall time and TZID. */
+static icalproperty *
+frame_prop(icalproperty *p, const struct cal_window *w)
+{
+	if (!w->utc)
+		icalproperty_add_parameter(
+		    p, icalparameter_new_tzid(zone_name(w->zone)));
+	return p;
+}
+
+static struct icaltimetype
+frame_time(const struct cal_window *w, time_t t)
+{
+	struct tz_local l;
+
+	if (w->utc)
+		return utc_time(t);
+	zone_to_local(w->zone, t, &l);
+	return wall_time(&l);
+}
+
+static struct icaltimetype
+frame_wall(const struct cal_window *w, const struct tz_local *l)
+{
+	struct tz_local u = *l;
+
+	if (w->utc)
+		return utc_time(tz_wall_seconds(&u));
+	return wall_time(l);
 }
 
 static char *
-utc_str(time_t t, char *buf, size_t len)
+applies_str(const struct conf_applies *a, size_t n)
 {
-	struct tm tm;
+	char *s = xstrdup(""), *t;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
-	return buf;
-}
-
-static char *
-wall_str(const struct tz_local *l, char *buf, size_t len)
-{
-	snprintf(buf, len, "%04d%02d%02dT%02d%02d%02d", l->year, l->mon, l->mday,
-	    l->hour, l->min, l->sec);
-	return buf;
-}
-
-static void
-offset_str(long off, char *buf, size_t len)
-{
-	long a = off < 0 ? -off : off;
-
-	snprintf(buf, len, "%c%02ld%02ld", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
-}
-
-/* The instant of the first second with a different offset in (a, b]. */
-static time_t
-transition(time_t a, time_t b)
-{
-	long off = tz_offset(a);
-
-	while (b - a > 1) {
-		time_t m = a + (b - a) / 2;
-		if (tz_offset(m) == off)
-			a = m;
-		else
-			b = m;
-	}
-	return b;
-}
-
-static void
-vtimezone(struct buf *b, int from_year, int to_year)
-{
-	time_t t = tz_month_start(from_year, 1) - 86400,
-	       stop = tz_month_start(to_year + 1, 1);
-	long prev = tz_offset(t);
-	char f[48], o[48], w[32];
-	struct tm tm;
-	int n = 0;
-
-	line(b, "BEGIN:VTIMEZONE");
-	line(b, "TZID:%s", tz_name());
-	for (; t < stop; t += 86400) {
-		long off = tz_offset(t + 86400);
-		time_t tr, wall;
-		struct tz_local l;
-		if (off == prev)
-			continue;
-		tr = transition(t, t + 86400);
-		/* DTSTART of a transition is the local time before it, RFC 5545 3.6.5. */
-		wall = tr + prev;
-		gmtime_r(&wall, &tm);
-		l = (struct tz_local){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		    tm.tm_hour, tm.tm_min, tm.tm_sec};
-		localtime_r(&tr, &tm);
-		line(b, "BEGIN:%s", tm.tm_isdst ? "DAYLIGHT" : "STANDARD");
-		line(b, "DTSTART:%s", wall_str(&l, w, sizeof(w)));
-		offset_str(prev, f, sizeof(f));
-		offset_str(off, o, sizeof(o));
-		line(b, "TZOFFSETFROM:%s", f);
-		line(b, "TZOFFSETTO:%s", o);
-		if (tm.tm_zone)
-			line(b, "TZNAME:%s", tm.tm_zone);
-		line(b, "END:%s", tm.tm_isdst ? "DAYLIGHT" : "STANDARD");
-		prev = off;
-		n++;
-	}
-	if (n == 0) {
-		offset_str(prev, f, sizeof(f));
-		line(b, "BEGIN:STANDARD");
-		line(b, "DTSTART:19700101T000000");
-		line(b, "TZOFFSETFROM:%s", f);
-		line(b, "TZOFFSETTO:%s", f);
-		line(b, "END:STANDARD");
-	}
-	line(b, "END:VTIMEZONE");
-}
-
-static void
-applies_line(struct buf *b, const struct conf_applies *a, size_t n)
-{
-	struct buf v = {NULL, 0, 0};
-
-	if (n == 0)
-		return;
-	buf_add(&v, "", 0);
 	for (size_t i = 0; i < n; i++) {
 		const char *pre = a[i].kind == CONF_APPLIES_GROUP ? "group:"
 		    : a[i].kind == CONF_APPLIES_COMPONENT	  ? "component:"
 								  : "";
-		if (i)
-			buf_add(&v, ",", 1);
-		buf_add(&v, pre, strlen(pre));
-		if (a[i].kind == CONF_APPLIES_ALL)
-			buf_add(&v, "all", 3);
-		else
-			buf_add(&v, a[i].name, strlen(a[i].name));
+		xasprintf(&t, "%s%s%s%s", s, i ? "," : "", pre,
+		    a[i].kind == CONF_APPLIES_ALL ? "all" : a[i].name);
+		free(s);
+		s = t;
 	}
-	line(b, "X-SLAMON-APPLIES-TO:%s", v.s);
-	free(v.s);
+	return s;
 }
 
 static void
-window_event(struct buf *b, const struct cal_window *w, const char *stamp)
+applies_prop(icalcomponent *ev, const struct conf_applies *a, size_t n)
 {
-	char t1[32], t2[32], *e;
-	const char *tzp = w->utc ? "" : ";TZID=";
-	const char *tzn = w->utc ? "" : tz_name();
-	const char *z = w->utc ? "Z" : "";
+	char *s;
 
-	line(b, "BEGIN:VEVENT");
-	if (w->uid)
-		line(b, "UID:%s", w->uid);
-	else
-		line(b, "UID:%s@slamon", w->name);
-	line(b, "DTSTAMP:%s", stamp);
-	line(b, "DTSTART%s%s:%s%s", tzp, tzn, wall_str(&w->dtstart, t1, sizeof(t1)), z);
+	if (n == 0)
+		return;
+	s = applies_str(a, n);
+	xprop(ev, "X-SLAMON-APPLIES-TO", s);
+	free(s);
+}
+
+static void
+window_end(icalcomponent *ev, const struct cal_window *w)
+{
+	struct tz_local l = w->dtstart;
+
 	if (w->end_hms >= 0) {
-		struct tz_local l = w->dtstart;
 		int hms = l.hour * 3600 + l.min * 60 + l.sec;
 		l.hour = w->end_hms / 3600;
 		l.min = w->end_hms / 60 % 60;
 		l.sec = w->end_hms % 60;
 		if (w->end_hms <= hms)
 			tz_local_add_days(&l, 1);
-		line(b, "DTEND%s%s:%s%s", tzp, tzn, wall_str(&l, t2, sizeof(t2)), z);
+	} else if (w->wall_dur > 0 && w->duration == 0) {
+		/* a wall-clock end, as DTEND is read */
+		tz_wall_to_local(tz_wall_seconds(&l) + w->wall_dur, &l);
 	} else {
-		line(b, "DURATION:PT%ldS", w->duration);
+		struct icaldurationtype d = icaldurationtype_null_duration();
+		long exact = w->duration + w->wall_dur % 86400;
+		d.days = (unsigned)(w->wall_dur / 86400);
+		d.hours = (unsigned)(exact / 3600);
+		d.minutes = (unsigned)(exact / 60 % 60);
+		d.seconds = (unsigned)(exact % 60);
+		icalcomponent_add_property(ev, icalproperty_new_duration(d));
+		return;
 	}
-	if (w->rrule)
-		line(b, "RRULE:%s", w->rrule);
-	for (size_t i = 0; i < w->nexdates; i++) {
-		struct tz_local l;
-		if (w->utc) {
-			line(b, "EXDATE:%s", utc_str(w->exdates[i], t1, sizeof(t1)));
-		} else {
-			tz_to_local(w->exdates[i], &l);
-			line(b, "EXDATE;TZID=%s:%s", tz_name(),
-			    wall_str(&l, t1, sizeof(t1)));
-		}
-	}
-	e = esc(w->name);
-	line(b, "SUMMARY:%s", e);
-	free(e);
-	if (w->description) {
-		e = esc(w->description);
-		line(b, "DESCRIPTION:%s", e);
-		free(e);
-	}
-	if (w->has_published)
-		line(b, "CREATED:%s", utc_str(w->published, t1, sizeof(t1)));
-	line(b, "X-SLAMON-WINDOW:%s", w->name);
-	applies_line(b, w->applies, w->napplies);
-	if (w->requires_announcement) {
-		/* An eligible slot: shown as free time until an announcement uses it. */
-		line(b, "X-SLAMON-REQUIRES-ANNOUNCEMENT:TRUE");
-		line(b, "STATUS:TENTATIVE");
-		line(b, "TRANSP:TRANSPARENT");
-	} else {
-		line(b, "STATUS:CONFIRMED");
-	}
-	line(b, "END:VEVENT");
+	icalcomponent_add_property(
+	    ev, frame_prop(icalproperty_new_dtend(frame_wall(w, &l)), w));
 }
 
 static void
-announcement_event(struct buf *b, const struct calendar *cal,
-    const struct cal_announcement *a, size_t idx, const char *stamp)
+window_event(icalcomponent *cal, const struct cal_window *w, time_t now)
 {
-	const struct cal_window *w = calendar_window_find(cal, a->window);
-	char t1[32], t2[32], *e;
+	icalcomponent *ev = icalcomponent_new_vevent();
+	char *uid;
 
-	line(b, "BEGIN:VEVENT");
-	line(b, "UID:announcement-%s-%lld-%zu@slamon", a->window, (long long)a->start,
-	    idx);
-	line(b, "DTSTAMP:%s", stamp);
-	line(b, "DTSTART:%s", utc_str(a->start, t1, sizeof(t1)));
-	line(b, "DTEND:%s", utc_str(a->end, t2, sizeof(t2)));
-	e = esc(a->window);
-	line(b, "SUMMARY:%s (announced)", e);
-	free(e);
-	if (a->note) {
-		e = esc(a->note);
-		line(b, "DESCRIPTION:%s", e);
-		free(e);
+	if (w->uid)
+		uid = xstrdup(w->uid);
+	else
+		xasprintf(&uid, "window-%s@slamon", w->name);
+	icalcomponent_add_property(ev, icalproperty_new_uid(uid));
+	free(uid);
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(now)));
+	icalcomponent_add_property(
+	    ev, frame_prop(icalproperty_new_dtstart(frame_wall(w, &w->dtstart)), w));
+	window_end(ev, w);
+	if (w->has_rid)
+		icalcomponent_add_property(
+		    ev, icalproperty_new_recurrenceid(utc_time(w->rid)));
+	if (w->rrule)
+		icalcomponent_add_property(ev,
+		    icalproperty_new_rrule(icalrecurrencetype_from_string(w->rrule)));
+	for (size_t i = 0; i < w->nrdates; i++) {
+		struct icaldatetimeperiodtype rd;
+		memset(&rd, 0, sizeof(rd));
+		rd.time = icaltime_null_time();
+		rd.period = icalperiodtype_null_period();
+		if (w->rdates[i].end) {
+			rd.period.start = utc_time(w->rdates[i].start);
+			rd.period.end = utc_time(w->rdates[i].end);
+		} else {
+			rd.time = utc_time(w->rdates[i].start);
+		}
+		icalcomponent_add_property(ev, icalproperty_new_rdate(rd));
 	}
-	line(b, "CREATED:%s", utc_str(a->announced_at, t1, sizeof(t1)));
-	line(b, "X-SLAMON-ANNOUNCEMENT-FOR:%s", a->window);
+	for (size_t i = 0; i < w->nexdates; i++)
+		icalcomponent_add_property(ev,
+		    frame_prop(
+			icalproperty_new_exdate(frame_time(w, w->exdates[i])), w));
+	icalcomponent_add_property(ev, icalproperty_new_summary(w->name));
+	if (w->description)
+		icalcomponent_add_property(
+		    ev, icalproperty_new_description(w->description));
+	if (w->has_published)
+		icalcomponent_add_property(
+		    ev, icalproperty_new_created(utc_time(w->published)));
+	xprop(ev, "X-SLAMON-WINDOW", w->name);
+	applies_prop(ev, w->applies, w->napplies);
+	if (w->requires_announcement) {
+		/* An eligible slot: shown as free time until an announcement uses it. */
+		xprop(ev, "X-SLAMON-REQUIRES-ANNOUNCEMENT", "TRUE");
+		icalcomponent_add_property(
+		    ev, icalproperty_new_status(ICAL_STATUS_TENTATIVE));
+		icalcomponent_add_property(
+		    ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+	} else {
+		icalcomponent_add_property(
+		    ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
+	}
+	icalcomponent_add_component(cal, ev);
+}
+
+static void
+announcement_event(icalcomponent *cal, const struct calendar *c,
+    const struct cal_announcement *a, time_t at, time_t now)
+{
+	const struct cal_window *w = calendar_window_find(c, a->window);
+	icalcomponent *ev = icalcomponent_new_vevent();
+	char *s;
+
+	xasprintf(&s, "announcement-%s-%lld-%lld-%lld@slamon", a->window,
+	    (long long)a->start, (long long)a->end, (long long)at);
+	icalcomponent_add_property(ev, icalproperty_new_uid(s));
+	free(s);
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(utc_time(now)));
+	icalcomponent_add_property(ev, icalproperty_new_dtstart(utc_time(a->start)));
+	icalcomponent_add_property(ev, icalproperty_new_dtend(utc_time(a->end)));
+	xasprintf(&s, "%s (announced)", a->window);
+	icalcomponent_add_property(ev, icalproperty_new_summary(s));
+	free(s);
+	if (a->note)
+		icalcomponent_add_property(ev, icalproperty_new_description(a->note));
+	icalcomponent_add_property(ev, icalproperty_new_created(utc_time(at)));
+	xprop(ev, "X-SLAMON-ANNOUNCEMENT-FOR", a->window);
 	if (w) {
-		applies_line(b, w->applies, w->napplies);
+		applies_prop(ev, w->applies, w->napplies);
 		if (w->description)
-			line(b, "X-SLAMON-DESCRIPTION:%s", w->description);
+			xprop(ev, "X-SLAMON-DESCRIPTION", w->description);
 	}
-	line(b, "STATUS:CONFIRMED");
-	line(b, "END:VEVENT");
+	icalcomponent_add_property(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_component(cal, ev);
+}
+
+/* Distinct zones of the windows; the configured zone (NULL) first. */
+static size_t
+zones_used(const struct calendar *cal, const struct zone ***out)
+{
+	size_t n = 1;
+
+	*out = xcalloc(calendar_nwindows(cal) + 1, sizeof(**out));
+	(*out)[0] = NULL;
+	for (size_t i = 0; i < calendar_nwindows(cal); i++) {
+		const struct cal_window *w = calendar_window(cal, i);
+		size_t k;
+		if (w->category || w->utc || w->zone == NULL)
+			continue;
+		for (k = 1; k < n; k++)
+			if (strcmp(zone_name((*out)[k]), zone_name(w->zone)) == 0)
+				break;
+		if (k == n)
+			(*out)[n++] = w->zone;
+	}
+	return n;
 }
 
 char *
 ics_export(const struct calendar *cal, time_t now, time_t from, time_t to)
 {
-	struct buf b = {NULL, 0, 0};
-	char stamp[32];
+	icalcomponent *vcal = icalcomponent_new_vcalendar();
+	const struct zone **zones;
+	size_t nz = zones_used(cal, &zones);
 	struct tm tm;
-	int y0 = 9999, y1;
+	int y0 = 9999, ynow;
+	char *s, **uids = NULL;
+	size_t nuids = 0;
 
-	utc_str(now, stamp, sizeof(stamp));
+	gmtime_r(&now, &tm);
+	ynow = tm.tm_year + 1900;
 	for (size_t i = 0; i < calendar_nwindows(cal); i++) {
 		const struct cal_window *w = calendar_window(cal, i);
 		if (!w->category && w->dtstart.year < y0)
 			y0 = w->dtstart.year;
 	}
-	gmtime_r(&now, &tm);
-	if (y0 > tm.tm_year + 1900)
-		y0 = tm.tm_year + 1900;
-	y1 = (from < to ? gmtime_r(&to, &tm)->tm_year + 1900 : tm.tm_year + 1900) + 10;
-	line(&b, "BEGIN:VCALENDAR");
-	line(&b, "VERSION:2.0");
-	line(&b, "PRODID:-//slamon//maintenance calendar//EN");
-	line(&b, "CALSCALE:GREGORIAN");
-	line(&b, "METHOD:PUBLISH");
-	line(&b, "X-WR-CALNAME:Maintenance");
-	line(&b, "X-WR-TIMEZONE:%s", tz_name());
-	vtimezone(&b, y0 - 1, y1);
+	if (y0 > ynow)
+		y0 = ynow;
+	icalcomponent_add_property(vcal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(
+	    vcal, icalproperty_new_prodid("-//slamon//maintenance calendar//EN"));
+	icalcomponent_add_property(vcal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(vcal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	xprop(vcal, "X-WR-CALNAME", "Maintenance");
+	xprop(vcal, "X-WR-TIMEZONE", tz_name());
+	for (size_t i = 0; i < nz; i++)
+		icalcomponent_add_component(vcal, ics_vtimezone(zones[i], y0, ynow));
+	free(zones);
 	for (size_t i = 0; i < calendar_nwindows(cal); i++) {
 		const struct cal_window *w = calendar_window(cal, i);
 		if (!w->category)
-			window_event(&b, w, stamp);
+			window_event(vcal, w, now);
 	}
 	for (size_t i = 0; i < calendar_nannouncements(cal); i++) {
 		const struct cal_announcement *a = calendar_announcement(cal, i);
-		if (from < to && (a->start >= to || a->end <= from))
+		time_t at;
+		bool dup = false;
+		if ((from < to && (a->start >= to || a->end <= from)) ||
+		    !calendar_announced_at(cal, a, &at))
 			continue;
-		announcement_event(&b, cal, a, i, stamp);
+		/* the same announcement twice (config and journal) once */
+		xasprintf(&s, "%s-%lld-%lld-%lld", a->window, (long long)a->start,
+		    (long long)a->end, (long long)at);
+		for (size_t k = 0; k < nuids && !dup; k++)
+			dup = strcmp(uids[k], s) == 0;
+		if (dup) {
+			free(s);
+			continue;
+		}
+		uids = xreallocarray(uids, nuids + 1, sizeof(*uids));
+		uids[nuids++] = s;
+		announcement_event(vcal, cal, a, at, now);
 	}
-	line(&b, "END:VCALENDAR");
-	return b.s;
+	for (size_t k = 0; k < nuids; k++)
+		free(uids[k]);
+	free(uids);
+	s = icalcomponent_as_ical_string_r(vcal);
+	icalcomponent_free(vcal);
+	return s;
 }

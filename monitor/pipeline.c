@@ -360,6 +360,18 @@ pipeline_reload(
 }
 
 int
+pipeline_reload_calendar(struct pipeline *p, time_t now)
+{
+	char err[1024];
+
+	if (load_calendar(p, now, err, sizeof(err)) == -1) {
+		log_warnx("calendar not reloaded: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
 pipeline_refresh_calendar(struct pipeline *p, time_t now)
 {
 	char err[1024];

@@ -63,6 +63,8 @@ struct pipeline *pipeline_open(const struct conf *, const struct pipeline_opts *
 /* Adopt a reloaded configuration; on failure the old one stays. */
 int pipeline_reload(
     struct pipeline *, const struct conf *, time_t now, char *err, size_t errlen);
+/* Read the calendar again (ics files and copies changed); -1 keeps the old one. */
+int pipeline_reload_calendar(struct pipeline *, time_t now);
 /* Re-read announcements made by `slamon announce` since the last look. */
 int pipeline_refresh_calendar(struct pipeline *, time_t now);
 /* Names of announced windows of target i touching [a, b). */

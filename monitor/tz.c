@@ -145,6 +145,27 @@ local_as_utc(const struct tz_local *l)
 	    l->hour * 3600 + l->min * 60 + l->sec;
 }
 
+time_t
+tz_wall_seconds(const struct tz_local *l)
+{
+	return local_as_utc(l);
+}
+
+void
+tz_wall_to_local(time_t wall, struct tz_local *l)
+{
+	long days = (long)(wall / 86400), rem = (long)(wall % 86400);
+
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	civil_from_days(days, &l->year, &l->mon, &l->mday);
+	l->hour = (int)(rem / 3600);
+	l->min = (int)(rem / 60 % 60);
+	l->sec = (int)(rem % 60);
+}
+
 enum tz_kind
 tz_from_local(const struct tz_local *l, time_t *out)
 {

@@ -27,6 +27,9 @@ bool tz_local_valid(const struct tz_local *l);
 int tz_days_in_month(int year, int mon);
 time_t tz_month_start(int year, int mon);
 void tz_local_add_days(struct tz_local *l, int days);
+/* A wall time as seconds on a zone-less clock (as if it were UTC), and back. */
+time_t tz_wall_seconds(const struct tz_local *l);
+void tz_wall_to_local(time_t wall, struct tz_local *l);
 
 /* Parsing of T as in design.md section 2. */
 #define TZ_PARSE_ALLOW_EPOCH 0x1

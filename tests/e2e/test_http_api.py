@@ -159,7 +159,7 @@ def test_http_calendar_ics(t):
     conf2 = t.write("c2.conf", """
 slamon: { state_dir = "state2"; timezone = "Europe/Oslo"; listen = ""; };
 targets = ({ name = "x"; type = "tcp"; host = "127.0.0.1"; port = 9; });
-maintenance: { windows = (); ics = ["cal.ics"]; };
+maintenance: { windows = (); ics = ({ file = "cal.ics"; trust_created = true; }); };
 """)
     import json
     import time
