@@ -103,7 +103,7 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	(void)tdata;
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
-	httpd_observe(ctx->httpd, i, res->reason, res->latency_ms);
+	httpd_observe(ctx->httpd, i, res);
 	if (ctx->cluster) {
 		struct cluster_result r;
 

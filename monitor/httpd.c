@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -409,19 +410,37 @@ httpd_tm_remap(struct httpd *h, const struct conf *c)
 }
 
 void
-httpd_observe(struct httpd *h, size_t i, enum probe_reason r, double latency_ms)
+httpd_observe(struct httpd *h, size_t i, const struct probe_result *res)
 {
 	struct httpd_tmetrics *m;
 	double s;
 	size_t b;
 
-	if (h == NULL || i >= h->ntm || (unsigned)r >= PROBE_NREASONS)
+	if (h == NULL || i >= h->ntm || (unsigned)res->reason >= PROBE_NREASONS)
 		return;
 	m = &h->tm[i];
-	m->reasons[r]++;
-	if (r != PROBE_OK || !(latency_ms >= 0))
+	m->reasons[res->reason]++;
+	m->probed = true;
+	m->last_ok = res->reason == PROBE_OK;
+	{
+		/* the certificate seen last stays known while the target fails:
+		 * an expiring certificate must not vanish from view in an outage */
+		struct probe_detail prev = m->last;
+
+		m->last = res->detail;
+		if (m->last.cert_not_after == 0)
+			m->last.cert_not_after = prev.cert_not_after;
+		if (m->last.tls_version[0] == '\0')
+			memcpy(m->last.tls_version, prev.tls_version,
+			    sizeof(prev.tls_version));
+	}
+	if (!(res->duration_ms >= 0)) {
+		m->last_duration_s = NAN;
 		return;
-	s = latency_ms / 1000.0;
+	}
+	/* every result counts: a timeout's ten seconds are what a user waited */
+	s = res->duration_ms / 1000.0;
+	m->last_duration_s = s;
 	for (b = 0; b < HTTPD_NBUCKETS && s > httpd_buckets[b]; b++)
 		;
 	if (b < HTTPD_NBUCKETS)
