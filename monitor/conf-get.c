@@ -79,6 +79,8 @@ conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
 		file = ctx->file;
 	snprintf(ctx->err, sizeof(ctx->err), "%.200s:%d: %.300s: %.480s", file, line,
 	    full, msg);
+	/* a value quoted in a message must not show a secret it holds */
+	conf_secret_redact(ctx, ctx->err, sizeof(ctx->err));
 }
 
 static const char *
@@ -119,6 +121,7 @@ conf_get_str(
     struct conf_ctx *ctx, const config_setting_t *g, const char *key, char **out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
+	char *v;
 
 	if (s == NULL)
 		return 0;
@@ -127,8 +130,10 @@ conf_get_str(
 		    type_name(config_setting_type(s)));
 		return -1;
 	}
+	if (conf_secret_resolve(ctx, g, key, config_setting_get_string(s), &v) < 0)
+		return -1;
 	free(*out);
-	*out = xstrdup(config_setting_get_string(s));
+	*out = v;
 	return 1;
 }
 
@@ -295,7 +300,9 @@ conf_get_strv(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 	conf_strv_free(out);
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		out->v = xcalloc(1, sizeof(char *));
-		out->v[0] = xstrdup(config_setting_get_string(s));
+		if (conf_secret_resolve(
+			ctx, g, key, config_setting_get_string(s), &out->v[0]) < 0)
+			return -1;
 		out->n = 1;
 		return 1;
 	}
@@ -313,7 +320,10 @@ conf_get_strv(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 			    type_name(config_setting_type(e)));
 			return -1;
 		}
-		out->v[out->n++] = xstrdup(config_setting_get_string(e));
+		if (conf_secret_resolve(ctx, e, NULL, config_setting_get_string(e),
+			&out->v[out->n]) < 0)
+			return -1;
+		out->n++;
 	}
 	return 1;
 }
