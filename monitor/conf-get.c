@@ -46,19 +46,16 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
  * is missing or wrong; when it names an existing child, that child's line
  * is used.
  */
-void
-conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
-    const char *fmt, ...)
+/* "FILE:LINE: path.field: msg" of setting s, as conf_error and conf_warn write it. */
+static void
+conf_where(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
+    const char *msg, char *out, size_t len)
 {
 	const config_setting_t *at = s, *child = NULL;
-	char path[600], full[700], msg[512];
+	char path[600], full[700];
 	const char *file;
-	va_list ap;
 	int line;
 
-	if (ctx->failed)
-		return;
-	ctx->failed = 1;
 	if (field && s && config_setting_is_group(s))
 		child = config_setting_get_member(s, field);
 	if (child)
@@ -70,17 +67,49 @@ conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
 		snprintf(full, sizeof(full), "%s", field);
 	else
 		snprintf(full, sizeof(full), "%s", path[0] ? path : "(top)");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	line = at ? config_setting_source_line(at) : 0;
 	file = at ? config_setting_source_file(at) : NULL;
 	if (file == NULL)
 		file = ctx->file;
-	snprintf(ctx->err, sizeof(ctx->err), "%.200s:%d: %.300s: %.480s", file, line,
-	    full, msg);
+	snprintf(out, len, "%.200s:%d: %.300s: %.480s", file, line, full, msg);
 	/* a value quoted in a message must not show a secret it holds */
-	conf_secret_redact(ctx, ctx->err, sizeof(ctx->err));
+	conf_secret_redact(ctx, out, len);
+}
+
+/*
+ * Report an error at setting s. When field is given, it is a key of s that
+ * is missing or wrong; when it names an existing child, that child's line
+ * is used.
+ */
+void
+conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ctx->failed)
+		return;
+	ctx->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_where(ctx, s, field, msg, ctx->err, sizeof(ctx->err));
+}
+
+/* A warning at setting s, logged at once; the load goes on. */
+void
+conf_warn(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512], out[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_where(ctx, s, field, msg, out, sizeof(out));
+	log_warnx("%s", out);
 }
 
 static const char *

@@ -131,11 +131,8 @@ read_secret_file(struct conf_ctx *ctx, const config_setting_t *at, const char *f
 		return -1;
 	}
 	if (st.st_mode & S_IROTH)
-		log_warnx("%s:%d: %s: secret file %s is readable by every user "
-			  "(chmod o-r)",
-		    config_setting_source_file(at) ? config_setting_source_file(at)
-						   : ctx->file,
-		    config_setting_source_line(at), field, path);
+		conf_warn(ctx, at, field,
+		    "secret file %s is readable by every user (chmod o-r)", path);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (out->len - start + (size_t)n > SECRET_MAX) {
 			n = -1;
