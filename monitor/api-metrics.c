@@ -169,6 +169,12 @@ api_metrics_targets(struct httpd *h, struct api_mx *m, time_t now)
 		api_mx_target(m, "slamon_target_in_maintenance", &c->targets[i]);
 		api_mx_end(m, in[i] ? 1 : 0);
 	}
+	api_mx_family(m, "slamon_probe_interval_seconds", API_MX_GAUGE,
+	    "Seconds between the target's probes while it is not failing.");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		api_mx_target(m, "slamon_probe_interval_seconds", &c->targets[i]);
+		api_mx_end(m, (double)c->targets[i].t.interval);
+	}
 	api_mx_family(m, "slamon_last_probe_timestamp_seconds", API_MX_GAUGE,
 	    "When the target's last probe started.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {

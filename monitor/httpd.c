@@ -319,7 +319,9 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 		httpd_error(req, 404, "not found");
 }
 
-/* The www directory: $SLAMON_WWW, <binary>/../www, SLAMON_WWW_DIR. */
+/* The www directory: $SLAMON_WWW, <binary>/../www (the source tree),
+ * <binary>/../share/slamon/www (an installed tree, wherever it was copied),
+ * SLAMON_WWW_DIR. */
 static char *
 httpd_find_www(void)
 {
@@ -333,10 +335,17 @@ httpd_find_www(void)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			snprintf(cand, sizeof(cand), "%s/../www/index.html", exe);
-			if (access(cand, R_OK) == 0) {
-				cand[strlen(cand) - strlen("/index.html")] = '\0';
-				return xstrdup(cand);
+			static const char *const rel[] = {
+			    "../www", "../share/slamon/www"};
+
+			for (size_t i = 0; i < 2; i++) {
+				snprintf(cand, sizeof(cand), "%s/%s/index.html", exe,
+				    rel[i]);
+				if (access(cand, R_OK) == 0) {
+					cand[strlen(cand) - strlen("/index.html")] =
+					    '\0';
+					return xstrdup(cand);
+				}
 			}
 		}
 	}
