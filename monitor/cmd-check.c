@@ -84,6 +84,7 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *t = &c->targets[i];
 		t->ops->describe(t->probe, desc, sizeof(desc));
+		conf_redact(c, desc, sizeof(desc));
 		printf("    %-20s %-5s %s  every %ds, component \"%s\"\n", t->name,
 		    t->type, desc, t->t.interval, t->component);
 	}

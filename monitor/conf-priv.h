@@ -29,6 +29,8 @@ int conf_secret_resolve(struct conf_ctx *, const config_setting_t *at,
 void conf_warn(struct conf_ctx *, const config_setting_t *, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void conf_secret_redact(const struct conf_ctx *, char *text, size_t size);
+void conf_secret_keep(struct conf_ctx *, struct conf *);
+void conf_secret_free(struct conf *);
 int conf_parse_alerts(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_window_free(struct conf_window *);
 void conf_ics_free(struct conf_ics *);

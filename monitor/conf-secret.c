@@ -83,13 +83,13 @@ conf_ctx_clear(struct conf_ctx *ctx)
 	ctx->nsecrets = 0;
 }
 
-void
-conf_secret_redact(const struct conf_ctx *ctx, char *text, size_t size)
+static void
+redact(char *const *secrets, size_t n, char *text, size_t size)
 {
 	static const char mark[] = "(secret)";
 
-	for (size_t i = 0; i < ctx->nsecrets; i++) {
-		const char *v = ctx->secrets[i];
+	for (size_t i = 0; i < n; i++) {
+		const char *v = secrets[i];
 		size_t vl = strlen(v), ml = sizeof(mark) - 1;
 		char *at;
 
@@ -103,6 +103,38 @@ conf_secret_redact(const struct conf_ctx *ctx, char *text, size_t size)
 			memcpy(at, mark, ml);
 		}
 	}
+}
+
+void
+conf_secret_redact(const struct conf_ctx *ctx, char *text, size_t size)
+{
+	redact(ctx->secrets, ctx->nsecrets, text, size);
+}
+
+void
+conf_redact(const struct conf *c, char *text, size_t size)
+{
+	redact(c->secrets, c->nsecrets, text, size);
+}
+
+/* A loaded configuration keeps the secrets it resolved, to redact. */
+void
+conf_secret_keep(struct conf_ctx *ctx, struct conf *c)
+{
+	c->secrets = ctx->secrets;
+	c->nsecrets = ctx->nsecrets;
+	ctx->secrets = NULL;
+	ctx->nsecrets = 0;
+}
+
+void
+conf_secret_free(struct conf *c)
+{
+	struct conf_ctx ctx = {.secrets = c->secrets, .nsecrets = c->nsecrets};
+
+	conf_ctx_clear(&ctx);
+	c->secrets = NULL;
+	c->nsecrets = 0;
 }
 
 static int

@@ -348,7 +348,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_parse_cluster(&ctx, root, c) < 0)
 		goto ctxfail;
 	config_destroy(&cfg);
-	conf_ctx_clear(&ctx);
+	conf_secret_keep(&ctx, c);
 	return c;
 ctxfail:
 	snprintf(err, errlen, "%s", ctx.err);
@@ -396,6 +396,7 @@ conf_free(struct conf *c)
 	}
 	free(c->alerts);
 	conf_cluster_free(&c->cluster);
+	conf_secret_free(c);
 	free(c);
 }
 

@@ -161,6 +161,9 @@ struct conf {
 	struct conf_alert *alerts;
 	size_t nalerts;
 	struct conf_cluster cluster;
+	/* values of ${env:...} and ${file:...}, for conf_redact() only */
+	char **secrets;
+	size_t nsecrets;
 };
 
 /* Error context while loading: the first error wins and is kept as text. */
@@ -175,6 +178,9 @@ struct conf_ctx {
 
 /* Forget the secrets a load resolved (conf-secret.c). */
 void conf_ctx_clear(struct conf_ctx *);
+/* Replace every secret of the configuration in text by "(secret)", before
+ * text that may hold a setting's value is shown. */
+void conf_redact(const struct conf *, char *text, size_t size);
 
 struct conf *conf_load(const char *path, char *err, size_t errlen);
 /* A channel's settings: a deep copy, and freeing one (conf-alerts.c). */

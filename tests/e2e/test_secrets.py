@@ -67,6 +67,11 @@ def test_secret_never_in_messages(t):
     p = t.slamon("check", conf=c, env={"SEV": "hunter2"}, check=1)
     assert "hunter2" not in p.stderr, p.stderr
     assert 'slamon.conf:6: alerts[0].severity: "(secret)": expected critical' in p.stderr
+    # nor where `slamon check` describes a target
+    c = t.write("slamon.conf", conf_text([
+        '  { name = "web"; type = "http"; url = "http://u:${env:PW}@127.0.0.1:9/"; }']))
+    p = t.slamon("check", conf=c, env={"PW": "hunter2"}, check=0)
+    assert "GET http://u:(secret)@127.0.0.1:9/" in p.stdout and "hunter2" not in p.stdout, p.stdout
 
 
 def test_secret_resolved_again_on_reload(t):
