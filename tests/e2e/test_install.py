@@ -22,8 +22,10 @@ def install(t):
     shutil.copytree(t.build, build, symlinks=True,
                     ignore=shutil.ignore_patterns("fuzz", "*.log"))
     dest = t.path("dest")
+    # the same flags as the build copied (make SAN=1 check builds in build-san)
+    san = ["SAN=1"] if os.path.basename(t.build.rstrip("/")).endswith("-san") else []
     p = subprocess.run(["make", "-C", ROOT, "install", f"DESTDIR={dest}", "PREFIX=/usr",
-                        f"BUILD={build}"], capture_output=True, text=True, timeout=900)
+                        f"BUILD={build}"] + san, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     # the prefix stamp changed: httpd.o (which compiles PREFIX in) was rebuilt
     assert re.search(r"-c -o \S*/monitor/httpd\.o monitor/httpd\.c", p.stdout), p.stdout[-3000:]
