@@ -196,11 +196,16 @@ run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *
 	    delivered, final, error, ctx->stopping);
 }
 
+/* An outage and its alert are what an operator filters the journal for:
+ * warnings; the rest of the engine's story (UP, recoveries) is info. */
 static void
 run_log_cb(void *arg, const struct conf_target *t, const char *msg)
 {
 	(void)arg;
-	log_info("%s: %s", t->name, msg);
+	if (strncmp(msg, "DOWN ", 5) == 0 || strncmp(msg, "ALERT:", 6) == 0)
+		log_warnx("%s: %s", t->name, msg);
+	else
+		log_info("%s: %s", t->name, msg);
 }
 
 static void
