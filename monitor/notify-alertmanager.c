@@ -21,6 +21,8 @@
 #include "notify-priv.h"
 #include "tz.h"
 
+#define AM_TEST_LIFE 300 /* seconds a test alert stays active */
+
 static json_t *
 am_time(time_t t)
 {
@@ -36,6 +38,7 @@ notify_format_alertmanager(
 	json_t *labels = json_object(), *ann = json_object(), *al, *arr;
 	char subj[512], buf[64];
 	size_t wlen = 0;
+	time_t ends;
 	char *w;
 
 	*out = NULL;
@@ -82,10 +85,16 @@ notify_format_alertmanager(
 	json_object_set_new(al, "labels", labels);
 	json_object_set_new(al, "annotations", ann);
 	json_object_set_new(al, "startsAt", am_time(m->outage_start));
-	json_object_set_new(al, "endsAt",
-	    am_time(m->kind == NOTIFY_RECOVERY ? m->end
-					       : m->time +
-			(time_t)(a->resolve_after > 0 ? a->resolve_after : 86400)));
+	/* a test alert (`slamon test-alert`) has no recovery to end it: it
+	 * resolves itself after AM_TEST_LIFE */
+	if (m->kind == NOTIFY_RECOVERY)
+		ends = m->end;
+	else if (m->test)
+		ends = m->time + AM_TEST_LIFE;
+	else
+		ends = m->time +
+		    (time_t)(a->resolve_after > 0 ? a->resolve_after : 86400);
+	json_object_set_new(al, "endsAt", am_time(ends));
 	if (m->status_url)
 		json_object_set_new(al, "generatorURL", json_string(m->status_url));
 	arr = json_array();

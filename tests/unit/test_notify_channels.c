@@ -116,6 +116,8 @@ test_alertmanager(void **state)
 	assert_int_equal(notify_format_alertmanager(&m, &a, &s), 0);
 	ja = parse(s);
 	assert_string_equal(str(ja, "0.labels.test"), "true");
+	/* no recovery will end a test alert: five minutes */
+	assert_string_equal(str(ja, "0.endsAt"), "2026-03-29T01:35:00Z");
 	json_decref(ja);
 }
 
