@@ -52,7 +52,7 @@ conf_where(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
     const char *msg, char *out, size_t len)
 {
 	const config_setting_t *at = s, *child = NULL;
-	char path[600], full[700];
+	char path[600], full[700], text[512];
 	const char *file;
 	int line;
 
@@ -71,9 +71,11 @@ conf_where(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
 	file = at ? config_setting_source_file(at) : NULL;
 	if (file == NULL)
 		file = ctx->file;
-	snprintf(out, len, "%.200s:%d: %.300s: %.480s", file, line, full, msg);
-	/* a value quoted in a message must not show a secret it holds */
-	conf_secret_redact(ctx, out, len);
+	/* a value quoted in the message must not show a secret it holds (only
+	 * the message: a short value must not blank out the line number) */
+	snprintf(text, sizeof(text), "%s", msg);
+	conf_secret_redact(ctx, text, sizeof(text));
+	snprintf(out, len, "%.200s:%d: %.300s: %.480s", file, line, full, text);
 }
 
 /*

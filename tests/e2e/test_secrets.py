@@ -67,6 +67,9 @@ def test_secret_never_in_messages(t):
     p = t.slamon("check", conf=c, env={"SEV": "hunter2"}, check=1)
     assert "hunter2" not in p.stderr, p.stderr
     assert 'slamon.conf:6: alerts[0].severity: "(secret)": expected critical' in p.stderr
+    # a short value is cut from the message, not from the file and line
+    p = t.slamon("check", conf=c, env={"SEV": "6"}, check=1)
+    assert 'slamon.conf:6: alerts[0].severity: "(secret)": expected critical' in p.stderr, p.stderr
     # nor where `slamon check` describes a target
     c = t.write("slamon.conf", conf_text([
         '  { name = "web"; type = "http"; url = "http://u:${env:PW}@127.0.0.1:9/"; }']))
