@@ -17,8 +17,8 @@ from natslib import NatsCluster, Proxy
 from probelib import targetd
 
 LOCS = ("osl", "fra", "ams")
-QUEUED_RE = re.compile(r"^slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): queued$")
-TAKEN_RE = re.compile(r"^slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): taken")
+QUEUED_RE = re.compile(r"^\S+Z \w+ slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): queued$")
+TAKEN_RE = re.compile(r"^\S+Z \w+ slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): taken")
 
 
 def node_conf(t, name, nats, role, loc, port, alert_after=4, listen=""):
