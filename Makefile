@@ -6,7 +6,7 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats
+PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats libsystemd
 TEST_PKGS = cmocka
 PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
@@ -43,7 +43,7 @@ TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 BIN      = $(BUILD)/slamon
 
-.PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run run-cluster bench install clean format format-check fuzz fuzz-build
+.PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run run-cluster bench install clean format format-check fuzz fuzz-build FORCE
 
 all: deps $(BIN)
 
@@ -66,6 +66,14 @@ $(BUILD)/libslamon.a: $(CORE_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# PREFIX is compiled in (SLAMON_WWW_DIR): a stamp holding it changes when it
+# does, so `make install PREFIX=/usr` after a plain `make` rebuilds.
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(BUILD)/monitor/httpd.o: $(BUILD)/prefix.stamp
+FORCE:
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libslamon.a
 	@mkdir -p $(dir $@)
@@ -108,15 +116,25 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
 	@if [ -x bench/run.sh ]; then sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
 
+# The installed configuration is the shipped one with absolute paths, so
+# that `slamon check` passes as systemd runs it (WorkingDirectory
+# /var/lib/slamon): state in /var/lib/slamon, the demo alert script from
+# $(PREFIX)/share/slamon. An existing /etc/slamon/slamon.conf is kept.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)/etc/slamon $(DESTDIR)$(PREFIX)/lib/systemd/system
+		$(DESTDIR)/etc/slamon $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/slamon/www $(DESTDIR)$(PREFIX)/share/slamon/prometheus \
+		$(DESTDIR)$(PREFIX)/share/slamon/grafana
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/slamon
-	install -d $(DESTDIR)$(PREFIX)/share/slamon/www
 	install -m 644 www/* $(DESTDIR)$(PREFIX)/share/slamon/www/
+	install -m 755 etc/alert-log.sh $(DESTDIR)$(PREFIX)/share/slamon/alert-log.sh
+	install -m 644 etc/prometheus/*.yml $(DESTDIR)$(PREFIX)/share/slamon/prometheus/
+	install -m 644 etc/grafana/*.json $(DESTDIR)$(PREFIX)/share/slamon/grafana/
 	install -m 644 doc/slamon.8 $(DESTDIR)$(PREFIX)/share/man/man8/slamon.8
 	[ -f $(DESTDIR)/etc/slamon/slamon.conf ] || \
-		install -m 644 etc/slamon.conf $(DESTDIR)/etc/slamon/slamon.conf
+		sed -e 's,"var/slamon","/var/lib/slamon",' \
+		    -e 's,"etc/alert-log.sh","$(PREFIX)/share/slamon/alert-log.sh",' \
+		    etc/slamon.conf > $(DESTDIR)/etc/slamon/slamon.conf
 	sed 's,@PREFIX@,$(PREFIX),g' etc/slamon.service > \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/slamon.service
 

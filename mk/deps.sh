@@ -5,9 +5,9 @@
 set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
-	libconfig-dev libical-dev libjansson-dev libssl-dev libnats-dev"
+	libconfig-dev libical-dev libjansson-dev libssl-dev libnats-dev libsystemd-dev"
 check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema python3-icalendar python3-dateutil ca-certificates iproute2 procps
-	prometheus chromium nodejs nats-server"
+	prometheus prometheus-alertmanager mandoc systemd chromium nodejs nats-server"
 run="$build rrdtool python3 nats-server"
 # make bench only: the peers slamon is measured against (bench/README.md)
 bench="$check nginx prometheus-blackbox-exporter monitoring-plugins-basic"

@@ -1,23 +1,37 @@
 /*
- * api-metrics.c - /metrics in the Prometheus text exposition format 0.0.4:
- * per target its state, a probe latency histogram, probes by result
- * reason, outage and alert counters (the engine's, since start), this
- * month's availability and error budget (the report's), and per alert
- * channel the deliveries (notify's). Label values are escaped as the
- * format requires (backslash, double quote, newline).
+ * api-metrics.c - /metrics, in the Prometheus text format 0.0.4 or, when the
+ * client's Accept asks for it, OpenMetrics 1.0. Per target (labels target,
+ * component, type) its state, the probe duration histogram of every result,
+ * probes by result reason, outage and alert counters (the engine's, since
+ * start), and the last probe's details as blackbox_exporter names them
+ * (api-metrics-probe.c); this month's availability and error budget (the
+ * report's); per alert channel the deliveries (notify's); slamon_build_info.
+ *
+ * The exposition is a list of sections (api_metrics_sections below): a
+ * module that has something to count adds one function and one line.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "api-metrics.h"
 #include "cluster.h"
 #include "engine.h"
 #include "httpd-priv.h"
 #include "log.h"
 #include "notify.h"
 
+#ifndef SLAMON_VERSION
+#define SLAMON_VERSION "0.1"
+#endif
+
+/* --- the writer ---------------------------------------------------------- */
+
 static void
-api_metrics_label(struct evbuffer *b, const char *v)
+api_mx_escape(struct evbuffer *b, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\')
@@ -31,36 +45,97 @@ api_metrics_label(struct evbuffer *b, const char *v)
 	}
 }
 
-static void
-api_metrics_head(
-    struct evbuffer *b, const char *name, const char *type, const char *help)
+/*
+ * OpenMetrics names a counter family without its _total and an info family
+ * without its _info; the text format has no info type, so it is a gauge.
+ */
+void
+api_mx_family(
+    struct api_mx *m, const char *name, enum api_mx_type type, const char *help)
 {
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	static const char *const text[] = {"gauge", "counter", "histogram", "gauge"};
+	static const char *const om[] = {"gauge", "counter", "histogram", "info"};
+	size_t len = strlen(name);
+
+	if (m->om && type == API_MX_COUNTER && len > 6 &&
+	    strcmp(name + len - 6, "_total") == 0)
+		len -= 6;
+	else if (m->om && type == API_MX_INFO && len > 5 &&
+	    strcmp(name + len - 5, "_info") == 0)
+		len -= 5;
+	evbuffer_add_printf(m->b, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)len, name,
+	    help, (int)len, name, m->om ? om[type] : text[type]);
 }
 
-/* name{target="..."[,extra]} (no value) */
-static void
-api_metrics_start(
-    struct evbuffer *b, const char *name, const char *key, const char *val)
+void
+api_mx_begin(struct api_mx *m, const char *name)
 {
-	evbuffer_add_printf(b, "%s{%s=\"", name, key);
-	api_metrics_label(b, val);
-	evbuffer_add(b, "\"", 1);
+	evbuffer_add_printf(m->b, "%s{", name);
+	m->nlabels = 0;
 }
 
-static void
-api_metrics_value(struct evbuffer *b, double v)
+void
+api_mx_label(struct api_mx *m, const char *key, const char *value)
+{
+	evbuffer_add_printf(m->b, "%s%s=\"", m->nlabels++ ? "," : "", key);
+	api_mx_escape(m->b, value ? value : "");
+	evbuffer_add(m->b, "\"", 1);
+}
+
+void
+api_mx_end(struct api_mx *m, double v)
 {
 	if (isnan(v))
-		evbuffer_add_printf(b, "} NaN\n");
+		evbuffer_add_printf(m->b, "} NaN\n");
+	else if (isinf(v))
+		evbuffer_add_printf(m->b, "} %s\n", v > 0 ? "+Inf" : "-Inf");
 	else if (v == floor(v) && fabs(v) < 1e15)
-		evbuffer_add_printf(b, "} %.0f\n", v);
+		evbuffer_add_printf(m->b, "} %.0f\n", v);
 	else
-		evbuffer_add_printf(b, "} %.17g\n", v);
+		evbuffer_add_printf(m->b, "} %.17g\n", v);
+}
+
+void
+api_mx_sample(struct api_mx *m, const char *name, double v)
+{
+	evbuffer_add_printf(m->b, "%s", name);
+	evbuffer_add(m->b, " ", 1);
+	/* api_mx_end's formatting, without the closing brace */
+	if (isnan(v))
+		evbuffer_add_printf(m->b, "NaN\n");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		evbuffer_add_printf(m->b, "%.0f\n", v);
+	else
+		evbuffer_add_printf(m->b, "%.17g\n", v);
+}
+
+void
+api_mx_target(struct api_mx *m, const char *name, const struct conf_target *t)
+{
+	api_mx_begin(m, name);
+	api_mx_label(m, "target", t->name);
+	api_mx_label(m, "component", t->component);
+	api_mx_label(m, "type", t->type);
+}
+
+/* --- sections ------------------------------------------------------------ */
+
+static void
+api_metrics_build(struct httpd *h, struct api_mx *m, time_t now)
+{
+	(void)h;
+	(void)now;
+	api_mx_family(m, "slamon_build_info", API_MX_INFO,
+	    "The running slamon's version and the libraries it was built with.");
+	api_mx_begin(m, "slamon_build_info");
+	api_mx_label(m, "version", SLAMON_VERSION);
+	api_mx_label(m, "libcurl", curl_version_info(CURLVERSION_NOW)->version);
+	api_mx_label(m, "libevent", event_get_version());
+	api_mx_end(m, 1);
 }
 
 static void
-api_metrics_targets(struct httpd *h, struct evbuffer *b, time_t now)
+api_metrics_targets(struct httpd *h, struct api_mx *m, time_t now)
 {
 	const struct conf *c = h->src.conf;
 	const struct engine *e = h->src.engine;
@@ -69,7 +144,7 @@ api_metrics_targets(struct httpd *h, struct evbuffer *b, time_t now)
 	struct engine_status st;
 
 	api_maint_now(h, now, in);
-	api_metrics_head(b, "slamon_target_up", "gauge",
+	api_mx_family(m, "slamon_target_up", API_MX_GAUGE,
 	    "Whether the target is up (1) or down (0); NaN before its first probe.");
 	for (size_t i = 0; i < c->ntargets; i++) {
 		double v = NAN;
@@ -78,100 +153,231 @@ api_metrics_targets(struct httpd *h, struct evbuffer *b, time_t now)
 			engine_status(e, i, &st);
 			v = st.kind == STATE_UP ? 1 : st.kind == STATE_DOWN ? 0 : NAN;
 		}
-		api_metrics_start(b, "slamon_target_up", "target", c->targets[i].name);
-		evbuffer_add(b, ",component=\"", 12);
-		api_metrics_label(b, c->targets[i].component);
-		evbuffer_add(b, "\"", 1);
-		api_metrics_value(b, v);
+		api_mx_target(m, "slamon_target_up", &c->targets[i]);
+		api_mx_end(m, v);
 	}
-	api_metrics_head(b, "slamon_target_failing", "gauge",
+	api_mx_family(m, "slamon_target_failing", API_MX_GAUGE,
 	    "Whether the target is failing without a confirmed outage yet.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
-		api_metrics_start(
-		    b, "slamon_target_failing", "target", c->targets[i].name);
-		api_metrics_value(b, st.suspect ? 1 : 0);
+		api_mx_target(m, "slamon_target_failing", &c->targets[i]);
+		api_mx_end(m, st.suspect ? 1 : 0);
 	}
-	api_metrics_head(b, "slamon_target_in_maintenance", "gauge",
+	api_mx_family(m, "slamon_target_in_maintenance", API_MX_GAUGE,
 	    "Whether the target is inside announced maintenance now.");
 	for (size_t i = 0; i < c->ntargets; i++) {
-		api_metrics_start(
-		    b, "slamon_target_in_maintenance", "target", c->targets[i].name);
-		api_metrics_value(b, in[i] ? 1 : 0);
+		api_mx_target(m, "slamon_target_in_maintenance", &c->targets[i]);
+		api_mx_end(m, in[i] ? 1 : 0);
 	}
-	api_metrics_head(b, "slamon_last_probe_timestamp_seconds", "gauge",
+	api_mx_family(m, "slamon_probe_interval_seconds", API_MX_GAUGE,
+	    "Seconds between the target's probes while it is not failing.");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		api_mx_target(m, "slamon_probe_interval_seconds", &c->targets[i]);
+		api_mx_end(m, (double)c->targets[i].t.interval);
+	}
+	api_mx_family(m, "slamon_last_probe_timestamp_seconds", API_MX_GAUGE,
 	    "When the target's last probe started.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
 		if (st.last_probe == 0)
 			continue;
-		api_metrics_start(b, "slamon_last_probe_timestamp_seconds", "target",
-		    c->targets[i].name);
-		api_metrics_value(b, (double)st.last_probe);
+		api_mx_target(m, "slamon_last_probe_timestamp_seconds", &c->targets[i]);
+		api_mx_end(m, (double)st.last_probe);
 	}
-	api_metrics_head(b, "slamon_outages_total", "counter",
+	api_mx_family(m, "slamon_outages_total", API_MX_COUNTER,
 	    "Confirmed outages since the monitor started.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
-		api_metrics_start(
-		    b, "slamon_outages_total", "target", c->targets[i].name);
-		api_metrics_value(b, (double)st.outages);
+		api_mx_target(m, "slamon_outages_total", &c->targets[i]);
+		api_mx_end(m, (double)st.outages);
 	}
-	api_metrics_head(b, "slamon_alerts_total", "counter",
+	api_mx_family(m, "slamon_alerts_total", API_MX_COUNTER,
 	    "Alerts decided since the monitor started.");
 	for (size_t i = 0; i < c->ntargets && i < ne; i++) {
 		engine_status(e, i, &st);
-		api_metrics_start(
-		    b, "slamon_alerts_total", "target", c->targets[i].name);
-		api_metrics_value(b, (double)st.alerts);
+		api_mx_target(m, "slamon_alerts_total", &c->targets[i]);
+		api_mx_end(m, (double)st.alerts);
 	}
-	free(in);
 	if (c->cluster.enabled && e != NULL && c->cluster.role != CONF_ROLE_PROBE) {
-		api_metrics_head(b, "slamon_location_up", "gauge",
+		api_mx_family(m, "slamon_location_up", API_MX_GAUGE,
 		    "What each location sees of the target: up (1), down (0), "
 		    "NaN before its first result or while it is silent.");
 		for (size_t i = 0; i < c->ntargets && i < ne; i++)
 			for (size_t l = 0; l < c->cluster.locations.n; l++) {
 				enum state_kind k = engine_loc_kind(e, i, (int)l);
 
-				api_metrics_start(b, "slamon_location_up", "target",
-				    c->targets[i].name);
-				evbuffer_add(b, ",location=\"", 11);
-				api_metrics_label(b, c->cluster.locations.v[l]);
-				evbuffer_add(b, "\"", 1);
-				api_metrics_value(b,
+				api_mx_target(m, "slamon_location_up", &c->targets[i]);
+				api_mx_label(m, "location", c->cluster.locations.v[l]);
+				api_mx_end(m,
 				    k == STATE_UP	  ? 1
 					: k == STATE_DOWN ? 0
 							  : NAN);
 			}
 	}
+	free(in);
+}
+
+static void
+api_metrics_probes(struct httpd *h, struct api_mx *m, time_t now)
+{
+	const struct conf *c = h->src.conf;
+	size_t n = h->ntm < c->ntargets ? h->ntm : c->ntargets;
+
+	(void)now;
+	api_mx_family(m, "slamon_probes_total", API_MX_COUNTER,
+	    "Probe results since the monitor started, by reason.");
+	for (size_t i = 0; i < n; i++)
+		for (int r = 0; r < PROBE_NREASONS; r++) {
+			if (h->tm[i].reasons[r] == 0 && r != PROBE_OK)
+				continue;
+			api_mx_target(m, "slamon_probes_total", &c->targets[i]);
+			api_mx_label(
+			    m, "reason", probe_reason_name((enum probe_reason)r));
+			api_mx_end(m, (double)h->tm[i].reasons[r]);
+		}
+	api_mx_family(m, "slamon_probe_duration_seconds", API_MX_HISTOGRAM,
+	    "How long probes took, whatever their result.");
+	for (size_t i = 0; i < n; i++) {
+		const struct httpd_tmetrics *tm = &h->tm[i];
+		const struct conf_target *t = &c->targets[i];
+		unsigned long cum = 0;
+		char le[32];
+
+		for (int k = 0; k < HTTPD_NBUCKETS; k++) {
+			cum += tm->buckets[k];
+			api_mx_target(m, "slamon_probe_duration_seconds_bucket", t);
+			snprintf(le, sizeof(le), "%g", httpd_buckets[k]);
+			if (m->om && strchr(le, '.') == NULL && strchr(le, 'e') == NULL)
+				strcat(le, ".0"); /* OpenMetrics: a float */
+			api_mx_label(m, "le", le);
+			api_mx_end(m, (double)cum);
+		}
+		api_mx_target(m, "slamon_probe_duration_seconds_bucket", t);
+		api_mx_label(m, "le", "+Inf");
+		api_mx_end(m, (double)tm->count);
+		api_mx_target(m, "slamon_probe_duration_seconds_sum", t);
+		api_mx_end(m, tm->sum_s);
+		api_mx_target(m, "slamon_probe_duration_seconds_count", t);
+		api_mx_end(m, (double)tm->count);
+	}
+}
+
+/* One report field per row, as a gauge; rows whose value is null are left out. */
+static void
+api_metrics_report(struct httpd *h, struct api_mx *m, json_t *rows, bool targets,
+    const char *field, const char *name, const char *help, double scale)
+{
+	size_t i;
+	json_t *r, *v;
+
+	api_mx_family(m, name, API_MX_GAUGE, help);
+	json_array_foreach(rows, i, r)
+	{
+		const char *n = json_string_value(json_object_get(r, "name"));
+		const struct conf_target *t;
+
+		if (n == NULL || !json_is_number(v = json_object_get(r, field)))
+			continue;
+		if (!targets) {
+			api_mx_begin(m, name);
+			api_mx_label(m, "component", n);
+		} else if ((t = conf_target_find(h->src.conf, n)) != NULL)
+			api_mx_target(m, name, t);
+		else
+			continue; /* a target of the month no longer configured */
+		api_mx_end(m, json_number_value(v) * scale);
+	}
+}
+
+static void
+api_metrics_month(struct httpd *h, struct api_mx *m, time_t now)
+{
+	json_t *rep = api_report_month(h, now), *t, *c;
+
+	if (rep == NULL)
+		return;
+	t = json_object_get(rep, "targets");
+	c = json_object_get(rep, "components");
+	api_metrics_report(h, m, t, true, "availability", "slamon_availability_ratio",
+	    "Availability this month (announced maintenance excluded).", 0.01);
+	api_metrics_report(h, m, c, false, "availability",
+	    "slamon_component_availability_ratio",
+	    "Availability of the component this month.", 0.01);
+	api_metrics_report(h, m, t, true, "slo", "slamon_slo_ratio",
+	    "The monthly availability objective.", 0.01);
+	api_metrics_report(h, m, t, true, "error_budget_s",
+	    "slamon_error_budget_seconds",
+	    "Unplanned downtime the objective allows this month so far.", 1);
+	api_metrics_report(h, m, t, true, "error_budget_left_s",
+	    "slamon_error_budget_left_seconds",
+	    "Error budget not yet used this month (negative: overspent).", 1);
+	api_metrics_report(h, m, t, true, "down_s", "slamon_unplanned_downtime_seconds",
+	    "Unplanned downtime this month.", 1);
+	json_decref(rep);
+}
+
+static void
+api_metrics_notify(struct httpd *h, struct api_mx *m, time_t now)
+{
+	struct notify_stats st[64];
+	size_t n;
+	static const char *const kinds[] = {"sent", "failed_attempt", "given_up"};
+
+	(void)now;
+	if (h->src.notify == NULL)
+		return;
+	n = notify_stats(h->src.notify, st, sizeof(st) / sizeof(st[0]));
+	if (n > sizeof(st) / sizeof(st[0]))
+		n = sizeof(st) / sizeof(st[0]);
+	api_mx_family(m, "slamon_alert_deliveries_total", API_MX_COUNTER,
+	    "Alert deliveries per channel: sent, failed attempts, given up.");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v[3] = {st[i].sent, st[i].failed_attempts, st[i].given_up};
+
+		for (int k = 0; k < 3; k++) {
+			api_mx_begin(m, "slamon_alert_deliveries_total");
+			api_mx_label(m, "channel", st[i].channel);
+			api_mx_label(m, "result", kinds[k]);
+			api_mx_end(m, (double)v[k]);
+		}
+	}
+	api_mx_family(m, "slamon_alert_deliveries_pending", API_MX_GAUGE,
+	    "Alert deliveries queued, running or waiting to retry.");
+	for (size_t i = 0; i < n; i++) {
+		api_mx_begin(m, "slamon_alert_deliveries_pending");
+		api_mx_label(m, "channel", st[i].channel);
+		api_mx_end(m, (double)st[i].pending);
+	}
 }
 
 /* A node of several locations: what went through NATS. */
 static void
-api_metrics_cluster(struct httpd *h, struct evbuffer *b)
+api_metrics_cluster(struct httpd *h, struct api_mx *m, time_t now)
 {
 	struct cluster_stats st;
 	static const struct {
-		const char *name, *type, *help;
-	} m[] = {
-	    {"slamon_cluster_connected", "gauge",
+		const char *name;
+		enum api_mx_type type;
+		const char *help;
+	} f[] = {
+	    {"slamon_cluster_connected", API_MX_GAUGE,
 		"Whether this node is connected to NATS."},
-	    {"slamon_cluster_published_total", "counter",
+	    {"slamon_cluster_published_total", API_MX_COUNTER,
 		"Results acknowledged by JetStream."},
-	    {"slamon_cluster_buffered_total", "counter",
+	    {"slamon_cluster_buffered_total", API_MX_COUNTER,
 		"Results written to the disk buffer while NATS was away."},
-	    {"slamon_cluster_dropped_total", "counter",
+	    {"slamon_cluster_dropped_total", API_MX_COUNTER,
 		"Results refused past the disk buffer's bound."},
-	    {"slamon_cluster_buffer_bytes", "gauge",
+	    {"slamon_cluster_buffer_bytes", API_MX_GAUGE,
 		"Bytes of results waiting in the disk buffer."},
-	    {"slamon_cluster_consumed_total", "counter",
+	    {"slamon_cluster_consumed_total", API_MX_COUNTER,
 		"Results the aggregator read from the stream."},
-	    {"slamon_cluster_backlog", "gauge",
+	    {"slamon_cluster_backlog", API_MX_GAUGE,
 		"Stream messages the aggregator has not read yet."},
 	};
 	double v[7];
 
+	(void)now;
 	if (h->src.cluster == NULL)
 		return;
 	cluster_stats(h->src.cluster, &st);
@@ -182,146 +388,53 @@ api_metrics_cluster(struct httpd *h, struct evbuffer *b)
 	v[4] = (double)st.buffer_bytes;
 	v[5] = (double)st.consumed;
 	v[6] = (double)st.backlog;
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		api_metrics_head(b, m[i].name, m[i].type, m[i].help);
-		evbuffer_add_printf(b, "%s %.0f\n", m[i].name, v[i]);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		api_mx_family(m, f[i].name, f[i].type, f[i].help);
+		api_mx_sample(m, f[i].name, v[i]);
 	}
 }
 
-static void
-api_metrics_probes(struct httpd *h, struct evbuffer *b)
+/* api-metrics-probe.c */
+void api_metrics_probe_details(struct httpd *, struct api_mx *, time_t now);
+
+static void (*const api_metrics_sections[])(struct httpd *, struct api_mx *, time_t) = {
+    api_metrics_build,
+    api_metrics_targets,
+    api_metrics_probes,
+    api_metrics_probe_details,
+    api_metrics_month,
+    api_metrics_notify,
+    api_metrics_cluster,
+};
+
+/* Prometheus asks with "application/openmetrics-text;version=1.0.0,..."; a
+ * client that does not mention it gets the text format. */
+static bool
+api_metrics_wants_om(struct evhttp_request *req)
 {
-	api_metrics_head(b, "slamon_probes_total", "counter",
-	    "Probe results since the monitor started, by reason.");
-	for (size_t i = 0; i < h->ntm; i++)
-		for (int r = 0; r < PROBE_NREASONS; r++) {
-			if (h->tm[i].reasons[r] == 0 && r != PROBE_OK)
-				continue;
-			api_metrics_start(
-			    b, "slamon_probes_total", "target", h->tm[i].name);
-			evbuffer_add_printf(b, ",reason=\"%s\"",
-			    probe_reason_name((enum probe_reason)r));
-			api_metrics_value(b, (double)h->tm[i].reasons[r]);
-		}
-	api_metrics_head(b, "slamon_probe_duration_seconds", "histogram",
-	    "Latency of successful probes.");
-	for (size_t i = 0; i < h->ntm; i++) {
-		const struct httpd_tmetrics *m = &h->tm[i];
-		unsigned long cum = 0;
+	const char *a = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Accept");
 
-		for (int k = 0; k < HTTPD_NBUCKETS; k++) {
-			cum += m->buckets[k];
-			api_metrics_start(b, "slamon_probe_duration_seconds_bucket",
-			    "target", m->name);
-			evbuffer_add_printf(b, ",le=\"%g\"", httpd_buckets[k]);
-			api_metrics_value(b, (double)cum);
-		}
-		api_metrics_start(
-		    b, "slamon_probe_duration_seconds_bucket", "target", m->name);
-		evbuffer_add_printf(b, ",le=\"+Inf\"");
-		api_metrics_value(b, (double)m->count);
-		api_metrics_start(
-		    b, "slamon_probe_duration_seconds_sum", "target", m->name);
-		api_metrics_value(b, m->sum_s);
-		api_metrics_start(
-		    b, "slamon_probe_duration_seconds_count", "target", m->name);
-		api_metrics_value(b, (double)m->count);
-	}
-}
-
-/* One report field per row, as a gauge; rows whose value is null are left out. */
-static void
-api_metrics_report(struct evbuffer *b, json_t *rows, const char *key, const char *field,
-    const char *name, const char *help, double scale)
-{
-	size_t i;
-	json_t *r, *v;
-
-	api_metrics_head(b, name, "gauge", help);
-	json_array_foreach(rows, i, r)
-	{
-		const char *n = json_string_value(json_object_get(r, "name"));
-
-		if (n == NULL || !json_is_number(v = json_object_get(r, field)))
-			continue;
-		api_metrics_start(b, name, key, n);
-		api_metrics_value(b, json_number_value(v) * scale);
-	}
-}
-
-static void
-api_metrics_month(struct httpd *h, struct evbuffer *b, time_t now)
-{
-	json_t *rep = api_report_month(h, now), *t, *c;
-
-	if (rep == NULL)
-		return;
-	t = json_object_get(rep, "targets");
-	c = json_object_get(rep, "components");
-	api_metrics_report(b, t, "target", "availability", "slamon_availability_ratio",
-	    "Availability this month (announced maintenance excluded).", 0.01);
-	api_metrics_report(b, c, "component", "availability",
-	    "slamon_component_availability_ratio",
-	    "Availability of the component this month.", 0.01);
-	api_metrics_report(b, t, "target", "slo", "slamon_slo_ratio",
-	    "The monthly availability objective.", 0.01);
-	api_metrics_report(b, t, "target", "error_budget_s",
-	    "slamon_error_budget_seconds",
-	    "Unplanned downtime the objective allows this month so far.", 1);
-	api_metrics_report(b, t, "target", "error_budget_left_s",
-	    "slamon_error_budget_left_seconds",
-	    "Error budget not yet used this month (negative: overspent).", 1);
-	api_metrics_report(b, t, "target", "down_s",
-	    "slamon_unplanned_downtime_seconds", "Unplanned downtime this month.", 1);
-	json_decref(rep);
-}
-
-static void
-api_metrics_notify(struct httpd *h, struct evbuffer *b)
-{
-	struct notify_stats st[64];
-	size_t n;
-	static const char *const kinds[] = {"sent", "failed_attempt", "given_up"};
-
-	if (h->src.notify == NULL)
-		return;
-	n = notify_stats(h->src.notify, st, sizeof(st) / sizeof(st[0]));
-	if (n > sizeof(st) / sizeof(st[0]))
-		n = sizeof(st) / sizeof(st[0]);
-	api_metrics_head(b, "slamon_alert_deliveries_total", "counter",
-	    "Alert deliveries per channel: sent, failed attempts, given up.");
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v[3] = {st[i].sent, st[i].failed_attempts, st[i].given_up};
-
-		for (int k = 0; k < 3; k++) {
-			api_metrics_start(b, "slamon_alert_deliveries_total", "channel",
-			    st[i].channel);
-			evbuffer_add_printf(b, ",result=\"%s\"", kinds[k]);
-			api_metrics_value(b, (double)v[k]);
-		}
-	}
-	api_metrics_head(b, "slamon_alert_deliveries_pending", "gauge",
-	    "Alert deliveries queued, running or waiting to retry.");
-	for (size_t i = 0; i < n; i++) {
-		api_metrics_start(
-		    b, "slamon_alert_deliveries_pending", "channel", st[i].channel);
-		api_metrics_value(b, (double)st[i].pending);
-	}
+	return a != NULL && strstr(a, "application/openmetrics-text") != NULL;
 }
 
 void
 api_metrics_req(struct httpd *h, struct evhttp_request *req)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct api_mx m = {.b = evbuffer_new(), .om = api_metrics_wants_om(req)};
 	time_t now = httpd_now(h);
 
-	if (b == NULL)
+	if (m.b == NULL)
 		fatal("evbuffer_new");
-	api_metrics_targets(h, b, now);
-	api_metrics_probes(h, b);
-	api_metrics_month(h, b, now);
-	api_metrics_notify(h, b);
-	api_metrics_cluster(h, b);
-	httpd_send(req, 200, "text/plain; version=0.0.4; charset=utf-8", b);
-	evbuffer_free(b);
+	for (size_t i = 0;
+	     i < sizeof(api_metrics_sections) / sizeof(api_metrics_sections[0]); i++)
+		api_metrics_sections[i](h, &m, now);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Vary", "Accept");
+	if (m.om) {
+		evbuffer_add_printf(m.b, "# EOF\n");
+		httpd_send(req, 200,
+		    "application/openmetrics-text; version=1.0.0; charset=utf-8", m.b);
+	} else
+		httpd_send(req, 200, "text/plain; version=0.0.4; charset=utf-8", m.b);
+	evbuffer_free(m.b);
 }

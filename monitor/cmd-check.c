@@ -84,6 +84,7 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct conf_target *t = &c->targets[i];
 		t->ops->describe(t->probe, desc, sizeof(desc));
+		conf_redact(c, desc, sizeof(desc));
 		printf("    %-20s %-5s %s  every %ds, component \"%s\"\n", t->name,
 		    t->type, desc, t->t.interval, t->component);
 	}
@@ -128,8 +129,18 @@ cmd_check_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		nexec += c->alerts[i].type == CONF_ALERT_EXEC;
 		nsmtp += c->alerts[i].type == CONF_ALERT_SMTP;
 	}
-	printf("  alert channels %zu (webhook %zu, exec %zu, smtp %zu)\n", c->nalerts,
+	printf("  alert channels %zu (webhook %zu, exec %zu, smtp %zu", c->nalerts,
 	    nwebhook, nexec, nsmtp);
+	for (int t = CONF_ALERT_ALERTMANAGER; t <= CONF_ALERT_SLACK; t++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < c->nalerts; i++)
+			n += c->alerts[i].type == (enum conf_alert_type)t;
+		if (n)
+			printf(", %s %zu",
+			    conf_alert_type_name((enum conf_alert_type)t), n);
+	}
+	printf(")\n");
 	if (c->cluster.enabled) {
 		static const char *const roles[] = {"both", "probe", "aggregate"};
 

@@ -28,6 +28,7 @@
 #include "notify.h"
 #include "pipeline.h"
 #include "prober.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "tz.h"
 
@@ -52,6 +53,7 @@ struct run_ctx {
 	struct cluster *cluster; /* several locations (design.md 9), or NULL */
 	bool aggregating;	 /* the engine is fed from the stream */
 	struct cluster_agg agg;
+	struct sdnotify *sd;
 };
 
 static void run_schedule(struct run_ctx *);
@@ -103,7 +105,7 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	(void)tdata;
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
-	httpd_observe(ctx->httpd, i, res->reason, res->latency_ms);
+	httpd_observe(ctx->httpd, i, res);
 	if (ctx->cluster) {
 		struct cluster_result r;
 
@@ -194,11 +196,16 @@ run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *
 	    delivered, final, error, ctx->stopping);
 }
 
+/* An outage and its alert are what an operator filters the journal for:
+ * warnings; the rest of the engine's story (UP, recoveries) is info. */
 static void
 run_log_cb(void *arg, const struct conf_target *t, const char *msg)
 {
 	(void)arg;
-	log_info("%s: %s", t->name, msg);
+	if (strncmp(msg, "DOWN ", 5) == 0 || strncmp(msg, "ALERT:", 6) == 0)
+		log_warnx("%s: %s", t->name, msg);
+	else
+		log_info("%s: %s", t->name, msg);
 }
 
 static void
@@ -304,14 +311,11 @@ run_ics_cb(void *arg, bool changed)
 }
 
 static void
-run_sighup_cb(evutil_socket_t sig, short what, void *arg)
+run_reload(struct run_ctx *ctx)
 {
-	struct run_ctx *ctx = arg;
 	struct conf *nc;
 	char err[1024];
 
-	(void)sig;
-	(void)what;
 	log_info("SIGHUP: reloading %s", ctx->cmd->conf_path);
 	if ((nc = conf_load(ctx->cmd->conf_path, err, sizeof(err))) == NULL) {
 		log_warnx(
@@ -359,12 +363,28 @@ run_sighup_cb(evutil_socket_t sig, short what, void *arg)
 	run_schedule(ctx);
 }
 
+/* systemd hears of a reload from its start to its end, kept or rejected */
+static void
+run_sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct run_ctx *ctx = arg;
+	char status[64];
+
+	(void)sig;
+	(void)what;
+	sdnotify_reloading(ctx->sd);
+	run_reload(ctx);
+	snprintf(status, sizeof(status), "probing %zu targets", ctx->conf->ntargets);
+	sdnotify_ready(ctx->sd, status);
+}
+
 static void
 run_sigterm_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct run_ctx *ctx = arg;
 
 	(void)what;
+	sdnotify_stopping(ctx->sd);
 	log_info("%s: stopping", strsignal((int)sig));
 	event_base_loopbreak(ctx->base);
 }
@@ -544,6 +564,9 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	log_info("running%s with %s: %zu targets, state in %s",
 	    ctx.dry_run ? " (dry run: nothing stored or sent)" : "", ctx.conf->path,
 	    ctx.conf->ntargets, ctx.conf->state_dir);
+	ctx.sd = sdnotify_new(ctx.base);
+	snprintf(err, sizeof(err), "probing %zu targets", ctx.conf->ntargets);
+	sdnotify_ready(ctx.sd, err);
 	if (event_base_dispatch(ctx.base) == -1) {
 		log_warnx("event loop failed");
 		goto fail;
@@ -551,6 +574,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	rc = EXIT_OK;
 	log_info("stopped");
 fail:
+	sdnotify_free(ctx.sd);
 	run_ctx_free(&ctx);
 	if (cfg)
 		event_config_free(cfg);

@@ -1,6 +1,6 @@
 /*
- * conf-alerts.c - the alerts() list of the configuration: webhook, exec
- * and smtp channels.
+ * conf-alerts.c - the alerts() list of the configuration: webhook, exec,
+ * smtp, alertmanager, pagerduty and slack channels.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,12 +21,137 @@
 #include "log.h"
 #include "tz.h"
 
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void
+strv_copy(struct conf_strv *dst, const struct conf_strv *src)
+{
+	dst->n = src->n;
+	dst->v = xcalloc(src->n + 1, sizeof(char *));
+	for (size_t i = 0; i < src->n; i++)
+		dst->v[i] = xstrdup(src->v[i]);
+}
+
+void
+conf_alert_copy(struct conf_alert *dst, const struct conf_alert *src)
+{
+	*dst = *src;
+	dst->name = xstrdup(src->name);
+	dst->url = dup_or_null(src->url);
+	dst->secret = dup_or_null(src->secret);
+	dst->from = dup_or_null(src->from);
+	dst->username = dup_or_null(src->username);
+	dst->password = dup_or_null(src->password);
+	dst->routing_key = dup_or_null(src->routing_key);
+	dst->severity = dup_or_null(src->severity);
+	strv_copy(&dst->headers, &src->headers);
+	strv_copy(&dst->command, &src->command);
+	strv_copy(&dst->to, &src->to);
+	strv_copy(&dst->labels, &src->labels);
+}
+
+static void
+free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+void
+conf_alert_clear(struct conf_alert *a)
+{
+	free(a->name);
+	free(a->url);
+	free_secret(a->secret);
+	free(a->from);
+	free(a->username);
+	free_secret(a->password);
+	free_secret(a->routing_key);
+	free(a->severity);
+	conf_strv_free(&a->headers);
+	conf_strv_free(&a->command);
+	conf_strv_free(&a->to);
+	conf_strv_free(&a->labels);
+}
+
+const char *
+conf_alert_type_name(enum conf_alert_type t)
+{
+	static const char *const names[] = {
+	    [CONF_ALERT_WEBHOOK] = "webhook",
+	    [CONF_ALERT_EXEC] = "exec",
+	    [CONF_ALERT_SMTP] = "smtp",
+	    [CONF_ALERT_ALERTMANAGER] = "alertmanager",
+	    [CONF_ALERT_PAGERDUTY] = "pagerduty",
+	    [CONF_ALERT_SLACK] = "slack",
+	};
+
+	if ((unsigned)t >= sizeof(names) / sizeof(names[0]) || names[t] == NULL)
+		return "unknown";
+	return names[t];
+}
+
+/* "Name: value" lines with no line break inside. */
+static int
+check_headers(
+    struct conf_ctx *ctx, const config_setting_t *g, const struct conf_strv *h)
+{
+	for (size_t k = 0; k < h->n; k++) {
+		const char *colon = strchr(h->v[k], ':');
+		if (colon == NULL || colon == h->v[k] || strpbrk(h->v[k], "\r\n")) {
+			conf_error(ctx, g, "headers",
+			    "\"%s\": expected \"Name: value\"", h->v[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Alertmanager label names: [a-zA-Z_][a-zA-Z0-9_]*; values any UTF-8. */
+static int
+check_labels(struct conf_ctx *ctx, const config_setting_t *g, const struct conf_strv *l)
+{
+	static const char *const reserved[] = {
+	    "alertname", "target", "component", "test", NULL};
+
+	for (size_t k = 0; k < l->n; k++) {
+		const char *s = l->v[k], *eq = strchr(s, '=');
+		size_t n = eq ? (size_t)(eq - s) : 0;
+		bool ok = n > 0 && !isdigit((unsigned char)s[0]);
+
+		for (size_t i = 0; ok && i < n; i++)
+			ok = isalnum((unsigned char)s[i]) || s[i] == '_';
+		for (size_t i = 0; ok && reserved[i]; i++)
+			ok = !(strlen(reserved[i]) == n &&
+			    strncmp(reserved[i], s, n) == 0);
+		if (!ok) {
+			conf_error(ctx, g, "labels",
+			    "\"%s\": expected \"name=value\" with a label name "
+			    "other than alertname, target, component and test",
+			    s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 conf_parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
 	static const char *const keys[] = {"type", "name", "url", "headers", "secret",
 	    "command", "from", "to", "username", "password", "timeout", "retry_for",
-	    NULL};
+	    "labels", "resolve_after", "routing_key", "severity", NULL};
+	static const char *const am_keys[] = {"type", "name", "url", "headers",
+	    "labels", "resolve_after", "timeout", "retry_for", NULL};
+	static const char *const pd_keys[] = {"type", "name", "url", "routing_key",
+	    "severity", "timeout", "retry_for", NULL};
+	static const char *const slack_keys[] = {
+	    "type", "name", "url", "timeout", "retry_for", NULL};
 	static const char *const webhook_keys[] = {
 	    "type", "name", "url", "headers", "secret", "timeout", "retry_for", NULL};
 	static const char *const exec_keys[] = {
@@ -53,6 +178,7 @@ conf_parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct con
 		a->line = config_setting_source_line(g);
 		a->timeout = 10;
 		a->retry_for = 3600;
+		a->resolve_after = 86400;
 		if (!config_setting_is_group(g)) {
 			conf_error(ctx, g, NULL, "expected a group { ... }");
 			return -1;
@@ -70,9 +196,20 @@ conf_parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct con
 		} else if (strcmp(type, "smtp") == 0) {
 			a->type = CONF_ALERT_SMTP;
 			allowed = smtp_keys;
+		} else if (strcmp(type, "alertmanager") == 0) {
+			a->type = CONF_ALERT_ALERTMANAGER;
+			allowed = am_keys;
+		} else if (strcmp(type, "pagerduty") == 0) {
+			a->type = CONF_ALERT_PAGERDUTY;
+			allowed = pd_keys;
+		} else if (strcmp(type, "slack") == 0) {
+			a->type = CONF_ALERT_SLACK;
+			allowed = slack_keys;
 		} else {
 			conf_error(ctx, g, "type",
-			    "\"%s\": expected webhook, exec or smtp", type);
+			    "\"%s\": expected webhook, exec, smtp, alertmanager, "
+			    "pagerduty or slack",
+			    type);
 			free(type);
 			return -1;
 		}
@@ -111,17 +248,8 @@ conf_parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct con
 			    conf_get_strv(ctx, g, "headers", &a->headers) < 0 ||
 			    conf_get_str(ctx, g, "secret", &a->secret) < 0)
 				return -1;
-			for (size_t k = 0; k < a->headers.n; k++) {
-				const char *h = a->headers.v[k],
-					   *colon = strchr(h, ':');
-				if (colon == NULL || colon == h || strpbrk(h, "\r\n")) {
-					conf_error(ctx, g, "headers",
-					    "\"%s\": expected "
-					    "\"Name: value\"",
-					    h);
-					return -1;
-				}
-			}
+			if (check_headers(ctx, g, &a->headers) < 0)
+				return -1;
 			if (a->secret && a->secret[0] == '\0') {
 				conf_error(ctx, g, "secret", "must not be empty");
 				return -1;
@@ -177,6 +305,55 @@ conf_parse_alerts(struct conf_ctx *ctx, const config_setting_t *root, struct con
 					    "\"%s\" is not a mail address", a->to.v[k]);
 					return -1;
 				}
+			break;
+		case CONF_ALERT_ALERTMANAGER:
+			if (conf_require(ctx, g, "url") ||
+			    conf_get_str(ctx, g, "url", &a->url) < 0 ||
+			    conf_check_url(ctx, g, "url", a->url,
+				(const char *const[]){"http", "https", NULL}) < 0 ||
+			    conf_get_strv(ctx, g, "headers", &a->headers) < 0 ||
+			    check_headers(ctx, g, &a->headers) < 0 ||
+			    conf_get_strv(ctx, g, "labels", &a->labels) < 0 ||
+			    check_labels(ctx, g, &a->labels) < 0 ||
+			    conf_get_int(ctx, g, "resolve_after", 60, 30 * DAY, &v) < 0)
+				return -1;
+			if (config_setting_get_member(g, "resolve_after"))
+				a->resolve_after = (int)v;
+			break;
+		case CONF_ALERT_PAGERDUTY:
+			if (conf_require(ctx, g, "routing_key") ||
+			    conf_get_str(ctx, g, "routing_key", &a->routing_key) < 0 ||
+			    conf_get_str(ctx, g, "url", &a->url) < 0 ||
+			    (a->url &&
+				conf_check_url(ctx, g, "url", a->url,
+				    (const char *const[]){"http", "https", NULL}) <
+				    0) ||
+			    conf_get_str(ctx, g, "severity", &a->severity) < 0)
+				return -1;
+			if (a->routing_key[0] == '\0') {
+				conf_error(ctx, g, "routing_key", "must not be empty");
+				return -1;
+			}
+			if (a->url == NULL)
+				a->url = xstrdup(CONF_PAGERDUTY_URL);
+			if (a->severity == NULL)
+				a->severity = xstrdup("critical");
+			if (strcmp(a->severity, "critical") &&
+			    strcmp(a->severity, "error") &&
+			    strcmp(a->severity, "warning") &&
+			    strcmp(a->severity, "info")) {
+				conf_error(ctx, g, "severity",
+				    "\"%s\": expected critical, error, warning or info",
+				    a->severity);
+				return -1;
+			}
+			break;
+		case CONF_ALERT_SLACK:
+			if (conf_require(ctx, g, "url") ||
+			    conf_get_str(ctx, g, "url", &a->url) < 0 ||
+			    conf_check_url(ctx, g, "url", a->url,
+				(const char *const[]){"http", "https", NULL}) < 0)
+				return -1;
 			break;
 		}
 	}

@@ -46,19 +46,16 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
  * is missing or wrong; when it names an existing child, that child's line
  * is used.
  */
-void
-conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
-    const char *fmt, ...)
+/* "FILE:LINE: path.field: msg" of setting s, as conf_error and conf_warn write it. */
+static void
+conf_where(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
+    const char *msg, char *out, size_t len)
 {
 	const config_setting_t *at = s, *child = NULL;
-	char path[600], full[700], msg[512];
+	char path[600], full[700], text[512];
 	const char *file;
-	va_list ap;
 	int line;
 
-	if (ctx->failed)
-		return;
-	ctx->failed = 1;
 	if (field && s && config_setting_is_group(s))
 		child = config_setting_get_member(s, field);
 	if (child)
@@ -70,15 +67,51 @@ conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
 		snprintf(full, sizeof(full), "%s", field);
 	else
 		snprintf(full, sizeof(full), "%s", path[0] ? path : "(top)");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	line = at ? config_setting_source_line(at) : 0;
 	file = at ? config_setting_source_file(at) : NULL;
 	if (file == NULL)
 		file = ctx->file;
-	snprintf(ctx->err, sizeof(ctx->err), "%.200s:%d: %.300s: %.480s", file, line,
-	    full, msg);
+	/* a value quoted in the message must not show a secret it holds (only
+	 * the message: a short value must not blank out the line number) */
+	snprintf(text, sizeof(text), "%s", msg);
+	conf_secret_redact(ctx, text, sizeof(text));
+	snprintf(out, len, "%.200s:%d: %.300s: %.480s", file, line, full, text);
+}
+
+/*
+ * Report an error at setting s. When field is given, it is a key of s that
+ * is missing or wrong; when it names an existing child, that child's line
+ * is used.
+ */
+void
+conf_error(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ctx->failed)
+		return;
+	ctx->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_where(ctx, s, field, msg, ctx->err, sizeof(ctx->err));
+}
+
+/* A warning at setting s, logged at once; the load goes on. */
+void
+conf_warn(struct conf_ctx *ctx, const config_setting_t *s, const char *field,
+    const char *fmt, ...)
+{
+	char msg[512], out[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_where(ctx, s, field, msg, out, sizeof(out));
+	log_warnx("%s", out);
 }
 
 static const char *
@@ -119,6 +152,7 @@ conf_get_str(
     struct conf_ctx *ctx, const config_setting_t *g, const char *key, char **out)
 {
 	config_setting_t *s = config_setting_get_member(g, key);
+	char *v;
 
 	if (s == NULL)
 		return 0;
@@ -127,8 +161,10 @@ conf_get_str(
 		    type_name(config_setting_type(s)));
 		return -1;
 	}
+	if (conf_secret_resolve(ctx, g, key, config_setting_get_string(s), &v) < 0)
+		return -1;
 	free(*out);
-	*out = xstrdup(config_setting_get_string(s));
+	*out = v;
 	return 1;
 }
 
@@ -295,7 +331,9 @@ conf_get_strv(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 	conf_strv_free(out);
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		out->v = xcalloc(1, sizeof(char *));
-		out->v[0] = xstrdup(config_setting_get_string(s));
+		if (conf_secret_resolve(
+			ctx, g, key, config_setting_get_string(s), &out->v[0]) < 0)
+			return -1;
 		out->n = 1;
 		return 1;
 	}
@@ -313,7 +351,10 @@ conf_get_strv(struct conf_ctx *ctx, const config_setting_t *g, const char *key,
 			    type_name(config_setting_type(e)));
 			return -1;
 		}
-		out->v[out->n++] = xstrdup(config_setting_get_string(e));
+		if (conf_secret_resolve(ctx, e, NULL, config_setting_get_string(e),
+			&out->v[out->n]) < 0)
+			return -1;
+		out->n++;
 	}
 	return 1;
 }

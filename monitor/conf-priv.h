@@ -23,6 +23,14 @@ bool conf_valid_name(const char *);
 int conf_parse_maintenance(struct conf_ctx *, const config_setting_t *, struct conf *);
 int conf_parse_cluster(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_cluster_free(struct conf_cluster *);
+/* conf-secret.c: "${env:NAME}" and "${file:/path}" in string settings */
+int conf_secret_resolve(struct conf_ctx *, const config_setting_t *at,
+    const char *field, const char *raw, char **out);
+void conf_warn(struct conf_ctx *, const config_setting_t *, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void conf_secret_redact(const struct conf_ctx *, char *text, size_t size);
+void conf_secret_keep(struct conf_ctx *, struct conf *);
+void conf_secret_free(struct conf *);
 int conf_parse_alerts(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_window_free(struct conf_window *);
 void conf_ics_free(struct conf_ics *);

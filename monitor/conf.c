@@ -299,7 +299,7 @@ conf_load(const char *path, char *err, size_t errlen)
 {
 	static const char *const top[] = {
 	    "slamon", "defaults", "targets", "maintenance", "alerts", "cluster", NULL};
-	struct conf_ctx ctx = {path, "", 0};
+	struct conf_ctx ctx = {.file = path};
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
 	config_setting_t *root, *d;
@@ -348,11 +348,13 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_parse_cluster(&ctx, root, c) < 0)
 		goto ctxfail;
 	config_destroy(&cfg);
+	conf_secret_keep(&ctx, c);
 	return c;
 ctxfail:
 	snprintf(err, errlen, "%s", ctx.err);
 fail:
 	config_destroy(&cfg);
+	conf_ctx_clear(&ctx);
 	conf_free(c);
 	return NULL;
 }
@@ -390,19 +392,11 @@ conf_free(struct conf *c)
 		conf_ics_free(&c->ics[i]);
 	free(c->ics);
 	for (size_t i = 0; i < c->nalerts; i++) {
-		struct conf_alert *a = &c->alerts[i];
-		free(a->name);
-		free(a->url);
-		conf_strv_free(&a->headers);
-		free(a->secret);
-		conf_strv_free(&a->command);
-		free(a->from);
-		conf_strv_free(&a->to);
-		free(a->username);
-		free(a->password);
+		conf_alert_clear(&c->alerts[i]);
 	}
 	free(c->alerts);
 	conf_cluster_free(&c->cluster);
+	conf_secret_free(c);
 	free(c);
 }
 

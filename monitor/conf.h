@@ -94,7 +94,13 @@ enum conf_alert_type {
 	CONF_ALERT_WEBHOOK,
 	CONF_ALERT_EXEC,
 	CONF_ALERT_SMTP,
+	CONF_ALERT_ALERTMANAGER,
+	CONF_ALERT_PAGERDUTY,
+	CONF_ALERT_SLACK,
 };
+
+/* PagerDuty's Events API v2, the default url of a pagerduty channel. */
+#define CONF_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 
 struct conf_alert {
 	enum conf_alert_type type;
@@ -106,6 +112,10 @@ struct conf_alert {
 	char *from;		   /* smtp */
 	struct conf_strv to;	   /* smtp */
 	char *username, *password; /* smtp, optional */
+	struct conf_strv labels;   /* alertmanager: "name=value" added to each alert */
+	int resolve_after;	   /* alertmanager: seconds from a notice to endsAt */
+	char *routing_key;	   /* pagerduty: the integration's key */
+	char *severity;		   /* pagerduty: critical, error, warning, info */
 	int timeout;		   /* seconds */
 	int retry_for;		   /* seconds of retries before giving up */
 	int line;
@@ -151,6 +161,9 @@ struct conf {
 	struct conf_alert *alerts;
 	size_t nalerts;
 	struct conf_cluster cluster;
+	/* values of ${env:...} and ${file:...}, for conf_redact() only */
+	char **secrets;
+	size_t nsecrets;
 };
 
 /* Error context while loading: the first error wins and is kept as text. */
@@ -158,9 +171,22 @@ struct conf_ctx {
 	const char *file;
 	char err[1024];
 	int failed;
+	/* secrets resolved so far: redacted from err, wiped at the end */
+	char **secrets;
+	size_t nsecrets;
 };
 
+/* Forget the secrets a load resolved (conf-secret.c). */
+void conf_ctx_clear(struct conf_ctx *);
+/* Replace every secret of the configuration in text by "(secret)", before
+ * text that may hold a setting's value is shown. */
+void conf_redact(const struct conf *, char *text, size_t size);
+
 struct conf *conf_load(const char *path, char *err, size_t errlen);
+/* A channel's settings: a deep copy, and freeing one (conf-alerts.c). */
+void conf_alert_copy(struct conf_alert *dst, const struct conf_alert *src);
+void conf_alert_clear(struct conf_alert *);
+const char *conf_alert_type_name(enum conf_alert_type);
 void conf_free(struct conf *);
 const struct conf_target *conf_target_find(const struct conf *, const char *);
 const struct conf_window *conf_window_find(const struct conf *, const char *);

@@ -25,6 +25,11 @@ struct httpd_tmetrics {
 	unsigned long buckets[HTTPD_NBUCKETS]; /* not cumulative here */
 	unsigned long count;
 	double sum_s;
+	/* the last result, for the blackbox_exporter style gauges */
+	bool probed;
+	bool last_ok;
+	double last_duration_s;
+	struct probe_detail last;
 };
 
 /* A computed body kept for a while (RRD reads are not free). */

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -318,7 +319,9 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 		httpd_error(req, 404, "not found");
 }
 
-/* The www directory: $SLAMON_WWW, <binary>/../www, SLAMON_WWW_DIR. */
+/* The www directory: $SLAMON_WWW, <binary>/../www (the source tree),
+ * <binary>/../share/slamon/www (an installed tree, wherever it was copied),
+ * SLAMON_WWW_DIR. */
 static char *
 httpd_find_www(void)
 {
@@ -332,10 +335,17 @@ httpd_find_www(void)
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			snprintf(cand, sizeof(cand), "%s/../www/index.html", exe);
-			if (access(cand, R_OK) == 0) {
-				cand[strlen(cand) - strlen("/index.html")] = '\0';
-				return xstrdup(cand);
+			static const char *const rel[] = {
+			    "../www", "../share/slamon/www"};
+
+			for (size_t i = 0; i < 2; i++) {
+				snprintf(cand, sizeof(cand), "%s/%s/index.html", exe,
+				    rel[i]);
+				if (access(cand, R_OK) == 0) {
+					cand[strlen(cand) - strlen("/index.html")] =
+					    '\0';
+					return xstrdup(cand);
+				}
 			}
 		}
 	}
@@ -409,19 +419,37 @@ httpd_tm_remap(struct httpd *h, const struct conf *c)
 }
 
 void
-httpd_observe(struct httpd *h, size_t i, enum probe_reason r, double latency_ms)
+httpd_observe(struct httpd *h, size_t i, const struct probe_result *res)
 {
 	struct httpd_tmetrics *m;
 	double s;
 	size_t b;
 
-	if (h == NULL || i >= h->ntm || (unsigned)r >= PROBE_NREASONS)
+	if (h == NULL || i >= h->ntm || (unsigned)res->reason >= PROBE_NREASONS)
 		return;
 	m = &h->tm[i];
-	m->reasons[r]++;
-	if (r != PROBE_OK || !(latency_ms >= 0))
+	m->reasons[res->reason]++;
+	m->probed = true;
+	m->last_ok = res->reason == PROBE_OK;
+	{
+		/* the certificate seen last stays known while the target fails:
+		 * an expiring certificate must not vanish from view in an outage */
+		struct probe_detail prev = m->last;
+
+		m->last = res->detail;
+		if (m->last.cert_not_after == 0)
+			m->last.cert_not_after = prev.cert_not_after;
+		if (m->last.tls_version[0] == '\0')
+			memcpy(m->last.tls_version, prev.tls_version,
+			    sizeof(prev.tls_version));
+	}
+	if (!(res->duration_ms >= 0)) {
+		m->last_duration_s = NAN;
 		return;
-	s = latency_ms / 1000.0;
+	}
+	/* every result counts: a timeout's ten seconds are what a user waited */
+	s = res->duration_ms / 1000.0;
+	m->last_duration_s = s;
 	for (b = 0; b < HTTPD_NBUCKETS && s > httpd_buckets[b]; b++)
 		;
 	if (b < HTTPD_NBUCKETS)

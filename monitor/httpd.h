@@ -53,11 +53,12 @@ void httpd_set_source(struct httpd *, const struct httpd_source *);
 void httpd_free(struct httpd *);
 
 /*
- * Every probe result, for the /metrics latency histogram and the counts by
- * reason: target i of the source's configuration. Latency counts for
- * PROBE_OK only.
+ * Every probe result, for /metrics: the duration histogram (every result,
+ * whatever its verdict), the counts by reason and the last result's details
+ * (status, phases, certificate, TLS version): target i of the source's
+ * configuration.
  */
-void httpd_observe(struct httpd *, size_t i, enum probe_reason, double latency_ms);
+void httpd_observe(struct httpd *, size_t i, const struct probe_result *);
 
 /* The bound port (for listen = "127.0.0.1:0"), or -1. */
 int httpd_port(const struct httpd *);

@@ -1,7 +1,14 @@
 /*
  * log.c - logging and allocation helpers shared by every module.
  *
- * The daemon logs to stderr (systemd captures it) or to syslog with -s.
+ * Three ways out, chosen once at start-up:
+ *  - stderr under systemd (JOURNAL_STREAM names our stderr): "<N>message",
+ *    the sd-daemon(3) prefixes journald reads as the priority; journald
+ *    adds the time and the unit;
+ *  - syslog with -s, when /dev/log answers; otherwise a warning and stderr,
+ *    for a message that nobody can read is worse than one in the wrong place;
+ *  - plain stderr: "2026-03-29T00:00:00.123Z warning slamon: message", an
+ *    RFC 3339 time in UTC and the level (debug, info, warning, error).
  * Allocation failure is the one fatal error outside start-up: there is no
  * sensible way to keep probing without memory.
  */
@@ -9,38 +16,116 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
-static int log_syslog;
+enum log_to { LOG_TO_STDERR, LOG_TO_JOURNAL, LOG_TO_SYSLOG };
+
+static enum log_to log_to;
 static int log_verbose;
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected; it is
+ * ours only if stderr still is that stream (not redirected by a shell). */
+static int
+log_journal_stream(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/* Whether a syslog daemon listens on /dev/log (glibc's syslog() drops
+ * messages silently when none does). */
+static int
+log_syslog_reachable(char *why, size_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, ok = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", _PATH_LOG);
+	for (int type = SOCK_DGRAM; !ok && type >= 0;
+	     type = type == SOCK_DGRAM ? SOCK_STREAM : -1) {
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+			break;
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (!ok)
+			snprintf(why, len, "%s: %s", _PATH_LOG, strerror(errno));
+		close(fd);
+	}
+	return ok;
+}
 
 void
 log_init(int use_syslog, int verbose)
 {
-	log_syslog = use_syslog;
+	char why[256] = "";
+
 	log_verbose = verbose;
-	if (use_syslog)
+	log_to = log_journal_stream() ? LOG_TO_JOURNAL : LOG_TO_STDERR;
+	if (!use_syslog)
+		return;
+	if (log_syslog_reachable(why, sizeof(why))) {
+		log_to = LOG_TO_SYSLOG;
 		openlog("slamon", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	} else
+		log_warnx("syslog unreachable (%s): logging to stderr", why);
+}
+
+static const char *
+log_level(int pri)
+{
+	switch (pri) {
+	case LOG_DEBUG:
+		return "debug";
+	case LOG_INFO:
+	case LOG_NOTICE:
+		return "info";
+	case LOG_WARNING:
+		return "warning";
+	default:
+		return "error";
+	}
 }
 
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char buf[2048];
+	char buf[2048], ts[40];
+	struct timespec now;
+	struct tm tm;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (log_syslog) {
+	switch (log_to) {
+	case LOG_TO_SYSLOG:
 		if (suffix)
 			syslog(pri, "%s: %s", buf, suffix);
 		else
 			syslog(pri, "%s", buf);
-	} else {
-		if (suffix)
-			fprintf(stderr, "slamon: %s: %s\n", buf, suffix);
-		else
-			fprintf(stderr, "slamon: %s\n", buf);
+		break;
+	case LOG_TO_JOURNAL:
+		fprintf(stderr, "<%d>%s%s%s\n", pri, buf, suffix ? ": " : "",
+		    suffix ? suffix : "");
+		break;
+	case LOG_TO_STDERR:
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ldZ %s slamon: %s%s%s\n", ts,
+		    now.tv_nsec / 1000000, log_level(pri), buf, suffix ? ": " : "",
+		    suffix ? suffix : "");
+		break;
 	}
 }
 

@@ -55,7 +55,25 @@ struct notify_delivery {
 	bool timed_out;
 };
 
+/*
+ * What a channel type does, found by notify.c through notify_channel_ops()
+ * (notify-channels.c): build the body once when a notice is queued, start
+ * one attempt, and, for the types that run on curl, judge a finished one.
+ */
+struct notify_channel_ops {
+	enum conf_alert_type type;
+	/* NULL: nothing to build ahead (exec) */
+	int (*prepare)(struct notify_delivery *);
+	/* 0, or -1 with err set */
+	int (*start)(struct notify_delivery *, char *err, size_t errlen);
+	/* curl types: true when delivered; NULL: CURLE_OK is delivered */
+	bool (*result)(struct notify_delivery *, CURLcode, char *err, size_t errlen);
+};
+
+const struct notify_channel_ops *notify_channel_ops(enum conf_alert_type);
+
 struct notify_channel {
+	const struct notify_channel_ops *ops;
 	struct conf_alert a; /* deep copy; replaced in place by a reload */
 	struct notify_stats st;
 	TAILQ_HEAD(, notify_delivery) queue;
@@ -89,10 +107,28 @@ int notify_webhook_prepare(struct notify_delivery *);
 int notify_webhook_start(struct notify_delivery *, char *err, size_t errlen);
 bool notify_webhook_result(
     struct notify_delivery *, CURLcode, char *err, size_t errlen);
+/* A JSON POST of d->body to url with the common headers and d->slist's
+ * extra ones (notify-webhook.c); every JSON channel starts through it. */
+int notify_post_json(
+    struct notify_delivery *, const char *url, char *err, size_t errlen);
+int notify_add_header(struct notify_delivery *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The channel's `headers`, less the ones slamon sets itself. */
+int notify_custom_headers(struct notify_delivery *);
+/* A stable id of the outage a notice is about, on one channel: the alert
+ * and its recovery share it (notify.c). 32 hex digits. */
+void notify_outage_key(const struct notify_msg *, const char *channel, char out[33]);
 int notify_smtp_prepare(struct notify_delivery *);
 int notify_smtp_start(struct notify_delivery *, char *err, size_t errlen);
 int notify_exec_start(struct notify_delivery *, char *err, size_t errlen);
 void notify_exec_reap(struct notify *);
 void notify_exec_cancel(struct notify_delivery *);
+/* notify-alertmanager.c, notify-pagerduty.c, notify-slack.c */
+int notify_am_prepare(struct notify_delivery *);
+int notify_am_start(struct notify_delivery *, char *err, size_t errlen);
+int notify_pd_prepare(struct notify_delivery *);
+int notify_pd_start(struct notify_delivery *, char *err, size_t errlen);
+int notify_slack_prepare(struct notify_delivery *);
+int notify_slack_start(struct notify_delivery *, char *err, size_t errlen);
 
 #endif

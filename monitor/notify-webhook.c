@@ -101,11 +101,8 @@ webhook_write_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-static int add_header(struct notify_delivery *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-add_header(struct notify_delivery *d, const char *fmt, ...)
+int
+notify_add_header(struct notify_delivery *d, const char *fmt, ...)
 {
 	struct curl_slist *l;
 	va_list ap;
@@ -141,11 +138,15 @@ custom_header(const struct conf_alert *a, const char *name)
 	return false;
 }
 
+/*
+ * The POST every JSON channel makes: d->body to url, with the headers the
+ * channel added to d->slist first. Redirects are not followed: a receiver
+ * that moved is a failed attempt, loudly, not a silent detour.
+ */
 int
-notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
+notify_post_json(struct notify_delivery *d, const char *url, char *err, size_t errlen)
 {
 	const struct conf_alert *a = &d->ch->a;
-	char sig[65];
 	CURL *e;
 
 	if ((e = curlm_get(d->n->curlm)) == NULL) {
@@ -153,37 +154,14 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->easy = e;
-	if (add_header(d, "Content-Type: application/json") ||
+	if (notify_add_header(d, "Content-Type: application/json") ||
 	    (!custom_header(a, "User-Agent:") &&
-		add_header(d, "User-Agent: slamon/%s", SLAMON_VERSION)) ||
-	    add_header(d, "Expect:") ||
-	    add_header(d, "X-Slamon-Event: %s", notify_kind_name(d->msg.kind)) ||
-	    add_header(d, "X-Slamon-Delivery: %s", d->id) ||
-	    add_header(d, "X-Slamon-Attempt: %d", d->attempt))
-		goto nomem;
-	if (a->secret) {
-		if (notify_hmac_sha256_hex(a->secret, d->body, d->body_len, sig) ==
-		    -1) {
-			snprintf(err, errlen, "HMAC-SHA256 failed");
-			return -1;
-		}
-		if (add_header(d, "X-Slamon-Signature: sha256=%s", sig))
-			goto nomem;
+		notify_add_header(d, "User-Agent: slamon/%s", SLAMON_VERSION)) ||
+	    notify_add_header(d, "Expect:")) {
+		snprintf(err, errlen, "out of memory building headers");
+		return -1;
 	}
-	for (size_t i = 0; i < a->headers.n; i++) {
-		const char *h = a->headers.v[i];
-		if (reserved_header(h)) {
-			if (d->attempt == 1)
-				log_warnx(
-				    "notify: %s: ignoring header \"%.*s\": slamon "
-				    "sets it",
-				    a->name, (int)strcspn(h, ":"), h);
-			continue;
-		}
-		if (add_header(d, "%s", h))
-			goto nomem;
-	}
-	curl_easy_setopt(e, CURLOPT_URL, a->url);
+	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, d->body);
@@ -195,6 +173,52 @@ notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->errbuf);
 	return notify_curl_start(d, err, errlen);
+}
+
+/* The channel's own headers, but none the payload's integrity depends on. */
+int
+notify_custom_headers(struct notify_delivery *d)
+{
+	const struct conf_alert *a = &d->ch->a;
+
+	for (size_t i = 0; i < a->headers.n; i++) {
+		const char *h = a->headers.v[i];
+		if (reserved_header(h)) {
+			if (d->attempt == 1)
+				log_warnx(
+				    "notify: %s: ignoring header \"%.*s\": slamon "
+				    "sets it",
+				    a->name, (int)strcspn(h, ":"), h);
+			continue;
+		}
+		if (notify_add_header(d, "%s", h))
+			return -1;
+	}
+	return 0;
+}
+
+int
+notify_webhook_start(struct notify_delivery *d, char *err, size_t errlen)
+{
+	const struct conf_alert *a = &d->ch->a;
+	char sig[65];
+
+	if (notify_add_header(d, "X-Slamon-Event: %s", notify_kind_name(d->msg.kind)) ||
+	    notify_add_header(d, "X-Slamon-Delivery: %s", d->id) ||
+	    notify_add_header(d, "X-Slamon-Attempt: %d", d->attempt))
+		goto nomem;
+	if (a->secret) {
+		if (notify_hmac_sha256_hex(a->secret, d->body, d->body_len, sig) ==
+		    -1) {
+			snprintf(err, errlen, "HMAC-SHA256 failed");
+			return -1;
+		}
+		if (notify_add_header(d, "X-Slamon-Signature: sha256=%s", sig))
+			goto nomem;
+	}
+	if (notify_custom_headers(d))
+		goto nomem;
+	return notify_post_json(d, a->url, err, errlen);
 nomem:
 	snprintf(err, errlen, "out of memory building headers");
 	return -1;

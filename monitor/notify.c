@@ -102,46 +102,6 @@ dup_or_null(const char *s)
 }
 
 static void
-strv_copy(struct conf_strv *dst, const struct conf_strv *src)
-{
-	dst->n = src->n;
-	dst->v = xcalloc(src->n + 1, sizeof(char *));
-	for (size_t i = 0; i < src->n; i++)
-		dst->v[i] = xstrdup(src->v[i]);
-}
-
-static void
-alert_copy(struct conf_alert *dst, const struct conf_alert *src)
-{
-	*dst = *src;
-	dst->name = xstrdup(src->name);
-	dst->url = dup_or_null(src->url);
-	dst->secret = dup_or_null(src->secret);
-	dst->from = dup_or_null(src->from);
-	dst->username = dup_or_null(src->username);
-	dst->password = dup_or_null(src->password);
-	strv_copy(&dst->headers, &src->headers);
-	strv_copy(&dst->command, &src->command);
-	strv_copy(&dst->to, &src->to);
-}
-
-static void
-alert_clear(struct conf_alert *a)
-{
-	free(a->name);
-	free(a->url);
-	free(a->secret);
-	free(a->from);
-	free(a->username);
-	if (a->password)
-		explicit_bzero(a->password, strlen(a->password));
-	free(a->password);
-	conf_strv_free(&a->headers);
-	conf_strv_free(&a->command);
-	conf_strv_free(&a->to);
-}
-
-static void
 msg_copy(struct notify_msg *dst, const struct notify_msg *src)
 {
 	*dst = *src;
@@ -183,8 +143,8 @@ notify_curl_done_cb(CURL *e, CURLcode rc, void *arg)
 	(void)e;
 	d->in_flight = false;
 	err[0] = '\0';
-	if (d->ch->a.type == CONF_ALERT_WEBHOOK)
-		ok = notify_webhook_result(d, rc, err, sizeof(err));
+	if (d->ch->ops->result)
+		ok = d->ch->ops->result(d, rc, err, sizeof(err));
 	else {
 		ok = rc == CURLE_OK;
 		if (!ok)
@@ -326,17 +286,7 @@ attempt_start(struct notify_delivery *d)
 	d->out_len = 0;
 	d->upload_off = 0;
 	d->timed_out = false;
-	switch (d->ch->a.type) {
-	case CONF_ALERT_WEBHOOK:
-		rc = notify_webhook_start(d, err, sizeof(err));
-		break;
-	case CONF_ALERT_SMTP:
-		rc = notify_smtp_start(d, err, sizeof(err));
-		break;
-	case CONF_ALERT_EXEC:
-		rc = notify_exec_start(d, err, sizeof(err));
-		break;
-	}
+	rc = d->ch->ops->start(d, err, sizeof(err));
 	if (rc == -1)
 		notify_attempt_done(d, false, err[0] ? err : "could not start");
 }
@@ -411,6 +361,20 @@ delivery_id(char out[33], const struct notify_msg *m, const char *channel)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+void
+notify_outage_key(const struct notify_msg *m, const char *channel, char out[33])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char *key;
+
+	xasprintf(&key, "%s|%lld|%s%s", m->target, (long long)m->outage_start, channel,
+	    m->test ? "|test" : "");
+	SHA256((const unsigned char *)key, strlen(key), md);
+	free(key);
+	for (size_t i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 int
 notify_send(struct notify *n, const struct notify_msg *m)
 {
@@ -447,10 +411,8 @@ notify_send_to(struct notify *n, const struct notify_msg *m, const char *channel
 			fatalx("evtimer_new");
 		TAILQ_INSERT_TAIL(&ch->queue, d, entry);
 		ch->st.pending++;
-		if (ch->a.type == CONF_ALERT_WEBHOOK)
-			rc = notify_webhook_prepare(d);
-		else if (ch->a.type == CONF_ALERT_SMTP)
-			rc = notify_smtp_prepare(d);
+		if (ch->ops->prepare)
+			rc = ch->ops->prepare(d);
 		if (rc == -1) {
 			/* cannot happen with a valid message; count it, never hide it */
 			ch->st.given_up++;
@@ -472,7 +434,8 @@ channel_new(const struct conf_alert *a)
 {
 	struct notify_channel *ch = xcalloc(1, sizeof(*ch));
 
-	alert_copy(&ch->a, a);
+	conf_alert_copy(&ch->a, a);
+	ch->ops = notify_channel_ops(a->type);
 	ch->st.channel = ch->a.name;
 	ch->st.type = ch->a.type;
 	TAILQ_INIT(&ch->queue);
@@ -494,7 +457,7 @@ channel_free(struct notify *n, struct notify_channel *ch, const char *why)
 		n->cb(n->arg, &d->msg, &ch->a, d->attempt, false, true, why);
 		delivery_free(d);
 	}
-	alert_clear(&ch->a);
+	conf_alert_clear(&ch->a);
 	free(ch);
 }
 
@@ -557,8 +520,8 @@ notify_reload(struct notify *n, const struct conf *c)
 				ch = n->ch[j];
 		if (ch) {
 			ch->seen = true;
-			alert_clear(&ch->a);
-			alert_copy(&ch->a, a);
+			conf_alert_clear(&ch->a);
+			conf_alert_copy(&ch->a, a);
 			ch->st.channel = ch->a.name;
 		} else
 			ch = channel_new(a);

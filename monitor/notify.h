@@ -1,5 +1,6 @@
 /*
- * notify.h - alert delivery: webhook, smtp and exec channels on the event
+ * notify.h - alert delivery: webhook, smtp, exec, alertmanager, pagerduty
+ * and slack channels on the event
  * loop, with retries and backoff. WHEN an alert fires is the caller's
  * business; this module only delivers what it is given, to every channel,
  * and reports every attempt's outcome. The payloads are in doc/alerts.md.
@@ -89,6 +90,13 @@ char *notify_fmt_duration(long secs, char *buf, size_t len);
 /* notify-webhook.c */
 int notify_format_webhook(const struct notify_msg *, char **json);
 int notify_hmac_sha256_hex(const char *key, const char *data, size_t len, char hex[65]);
+
+/* notify-alertmanager.c, notify-pagerduty.c, notify-slack.c: the bodies */
+int notify_format_alertmanager(
+    const struct notify_msg *, const struct conf_alert *, char **json);
+int notify_format_pagerduty(const struct notify_msg *, const struct conf_alert *,
+    const char *dedup_key, char **json);
+int notify_format_slack(const struct notify_msg *, char **json);
 
 /* notify-smtp.c: the whole RFC 5322 message, CRLF line ends. */
 int notify_format_mail(const struct notify_msg *, const struct conf_alert *,

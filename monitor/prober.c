@@ -158,12 +158,14 @@ prober_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	pt->grace = false;
 	if (pt->run.active) {
-		struct probe_result res = {PROBE_CANCELLED, "", -1};
+		struct probe_result res = {.reason = PROBE_CANCELLED, .latency_ms = -1};
 
 		snprintf(res.text, sizeof(res.text),
 		    "still running after %.0f ms when "
 		    "the next probe was due",
 		    probe_elapsed_ms(&pt->run));
+		res.duration_ms = probe_elapsed_ms(&pt->run);
+		res.detail = pt->run.detail; /* what it learnt so far */
 		probe_cancel(&pt->run);
 		prober_deliver(pt, &res);
 	}

@@ -265,6 +265,7 @@ dns_read_cb(evutil_socket_t fd, short what, void *arg)
 		/* someone else's datagram, or a late answer to nothing: ignore */
 		if (n < 12 || ((m[0] << 8) | m[1]) != r->id || !(m[2] & 0x80))
 			continue;
+		r->run->detail.dns_s = probe_elapsed_ms(r->run) / 1000.0;
 		if (m[2] & 0x02) {
 			probe_done(
 			    r->run, PROBE_DNS_FAILURE, "DNS failure: truncated answer");

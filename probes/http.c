@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../monitor/log.h"
 #include "../monitor/curlm.h"
@@ -195,6 +196,10 @@ http_done_cb(CURL *e, CURLcode rc, void *arg)
 	long code = 0;
 	int reason;
 
+	curlinfo_timings(run, e);
+	curlinfo_cert(run, e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	run->detail.http_status = code;
 	if (rc == CURLE_WRITE_ERROR && r->too_large) {
 		probe_done(run, PROBE_TOO_LARGE, "response too large (> %ld bytes)",
 		    h->max_body);
@@ -205,7 +210,6 @@ http_done_cb(CURL *e, CURLcode rc, void *arg)
 		probe_done(run, reason, "%s", text);
 		return;
 	}
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	if (!http_status_ok(h, code)) {
 		probe_done(run, PROBE_HTTP_STATUS, "HTTP status %ld", code);
 		return;
@@ -259,6 +263,11 @@ http_start(struct probe_run *run)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	/* the certificate chain and TLS version, for /metrics */
+	if (strncasecmp(h->url, "https:", 6) == 0) {
+		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		curlinfo_watch_tls(run, e);
+	}
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)run->timeout_ms);

@@ -56,6 +56,22 @@ probe_reason_name(enum probe_reason r)
 	return names[r];
 }
 
+const char *
+probe_timing_name(enum probe_timing t)
+{
+	static const char *const names[PROBE_NTIMINGS] = {
+	    [PROBE_T_RESOLVE] = "resolve",
+	    [PROBE_T_CONNECT] = "connect",
+	    [PROBE_T_TLS] = "tls",
+	    [PROBE_T_PROCESSING] = "processing",
+	    [PROBE_T_TRANSFER] = "transfer",
+	};
+
+	if ((unsigned)t >= PROBE_NTIMINGS)
+		return "unknown";
+	return names[t];
+}
+
 /*
  * The run machinery every probe shares: one deadline per run, and one way
  * out. A probe that finishes, fails or times out ends in probe_done(), which
@@ -112,6 +128,10 @@ probe_start(struct probe_run *run)
 	int ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &run->t0);
+	memset(&run->detail, 0, sizeof(run->detail));
+	for (int i = 0; i < PROBE_NTIMINGS; i++)
+		run->detail.timing_s[i] = -1;
+	run->detail.dns_s = -1;
 	run->phase = PROBE_PHASE_CONNECT;
 	run->priv = NULL;
 	run->active = true;
@@ -176,7 +196,9 @@ probe_done(struct probe_run *run, enum probe_reason reason, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(res.text, sizeof(res.text), fmt, ap);
 	va_end(ap);
-	res.latency_ms = reason == PROBE_OK ? probe_elapsed_ms(run) : -1;
+	res.duration_ms = probe_elapsed_ms(run);
+	res.latency_ms = reason == PROBE_OK ? res.duration_ms : -1;
+	res.detail = run->detail;
 	probe_release(run);
 	run->done(run, &res, run->arg);
 }

@@ -35,10 +35,35 @@ enum probe_reason {
 
 const char *probe_reason_name(enum probe_reason);
 
+/* The parts of an HTTP(S) transfer whose durations /metrics shows, as
+ * blackbox_exporter names them. */
+enum probe_timing {
+	PROBE_T_RESOLVE,
+	PROBE_T_CONNECT,
+	PROBE_T_TLS,
+	PROBE_T_PROCESSING, /* request sent to first byte of the answer */
+	PROBE_T_TRANSFER,   /* first byte to last */
+	PROBE_NTIMINGS
+};
+
+const char *probe_timing_name(enum probe_timing);
+
+/* What a run learnt besides its verdict, for /metrics. A probe fills what it
+ * knows in run->detail before probe_done(); the rest stays unknown. */
+struct probe_detail {
+	long http_status;		 /* 0: no HTTP answer */
+	double timing_s[PROBE_NTIMINGS]; /* < 0: not measured */
+	double dns_s;			 /* name lookup, seconds; < 0: none */
+	long long cert_not_after;	 /* leaf certificate, Unix time; 0: none */
+	char tls_version[16];		 /* "TLSv1.3" as OpenSSL names it; "": none */
+};
+
 struct probe_result {
 	enum probe_reason reason;
-	char text[256];	   /* human text, e.g. "HTTP status 503" */
-	double latency_ms; /* < 0 when not measured */
+	char text[256];	    /* human text, e.g. "HTTP status 503" */
+	double latency_ms;  /* < 0 when not measured */
+	double duration_ms; /* start to result, whatever the result */
+	struct probe_detail detail;
 };
 
 struct event_base;
@@ -80,6 +105,7 @@ struct probe_run {
 	void *arg;
 
 	struct timespec t0; /* monotonic start */
+	struct probe_detail detail;
 	enum probe_phase phase;
 	void *priv; /* the probe's per-run state */
 	struct event *deadline;
@@ -114,6 +140,15 @@ void probe_done(struct probe_run *, enum probe_reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 double probe_elapsed_ms(const struct probe_run *);
 double probe_mono_ms(void);
+
+/* What libcurl measured of a finished transfer, into run->detail: phase
+ * timings, certificate expiry (with CURLOPT_CERTINFO), and, set up before
+ * the transfer starts, the negotiated TLS version. curl-info.c. */
+void curlinfo_timings(struct probe_run *, void *curl);
+void curlinfo_cert(struct probe_run *, void *curl);
+void curlinfo_watch_tls(struct probe_run *, void *curl);
+/* The leaf certificate's expiry from CURLOPT_CERTINFO; -1 when not there. */
+int curlinfo_expiry(void *curl, long long *out);
 
 /* libcurl's verdict on a finished transfer, as a probe_reason and its text
  * (curl-reason.c). */

@@ -196,6 +196,7 @@ tcp_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
 		return; /* tcp_cancel: run->priv is gone */
 	r = run->priv;
 	r->req = NULL;
+	run->detail.dns_s = probe_elapsed_ms(run) / 1000.0;
 	if (err != 0 || ai == NULL) {
 		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: %s: %s", t->host,
 		    err ? evutil_gai_strerror(err) : "no address");

@@ -79,29 +79,6 @@ tls_cancel(struct probe_run *run)
 	run->priv = NULL;
 }
 
-/* "Expire date" of the leaf, as OpenSSL prints it: "Jan  1 00:00:00 2027 GMT". */
-static int
-tls_expiry(CURL *e, time_t *out)
-{
-	struct curl_certinfo *ci = NULL;
-	struct curl_slist *s;
-	struct tm tm;
-
-	if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
-	    ci->num_of_certs < 1)
-		return -1;
-	for (s = ci->certinfo[0]; s; s = s->next) {
-		if (strncmp(s->data, "Expire date:", 12) != 0)
-			continue;
-		memset(&tm, 0, sizeof(tm));
-		if (strptime(s->data + 12, " %b %d %H:%M:%S %Y", &tm) == NULL)
-			return -1;
-		*out = timegm(&tm);
-		return 0;
-	}
-	return -1;
-}
-
 static void
 tls_done_cb(CURL *e, CURLcode rc, void *arg)
 {
@@ -110,19 +87,23 @@ tls_done_cb(CURL *e, CURLcode rc, void *arg)
 	const struct tls_conf *t = run->conf;
 	char text[256];
 	time_t expiry, now = time(NULL);
+	long long exp;
 	long days;
 	int reason;
 
+	curlinfo_timings(run, e);
 	if ((reason = curlm_reason(run, e, rc, r->err, text, sizeof(text))) !=
 	    PROBE_OK) {
 		probe_done(run, reason, "%s", text);
 		return;
 	}
-	if (tls_expiry(e, &expiry) == -1) {
+	if (curlinfo_expiry(e, &exp) == -1) {
 		probe_done(
 		    run, PROBE_TLS_FAILURE, "TLS failure: no certificate expiry date");
 		return;
 	}
+	expiry = (time_t)exp;
+	run->detail.cert_not_after = exp;
 	/* whole days left, rounded down: 23 hours left is 0 days */
 	days = (long)((expiry - now) / 86400);
 	if (expiry <= now)
@@ -164,6 +145,7 @@ tls_start(struct probe_run *run)
 	/* the handshake is the whole probe: no request is sent */
 	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+	curlinfo_watch_tls(run, e);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)run->timeout_ms);

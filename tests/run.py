@@ -70,6 +70,8 @@ def run_one(build, full, fn):
     try:
         fn(t)
         err = None
+    except lib.Skip as e:
+        err = "SKIP " + str(e)
     except Exception:
         err = traceback.format_exc()
     finally:
@@ -87,6 +89,8 @@ def run_e2e(build, pattern, jobs):
             if err is None:
                 passed += 1
                 print(f"e2e   {full:60s} ok   {secs:5.1f}s", flush=True)
+            elif err.startswith("SKIP "):
+                print(f"e2e   {full:60s} skip {secs:5.1f}s: {err[5:]}", flush=True)
             else:
                 failed += 1
                 print(f"e2e   {full:60s} FAIL {secs:5.1f}s", flush=True)

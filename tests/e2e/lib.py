@@ -25,6 +25,10 @@ def free_port(kind=socket.SOCK_STREAM):
 VALGRIND = os.environ.get("SLAMON_VALGRIND")
 
 
+class Skip(Exception):
+    """raise Skip("reason"): the test cannot run on this machine (reported, not failed)."""
+
+
 class T:
     """One test's context: a temporary folder and the processes it started."""
 

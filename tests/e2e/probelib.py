@@ -6,8 +6,10 @@ import signal
 
 from lib import free_port
 
-START_RE = re.compile(r"^slamon: (\S+): probe start, planned ([\d.]+), actual ([\d.]+) \(lag ([-\d.]+) ms\)")
-RESULT_RE = re.compile(r"^slamon: (\S+): result (\w+): (.*) \(([-\d.]+) ms\)$")
+# a log line: "TIME LEVEL slamon: message" (log.c)
+LOG = r"^\S+Z \w+ slamon: "
+START_RE = re.compile(LOG + r"(\S+): probe start, planned ([\d.]+), actual ([\d.]+) \(lag ([-\d.]+) ms\)")
+RESULT_RE = re.compile(LOG + r"(\S+): result (\w+): (.*) \(([-\d.]+) ms\)$")
 
 CONF_HEAD = """\
 slamon: { state_dir = "state"; timezone = "Europe/Oslo"; listen = ""; };

@@ -17,8 +17,8 @@ from natslib import NatsCluster, Proxy
 from probelib import targetd
 
 LOCS = ("osl", "fra", "ams")
-QUEUED_RE = re.compile(r"^slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): queued$")
-TAKEN_RE = re.compile(r"^slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): taken")
+QUEUED_RE = re.compile(r"^\S+Z \w+ slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): queued$")
+TAKEN_RE = re.compile(r"^\S+Z \w+ slamon: cluster: (\w+)/(\S+) at (\d+) (ok|failed): taken")
 
 
 def node_conf(t, name, nats, role, loc, port, alert_after=4, listen=""):
@@ -124,8 +124,8 @@ def test_quorum_outage_alert_and_aggregator_kill9(t):
     # /metrics: what each location sees, and what went through NATS
     import urllib.request
     m = urllib.request.urlopen(f"http://127.0.0.1:{n.http}/metrics").read().decode()
-    assert 'slamon_location_up{target="web",location="osl"} 0' in m, m
-    assert 'slamon_location_up{target="web",location="ams"} 1' in m, m
+    assert 'slamon_location_up{target="web",component="App",type="http",location="osl"} 0' in m, m
+    assert 'slamon_location_up{target="web",component="App",type="http",location="ams"} 1' in m, m
     assert re.search(r"^slamon_cluster_consumed_total [1-9]", m, re.M), m
     pc = subprocess.run(["promtool", "check", "metrics"], input=m, capture_output=True,
                         text=True)

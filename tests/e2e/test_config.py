@@ -90,7 +90,7 @@ CASES = [
     ("ics unknown key", sub('maintenance: {', 'maintenance: {\n  ics = ({ url = "https://127.0.0.1/m.ics"; refresh = 5; }); #!'), "maintenance.ics[0].refresh", "unknown"),
     ("ics ca_file on a file", sub('maintenance: {', 'maintenance: {\n  ics = ({ file = "/etc/hostname"; ca_file = "/etc/hostname"; }); #!'), "maintenance.ics[0].ca_file", "only meaningful with url"),
     ("ics_refresh zero", sub('maintenance: {', 'maintenance: {\n  ics_refresh = 0; #!'), "maintenance.ics_refresh", "out of range"),
-    ("alert of unknown type", BASE + 'alerts = ( { type = "pager"; } #!\n);\n', "alerts[0].type", "webhook, exec or smtp"),
+    ("alert of unknown type", BASE + 'alerts = ( { type = "pager"; } #!\n);\n', "alerts[0].type", "webhook, exec, smtp, alertmanager, pagerduty or slack"),
     ("webhook without url", BASE + 'alerts = ( { type = "webhook"; } #!\n);\n', "alerts[0].url", "missing"),
     ("webhook with smtp url", BASE + 'alerts = ( { type = "webhook";\n url = "smtp://127.0.0.1:25"; } #!\n);\n', "alerts[0].url", "scheme"),
     ("smtp key on webhook", BASE + 'alerts = ( { type = "webhook"; url = "http://127.0.0.1:9/";\n from = "a@b"; } #!\n);\n', "alerts[0].from", "not a setting of a webhook alert"),

@@ -33,13 +33,13 @@ def test_http_metrics_promtool(t):
     assert p.returncode == 0, p.stdout + p.stderr
     text = body.decode()
     esc = EVIL.replace("\\", "\\\\").replace('"', '\\"')
-    assert f'slamon_target_up{{target="api",component="{esc}"}} 0' in text, text[:2000]
-    assert f'slamon_target_up{{target="web",component="{esc}"}} 1' in text
-    assert 'slamon_target_in_maintenance{target="files"} 1' in text
-    assert 'slamon_probes_total{target="api",reason="connect_refused"}' in text
-    assert 'slamon_probe_duration_seconds_bucket{target="web",le="+Inf"}' in text
-    assert 'slamon_availability_ratio{target="db"}' in text
-    assert 'slamon_error_budget_left_seconds{target="db"}' in text
+    assert f'slamon_target_up{{target="api",component="{esc}",type="tcp"}} 0' in text, text[:2000]
+    assert f'slamon_target_up{{target="web",component="{esc}",type="http"}} 1' in text
+    assert 'slamon_target_in_maintenance{target="files",component="Files",type="http"} 1' in text
+    assert f'slamon_probes_total{{target="api",component="{esc}",type="tcp",reason="connect_refused"}}' in text
+    assert f'slamon_probe_duration_seconds_bucket{{target="web",component="{esc}",type="http",le="+Inf"}}' in text
+    assert 'slamon_availability_ratio{target="db",component="Database",type="tcp"}' in text
+    assert 'slamon_error_budget_left_seconds{target="db",component="Database",type="tcp"}' in text
     assert "slamon_outages_total{" in text and "slamon_alerts_total{" in text
 
 
