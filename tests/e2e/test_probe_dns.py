@@ -1,4 +1,4 @@
-"""The dns probe against dnsd (libevent's evdns server): A, AAAA, CNAME,
+"""The dns probe against dnsd (our UDP and TCP test server): A, AAAA, CNAME,
 expected answers, SERVFAIL, NXDOMAIN, no answer, a server that never
 answers, and a port with no server; a healthy target keeps its schedule."""
 import socket
@@ -7,14 +7,39 @@ from lib import free_port
 from probelib import Run, assert_schedule_kept, conf_text, targetd
 
 
+def dns_port():
+    """A port free on 127.0.0.1 for both UDP and TCP, as dnsd serves both."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+            u.close()
+    raise AssertionError("no port free for both UDP and TCP")
+
+
+def _dnsd(t, *args):
+    dport = dns_port()
+    d = t.spawn([t.tools + "/dnsd"] + [a for a in args if a == "--edns"] + [str(dport)]
+                + [a for a in args if a != "--edns"])
+    t.wait_for(lambda: open(d.outpath).read().startswith("ready") or d.poll() is not None,
+               what="dnsd ready")
+    assert d.poll() is None, "dnsd: " + open(d.errpath).read()
+    return d, f"127.0.0.1:{dport}"
+
+
 def test_dns_reasons(t):
-    dport = free_port(socket.SOCK_DGRAM)
-    d = t.spawn([t.tools + "/dnsd", str(dport), "www.test=A:127.0.0.7", "www.test=AAAA:::1",
-                 "alias.test=CNAME:www.test", "broken.test=SERVFAIL", "empty.test=EMPTY",
-                 "hole.test=DROP", "slow.test=SLOW:300:A:127.0.0.8"])
-    t.wait_for(lambda: open(d.outpath).read().startswith("ready"), what="dnsd ready")
+    d, srv = _dnsd(t, "www.test=A:127.0.0.7", "www.test=AAAA:::1",
+                   "alias.test=CNAME:www.test", "broken.test=SERVFAIL", "empty.test=EMPTY",
+                   "hole.test=DROP", "slow.test=SLOW:300:A:127.0.0.8")
     port = targetd(t)
-    srv = f"127.0.0.1:{dport}"
     nobody = free_port(socket.SOCK_DGRAM)
 
     def dns(name, host, extra="", server=srv):
@@ -52,14 +77,6 @@ def test_dns_reasons(t):
             assert r == reason and frag in text, f"{name}: {r} {text!r}, wanted {reason} {frag!r}"
     assert_schedule_kept(run, "healthy", 2)
     run.stop()
-
-
-def _dnsd(t, *args):
-    dport = free_port(socket.SOCK_DGRAM)
-    d = t.spawn([t.tools + "/dnsd"] + [a for a in args if a == "--edns"] + [str(dport)]
-                + [a for a in args if a != "--edns"])
-    t.wait_for(lambda: open(d.outpath).read().startswith("ready"), what="dnsd ready")
-    return d, f"127.0.0.1:{dport}"
 
 
 def _queries(d):

@@ -14,7 +14,8 @@
  * Over UDP an answer larger than 512 bytes is cut to its question with the
  * TC bit set, as by a server without EDNS0; with --edns the client's EDNS0
  * payload size is honoured instead. Over TCP every answer is whole. Each
- * query is logged on stdout: "udp|tcp NAME TYPE edns=SIZE answers=N tc=0|1".
+ * query is logged on stdout: "udp|tcp NAME TYPE edns=SIZE answers=N tc=0|1",
+ * or "... dropped".
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -194,8 +195,8 @@ lookup_name(const char *name)
 }
 
 /*
- * Build the answer to query q into r. Returns the answer count, -1 to
- * drop, and sets *slow_ms for a SLOW entry.
+ * Build the answer to query q into r. Returns the answer count, -1 for a
+ * malformed query, -2 to drop, and sets *slow_ms for a SLOW entry.
  */
 static int
 build(const unsigned char *q, size_t qlen, struct msg *r, char *qname, size_t qnlen,
@@ -241,7 +242,7 @@ build(const unsigned char *q, size_t qlen, struct msg *r, char *qname, size_t qn
 				*slow_ms = atoi(a + 5);
 			a = effective(a);
 			if (strcmp(a, "DROP") == 0)
-				return -1;
+				return -2;
 			if (strcmp(a, "SERVFAIL") == 0)
 				rcode = 2;
 			else if (strcmp(a, "NXDOMAIN") == 0)
@@ -305,7 +306,7 @@ udp_cb(evutil_socket_t fd, short what, void *arg)
 	unsigned char q[4096];
 	struct pending *p = calloc(1, sizeof(*p));
 	char qname[256];
-	int qtype = 0, cedns, slow, an, tc = 0;
+	int qtype = 0, cedns = 0, slow, an = 0, tc = 0;
 	size_t limit = 512;
 	ssize_t n;
 
@@ -316,6 +317,10 @@ udp_cb(evutil_socket_t fd, short what, void *arg)
 	if (n <= 0 ||
 	    (an = build(q, (size_t)n, &p->r, qname, sizeof(qname), &qtype, &cedns,
 		 &slow)) < 0) {
+		if (n > 0 && an == -2) {
+			printf("udp %s %d edns=%d dropped\n", qname, qtype, cedns);
+			fflush(stdout);
+		}
 		free(p);
 		return;
 	}
@@ -362,6 +367,10 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, q, len);
 		an = build(q, len, &r, qname, sizeof(qname), &qtype, &cedns, &slow);
+		if (an == -2) {
+			printf("tcp %s %d edns=%d dropped\n", qname, qtype, cedns);
+			fflush(stdout);
+		}
 		if (an < 0)
 			continue;
 		printf("tcp %s %d edns=%d answers=%d tc=0\n", qname, qtype, cedns, an);
