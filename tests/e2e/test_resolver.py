@@ -151,3 +151,22 @@ def test_refusing_nameserver_is_the_hosts_fault(t):
     for _, r, text, _ in run.wait_results("own", 2):
         assert r == "ok" and "A 127.0.0.7" in text, f"own: {r} {text!r}"
     run.stop()
+
+
+def test_resolv_conf_change_is_followed(t):
+    """resolv.conf first names a nameserver with nothing behind it, then
+    (edited in place, as a DHCP client or an admin does) the one that
+    answers: the named target recovers without a restart."""
+    targets = [
+        '  { name = "named"; type = "http"; url = "http://www.example.test:%(port)d/"; }',
+    ]
+    run = ns_run(t, "nameserver 127.0.0.2\n", targets,
+                 dnsd_args=["www.example.test=A:127.0.0.1"])
+    res = run.wait_results("named", 1)
+    assert res[0][1] == "resolver_unavailable", res
+    with open(t.path("resolv.conf"), "r+") as f:  # the bind-mounted inode itself
+        f.write("nameserver 127.0.0.1\n")
+    run.wait_line(r"resolver: /etc/resolv.conf changed, read again")
+    t.wait_for(lambda: any(r[1] == "ok" for r in run.results("named")), 20,
+               "named target ok after the change")
+    run.stop()
