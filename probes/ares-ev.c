@@ -28,11 +28,9 @@ struct aresev {
 	ares_channel ch;
 	bool have_ch;
 	struct event *timer;
-	struct event *reaper; /* frees a retired channel from the loop */
 	struct aresev_sock *socks;
 	size_t nsocks, capsocks;
 	int pending;
-	bool retired;
 };
 
 static void
@@ -109,14 +107,6 @@ aresev_sock_cb(void *arg, ares_socket_t fd, int readable, int writable)
 	event_add(s->ev, NULL);
 }
 
-static void
-aresev_reap_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	aresev_free(arg);
-}
-
 struct aresev *
 aresev_new(struct event_base *base, const char *servers, int timeout_ms, int tries,
     char *err, size_t errlen)
@@ -162,8 +152,7 @@ aresev_new(struct event_base *base, const char *servers, int timeout_ms, int tri
 		    err, errlen, "c-ares: servers %s: %s", servers, ares_strerror(rc));
 		goto fail;
 	}
-	if ((a->timer = evtimer_new(base, aresev_timer_cb, a)) == NULL ||
-	    (a->reaper = evtimer_new(base, aresev_reap_cb, a)) == NULL) {
+	if ((a->timer = evtimer_new(base, aresev_timer_cb, a)) == NULL) {
 		snprintf(err, errlen, "cannot create a timer");
 		goto fail;
 	}
@@ -189,8 +178,6 @@ aresev_free(struct aresev *a)
 	free(a->socks);
 	if (a->timer)
 		event_free(a->timer);
-	if (a->reaper)
-		event_free(a->reaper);
 	free(a);
 }
 
@@ -206,27 +193,10 @@ aresev_kick(struct aresev *a)
 	aresev_rearm(a);
 }
 
-static void
-aresev_reap_soon(struct aresev *a)
+int
+aresev_pending(const struct aresev *a)
 {
-	struct timeval now = {0, 0};
-
-	if (a->retired && a->pending == 0)
-		evtimer_add(a->reaper, &now);
-}
-
-static void
-aresev_release(struct aresev *a)
-{
-	a->pending--;
-	aresev_reap_soon(a);
-}
-
-void
-aresev_retire(struct aresev *a)
-{
-	a->retired = true;
-	aresev_reap_soon(a);
+	return a->pending;
 }
 
 /* One lookup; see ares-ev.h for the promises about its callback. */
@@ -258,7 +228,7 @@ aresev_req_free(struct aresev_req *q)
 	if (q->ai)
 		ares_freeaddrinfo(q->ai);
 	free(q);
-	aresev_release(a);
+	a->pending--;
 }
 
 static void

@@ -46,8 +46,7 @@ struct aresev_req *aresev_query(
 struct aresev_req *aresev_getaddrinfo(
     struct aresev *, const char *name, aresev_addr_cb *, void *arg);
 void aresev_cancel(struct aresev_req *);
-/* Free the channel once no query is in flight, from the loop (never inside
- * a callback of the channel). No new query may be queued on it. */
-void aresev_retire(struct aresev *);
+/* Lookups started and not yet ended (answered, dropped or called back). */
+int aresev_pending(const struct aresev *);
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <event2/event.h>
+
 #include "../monitor/log.h"
 #include "ares-ev.h"
 #include "resolve.h"
@@ -30,6 +32,12 @@ struct resolver_server {
 struct resolver {
 	struct event_base *base;
 	struct aresev *sys;
+	/* system channels replaced after a change of resolv.conf, freed once
+	 * their lookups in flight have ended, from a timer: never inside one of
+	 * their own callbacks, which may well be what starts the next lookup */
+	struct aresev **old;
+	size_t nold;
+	struct event *reap;
 	/* what the system channel was made from, to notice a new file */
 	struct stat st;
 	bool st_ok;
@@ -40,6 +48,25 @@ struct resolver {
 	size_t nservers;
 };
 
+static void
+resolver_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver *r = arg;
+	struct timeval tv = {1, 0};
+	size_t k = 0;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < r->nold; i++)
+		if (aresev_pending(r->old[i]) == 0)
+			aresev_free(r->old[i]);
+		else
+			r->old[k++] = r->old[i];
+	r->nold = k;
+	if (k > 0)
+		evtimer_add(r->reap, &tv);
+}
+
 struct resolver *
 resolver_new(struct event_base *base)
 {
@@ -47,6 +74,7 @@ resolver_new(struct event_base *base)
 
 	r->base = base;
 	r->checked_ms = -1e9;
+	r->reap = evtimer_new(base, resolver_reap_cb, r);
 	return r;
 }
 
@@ -56,6 +84,11 @@ resolver_free(struct resolver *r)
 	if (r == NULL)
 		return;
 	aresev_free(r->sys);
+	for (size_t i = 0; i < r->nold; i++)
+		aresev_free(r->old[i]);
+	free(r->old);
+	if (r->reap)
+		event_free(r->reap);
 	for (size_t i = 0; i < r->nservers; i++) {
 		aresev_free(r->servers[i].a);
 		free(r->servers[i].server);
@@ -119,8 +152,12 @@ resolver_system(struct resolver *r, char *err, size_t errlen)
 		return r->sys; /* keep the old one, if any */
 	}
 	if (r->sys) {
+		struct timeval tv = {1, 0};
 		log_info("resolver: %s changed, read again", RESOLV_CONF);
-		aresev_retire(r->sys); /* its queries in flight finish first */
+		r->old = xreallocarray(r->old, r->nold + 1, sizeof(*r->old));
+		r->old[r->nold++] = r->sys;
+		if (r->reap)
+			evtimer_add(r->reap, &tv);
 	}
 	r->sys = a;
 	return a;
