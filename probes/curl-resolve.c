@@ -61,6 +61,8 @@ curl_resolve_cb(struct resolve_req *rq, enum probe_reason reason, const char *te
 	}
 	/* "+" (libcurl 7.75): an entry that ages out of the shared DNS cache
 	 * like a looked-up one, instead of pinning the name for good */
+	/* the name exactly as libcurl will look it up (a trailing dot is
+	 * kept: tests/e2e/test_resolver.py shows it) */
 	o = (size_t)snprintf(pin, sizeof(pin), "+%s:%ld:", c->host, c->port);
 	for (size_t i = 0; i < addrs->n && o < sizeof(pin); i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&addrs->a[i];
@@ -104,10 +106,11 @@ curl_resolve_start(struct curl_resolve *c, struct probe_run *run, CURL *e,
 		run->phase = PROBE_PHASE_SELF;
 		return curl_resolve_add(c);
 	}
-	run->phase = PROBE_PHASE_DNS;
 	if (resolve_start(&c->rq, run->env->resolver, c->host, curl_resolve_cb, text,
 		sizeof(text)) == -1)
 		probe_done(run, PROBE_RESOLVER, "%s", text);
+	else
+		run->phase = resolve_phase(run->env->resolver);
 	return 0;
 }
 

@@ -232,6 +232,8 @@ dns_start(struct probe_run *run)
 		return 0;
 	}
 	r->q = aresev_query(a, d->host, d->record, dns_done_cb, r);
+	if (!d->server)
+		run->phase = resolve_phase(run->env->resolver);
 	return 0;
 }
 

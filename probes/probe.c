@@ -99,6 +99,12 @@ probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: timeout after %d ms",
 		    run->timeout_ms);
 		break;
+	case PROBE_PHASE_RESOLVER:
+		probe_done(run, PROBE_RESOLVER,
+		    "resolver unavailable: no nameserver in /etc/resolv.conf "
+		    "(127.0.0.1 did not answer in %d ms)",
+		    run->timeout_ms);
+		break;
 	case PROBE_PHASE_REPLY:
 	case PROBE_PHASE_SELF:
 		probe_done(run, PROBE_TIMEOUT, "timeout after %d ms", run->timeout_ms);

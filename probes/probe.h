@@ -61,6 +61,8 @@ enum probe_phase {
 	PROBE_PHASE_DNS,	 /* "DNS failure: timeout after N ms" */
 	PROBE_PHASE_REPLY,	 /* "timeout after N ms" */
 	PROBE_PHASE_SELF,	 /* the probe enforces its own deadline */
+	PROBE_PHASE_RESOLVER,	 /* asking 127.0.0.1 for want of a nameserver:
+				 "resolver unavailable: ..." */
 };
 
 struct probe_run;

@@ -239,6 +239,12 @@ resolve_reason(struct resolver *r, bool system, int status, const char *host,
 	}
 }
 
+enum probe_phase
+resolve_phase(struct resolver *r)
+{
+	return r->sys && !r->configured ? PROBE_PHASE_RESOLVER : PROBE_PHASE_DNS;
+}
+
 bool
 resolve_is_numeric(const char *host)
 {

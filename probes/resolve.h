@@ -67,6 +67,10 @@ int resolve_start(struct resolve_req *, struct resolver *, const char *host,
 /* Safe on a request that never started or already answered. */
 void resolve_cancel(struct resolve_req *);
 
+/* The phase of a run waiting for the system's resolver: a timeout is the
+ * host's own fault when resolv.conf names no nameserver. */
+enum probe_phase resolve_phase(struct resolver *);
+
 /* "a.b.c.d" or an IPv6 literal ("::1", "[::1]"): no lookup needed. */
 bool resolve_is_numeric(const char *host);
 

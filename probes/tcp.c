@@ -230,10 +230,11 @@ tcp_start(struct probe_run *run)
 		tcp_connect(run, (struct sockaddr *)&ss, sslen);
 		return 0;
 	}
-	run->phase = PROBE_PHASE_DNS;
 	if (resolve_start(&r->rq, run->env->resolver, t->host, tcp_resolved_cb, text,
 		sizeof(text)) == -1)
 		probe_done(run, PROBE_RESOLVER, "%s", text);
+	else
+		run->phase = resolve_phase(run->env->resolver);
 	return 0;
 }
 

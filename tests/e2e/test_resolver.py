@@ -177,3 +177,29 @@ def test_resolv_conf_change_is_followed(t):
     t.wait_for(lambda: any(r[1] == "ok" for r in run.results("named")), 20,
                "named target ok after the change")
     run.stop()
+
+
+def test_no_nameserver_and_a_silent_localhost(t):
+    """No nameserver line, and something on 127.0.0.1:53 that swallows the
+    queries: still the host's fault, when the probe's time runs out. A name
+    it does answer works, also written with a trailing dot in the URL."""
+    targets = [
+        '  { name = "named"; type = "http"; url = "http://www.example.test:%(port)d/"; }',
+        '  { name = "named_tcp"; type = "tcp"; host = "www.example.test"; port = 80; }',
+        '  { name = "named_dns"; type = "dns"; host = "www.example.test"; }',
+        '  { name = "dotted"; type = "http"; url = "http://dot.test.:%(port)d/"; }',
+    ]
+    run = ns_run(t, "# no nameserver here\n", targets,
+                 dnsd_args=["dot.test=A:127.0.0.1", "*=DROP"])
+    for name in ("named", "named_tcp", "named_dns"):
+        for _, r, text, _ in run.wait_results(name, 2):
+            assert r == "resolver_unavailable" and "resolver unavailable: no nameserver in " \
+                "/etc/resolv.conf (127.0.0.1 did not answer in 1000 ms)" in text, \
+                f"{name}: {r} {text!r}"
+    for _, r, text, _ in run.wait_results("dotted", 2):
+        assert r == "ok", f"dotted: {r} {text!r}"
+    run.stop()
+    # every query for it came from c-ares (EDNS0), none from libcurl's own
+    # resolver: the address was handed to libcurl despite the trailing dot
+    q = [x for x in open(t.path("dnsd.out")).read().splitlines() if " dot.test " in x]
+    assert q and all("edns=1232" in x for x in q), q
