@@ -107,6 +107,13 @@ dns_configure(struct conf_ctx *ctx, const config_setting_t *g)
 			    d->server);
 			goto fail;
 		}
+		if (d->server[0] == '[' && port == NULL) {
+			/* c-ares takes "[V6]" only with a port */
+			char *full = NULL;
+			xasprintf(&full, "[%s]:53", host);
+			free(d->server);
+			d->server = full;
+		}
 	}
 	free(record);
 	return d;
