@@ -181,18 +181,6 @@ aresev_free(struct aresev *a)
 	free(a);
 }
 
-ares_channel
-aresev_channel(struct aresev *a)
-{
-	return a->ch;
-}
-
-void
-aresev_kick(struct aresev *a)
-{
-	aresev_rearm(a);
-}
-
 int
 aresev_pending(const struct aresev *a)
 {

@@ -22,9 +22,6 @@ struct aresev *aresev_new(struct event_base *, const char *servers, int timeout_
 /* Destroys the channel: every query still in it is called back with
  * ARES_EDESTRUCTION. Never from inside one of the channel's callbacks. */
 void aresev_free(struct aresev *);
-ares_channel aresev_channel(struct aresev *);
-/* After a query was queued: (re)arm the retransmission timer. */
-void aresev_kick(struct aresev *);
 
 /*
  * One lookup on a channel. The callback always comes from the loop, never
