@@ -113,8 +113,11 @@ def test_stuck_resolver_does_not_stop_the_loop(t):
         ok = [i for i in _lines_of(run, name, "result ok")]
         between = [i for i in ok if first_fail < i < last_fail]
         assert len(between) >= 2, f"{name}: {len(between)} results while lookups hung"
+        # not a timing measurement: a frozen loop starts probes seconds late
+        # (each join waited out the 30 s resolver timeout), a working one
+        # within milliseconds; 2 s, the interval, separates the two
         for _, _, _, lag in run.starts(name):
-            assert lag < 1000.0, f"{name}: a probe started {lag} ms late: the loop stalled"
+            assert lag < 2000.0, f"{name}: a probe started {lag} ms late: the loop stalled"
     # the queries reached the resolver, and it said nothing
     log = open(t.path("dnsd.out")).read()
     assert "stuck1.test" in log and "stuck5.test" in log, log
