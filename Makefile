@@ -6,7 +6,7 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats libsystemd
+PKGS      = libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats libsystemd libcares
 TEST_PKGS = cmocka
 PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 

@@ -194,6 +194,10 @@ curlm_add(struct curlm *m, CURL *e, curlm_done_cb *done, void *arg)
 	x->done = done;
 	x->arg = arg;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	/* A transfer that ends while libcurl's threaded resolver is still
+	 * waiting would join that thread here, in the event loop; quick exit
+	 * leaves the thread to finish alone. */
+	curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
 	if ((rc = curl_multi_add_handle(m->multi, e)) != CURLM_OK) {
 		log_warnx("curl_multi_add_handle: %s", curl_multi_strerror(rc));
 		curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);

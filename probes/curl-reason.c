@@ -1,6 +1,7 @@
 /* curl-reason.c - libcurl's verdict on a probe's transfer, as a reason of probe.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <strings.h>
 
 #include "../monitor/curlm.h"
 #include "probe.h"
@@ -36,6 +37,21 @@ curlm_reason(struct probe_run *run, void *curl, int curlcode, const char *err,
 		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
 		if (connect_us == 0) {
 			curl_off_t dns_us = 0;
+			long lport = 0;
+			char *scheme = NULL;
+			/* libcurl counts the connect as done only after the TLS
+			 * handshake; a local port says TCP got through, so a plain
+			 * port that waits for the client to speak first (HTTP) is
+			 * a failed handshake, not a connect timeout */
+			curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &lport);
+			curl_easy_getinfo(e, CURLINFO_SCHEME, &scheme);
+			if (lport != 0 && scheme && strcasecmp(scheme, "https") == 0) {
+				snprintf(text, len,
+				    "TLS failure: no TLS handshake within %d ms "
+				    "(TCP connected; not a TLS port?)",
+				    run->timeout_ms);
+				return PROBE_TLS_FAILURE;
+			}
 			curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns_us);
 			if (dns_us == 0) {
 				snprintf(text, len, "DNS failure: timeout after %d ms",

@@ -11,6 +11,7 @@
 
 #include "../monitor/log.h"
 #include "../monitor/curlm.h"
+#include "curl-resolve.h"
 #include "probe.h"
 
 struct http_conf {
@@ -135,6 +136,7 @@ struct http_run {
 	size_t len, cap;
 	bool keep_body, too_large;
 	char err[CURL_ERROR_SIZE];
+	struct curl_resolve cr; /* the URL's host, resolved on the loop */
 };
 
 static size_t
@@ -171,6 +173,7 @@ http_cancel(struct probe_run *run)
 	if (r == NULL)
 		return;
 	curlm_cancel(run->env->curlm, r->easy);
+	curl_resolve_clear(&r->cr);
 	curl_slist_free_all(r->hdrs);
 	free(r->body);
 	free(r);
@@ -239,6 +242,8 @@ http_start(struct probe_run *run)
 {
 	const struct http_conf *h = run->conf;
 	struct http_run *r = xcalloc(1, sizeof(*r));
+	char host[256];
+	long port;
 	CURL *e;
 
 	r->run = run;
@@ -283,10 +288,12 @@ http_start(struct probe_run *run)
 		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "slamon");
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	run->phase = PROBE_PHASE_SELF;
-	if (curlm_add(run->env->curlm, e, http_done_cb, r) == -1)
-		return -1; /* probe.c releases r through http_cancel */
-	return 0;
+	if (curl_resolve_url(h->url, host, sizeof(host), &port) == -1) {
+		probe_done(run, PROBE_INTERNAL, "cannot parse the URL %s", h->url);
+		return 0;
+	}
+	/* -1: probe.c releases r through http_cancel */
+	return curl_resolve_start(&r->cr, run, e, host, port, http_done_cb, r);
 }
 
 static void

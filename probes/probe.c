@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "../monitor/curlm.h"
 #include "probe.h"
+#include "resolve.h"
 
 extern const struct probe_ops probe_http_ops, probe_tcp_ops, probe_dns_ops,
     probe_tls_ops, probe_icmp_ops;
@@ -49,6 +49,7 @@ probe_reason_name(enum probe_reason r)
 	    [PROBE_CANCELLED] = "cancelled",
 	    [PROBE_NETWORK] = "network",
 	    [PROBE_INTERNAL] = "internal",
+	    [PROBE_RESOLVER] = "resolver_unavailable",
 	};
 
 	if ((unsigned)r >= PROBE_NREASONS)
@@ -114,6 +115,12 @@ probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: timeout after %d ms",
 		    run->timeout_ms);
 		break;
+	case PROBE_PHASE_RESOLVER:
+		probe_done(run, PROBE_RESOLVER,
+		    "resolver unavailable: no nameserver in /etc/resolv.conf "
+		    "(127.0.0.1 did not answer in %d ms)",
+		    run->timeout_ms);
+		break;
 	case PROBE_PHASE_REPLY:
 	case PROBE_PHASE_SELF:
 		probe_done(run, PROBE_TIMEOUT, "timeout after %d ms", run->timeout_ms);
@@ -156,12 +163,22 @@ probe_start(struct probe_run *run)
 	}
 	/* A probe that keeps its own clock (curl knows whether it was still
 	 * connecting) gets only a backstop, so its precise reason wins. */
-	if (run->active && run->phase == PROBE_PHASE_SELF) {
-		ms += 1000;
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(run->deadline, &tv);
-	}
+	if (run->active && run->phase == PROBE_PHASE_SELF)
+		probe_phase_self(run);
+}
+
+void
+probe_phase_self(struct probe_run *run)
+{
+	double ms = run->timeout_ms + 1000 - probe_elapsed_ms(run);
+	struct timeval tv;
+
+	run->phase = PROBE_PHASE_SELF;
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((long)ms % 1000) * 1000;
+	evtimer_add(run->deadline, &tv);
 }
 
 static void
@@ -206,27 +223,11 @@ probe_done(struct probe_run *run, enum probe_reason reason, const char *fmt, ...
 int
 probe_env_init(struct probe_env *env, struct event_base *base)
 {
-	FILE *f;
-	char line[256], addr[64];
-
 	memset(env, 0, sizeof(*env));
 	env->base = base;
-	snprintf(env->nameserver, sizeof(env->nameserver), "127.0.0.1");
-	if ((f = fopen("/etc/resolv.conf", "r")) != NULL) {
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, " nameserver %63s", addr) == 1) {
-				snprintf(env->nameserver, sizeof(env->nameserver), "%s",
-				    addr);
-				break;
-			}
-		fclose(f);
-	}
 	if ((env->curlm = curlm_new(base)) == NULL)
 		return -1;
-	env->dns = evdns_base_new(
-	    base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	if (env->dns == NULL) /* no resolv.conf: numeric hosts still work */
-		env->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	env->resolver = resolver_new(base);
 	return 0;
 }
 
@@ -235,7 +236,6 @@ probe_env_clear(struct probe_env *env)
 {
 	curlm_free(env->curlm);
 	env->curlm = NULL;
-	if (env->dns)
-		evdns_base_free(env->dns, 0);
-	env->dns = NULL;
+	resolver_free(env->resolver);
+	env->resolver = NULL;
 }

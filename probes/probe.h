@@ -30,6 +30,7 @@ enum probe_reason {
 	PROBE_CANCELLED, /* still running when the next run was due */
 	PROBE_NETWORK,	 /* any other transport error */
 	PROBE_INTERNAL,	 /* a local resource failure, not the target's fault */
+	PROBE_RESOLVER,	 /* the monitoring host's own resolver is unusable */
 	PROBE_NREASONS
 };
 
@@ -69,15 +70,14 @@ struct probe_result {
 struct event_base;
 struct event;
 struct curlm;
-struct evdns_base;
+struct resolver;
 
-/* What probes share, owned by the prober: the event base and the libcurl
- * multi handle on it (curlm.c). */
+/* What probes share, owned by the prober: the event base, the libcurl
+ * multi handle on it (curlm.c) and the resolver (resolve.c, c-ares). */
 struct probe_env {
 	struct event_base *base;
 	struct curlm *curlm;
-	struct evdns_base *dns; /* resolver for names in tcp probes */
-	char nameserver[64];	/* first of /etc/resolv.conf, for dns probes */
+	struct resolver *resolver;
 };
 
 /* Where a run is when its deadline passes decides the reason reported. */
@@ -86,6 +86,8 @@ enum probe_phase {
 	PROBE_PHASE_DNS,	 /* "DNS failure: timeout after N ms" */
 	PROBE_PHASE_REPLY,	 /* "timeout after N ms" */
 	PROBE_PHASE_SELF,	 /* the probe enforces its own deadline */
+	PROBE_PHASE_RESOLVER,	 /* asking 127.0.0.1 for want of a nameserver:
+				 "resolver unavailable: ..." */
 };
 
 struct probe_run;
@@ -139,6 +141,9 @@ void probe_cancel(struct probe_run *);
 void probe_done(struct probe_run *, enum probe_reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 double probe_elapsed_ms(const struct probe_run *);
+/* The probe keeps its own clock from now on (a transfer started after a
+ * lookup): the run's deadline becomes a backstop 1 s after its end. */
+void probe_phase_self(struct probe_run *);
 double probe_mono_ms(void);
 
 /* What libcurl measured of a finished transfer, into run->detail: phase

@@ -1,18 +1,19 @@
 /* tcp.c - the tcp probe: connect, optionally send a line and expect a reply. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
 
 #include "../monitor/log.h"
 #include "probe.h"
+#include "resolve.h"
 
 struct tcp_conf {
 	char *host;
@@ -69,7 +70,7 @@ fail:
 struct tcp_run {
 	struct probe_run *run;
 	struct bufferevent *bev;
-	struct evdns_getaddrinfo_request *req; /* while resolving */
+	struct resolve_req rq; /* while resolving */
 };
 
 static void
@@ -80,9 +81,7 @@ tcp_cancel(struct probe_run *run)
 	if (r == NULL)
 		return;
 	run->priv = NULL;
-	/* the callback runs once more, with EVUTIL_EAI_CANCEL, and does nothing */
-	if (r->req)
-		evdns_getaddrinfo_cancel(r->req);
+	resolve_cancel(&r->rq);
 	if (r->bev)
 		bufferevent_free(r->bev);
 	free(r);
@@ -183,29 +182,31 @@ tcp_connect(struct probe_run *run, const struct sockaddr *sa, int len)
  * The name is resolved here rather than by bufferevent_socket_connect_hostname
  * so that the phase moves from DNS to connect in between: a name that
  * resolves to an address that never answers is a connect timeout, not a
- * DNS failure.
+ * DNS failure. The lookup is the shared resolver's (resolve.c), as for
+ * http and tls targets.
  */
 static void
-tcp_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
+tcp_resolved_cb(struct resolve_req *rq, enum probe_reason reason, const char *text,
+    const struct resolve_addrs *addrs)
 {
-	struct probe_run *run = arg;
+	struct tcp_run *r = (struct tcp_run *)((char *)rq -
+	    offsetof(struct tcp_run, rq));
+	struct probe_run *run = r->run;
 	const struct tcp_conf *t = run->conf;
-	struct tcp_run *r;
+	struct sockaddr_storage ss;
 
-	if (err == EVUTIL_EAI_CANCEL)
-		return; /* tcp_cancel: run->priv is gone */
-	r = run->priv;
-	r->req = NULL;
 	run->detail.dns_s = probe_elapsed_ms(run) / 1000.0;
-	if (err != 0 || ai == NULL) {
-		probe_done(run, PROBE_DNS_FAILURE, "DNS failure: %s: %s", t->host,
-		    err ? evutil_gai_strerror(err) : "no address");
-		if (ai)
-			evutil_freeaddrinfo(ai);
+	if (reason != PROBE_OK) {
+		probe_done(run, reason, "%s", text);
 		return;
 	}
-	tcp_connect(run, ai->ai_addr, (int)ai->ai_addrlen);
-	evutil_freeaddrinfo(ai);
+	memcpy(&ss, &addrs->a[0], addrs->len[0]);
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(
+		    (unsigned short)t->port);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons((unsigned short)t->port);
+	tcp_connect(run, (struct sockaddr *)&ss, (int)addrs->len[0]);
 }
 
 static int
@@ -213,11 +214,9 @@ tcp_start(struct probe_run *run)
 {
 	const struct tcp_conf *t = run->conf;
 	struct tcp_run *r = xcalloc(1, sizeof(*r));
-	struct evutil_addrinfo hints;
-	struct evdns_getaddrinfo_request *req;
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss);
-	char addr[300], port[16];
+	char addr[300], text[256];
 
 	r->run = run;
 	run->priv = r;
@@ -232,19 +231,11 @@ tcp_start(struct probe_run *run)
 		tcp_connect(run, (struct sockaddr *)&ss, sslen);
 		return 0;
 	}
-	run->phase = PROBE_PHASE_DNS;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%ld", t->port);
-	/* the callback may run before this returns (hosts file): req is NULL then */
-	req = evdns_getaddrinfo(
-	    run->env->dns, t->host, port, &hints, tcp_resolved_cb, run);
-	if (run->active && run->priv == r && req != NULL && r->req == NULL &&
-	    run->phase == PROBE_PHASE_DNS)
-		r->req = req;
+	if (resolve_start(&r->rq, run->env->resolver, t->host, tcp_resolved_cb, text,
+		sizeof(text)) == -1)
+		probe_done(run, PROBE_RESOLVER, "%s", text);
+	else
+		run->phase = resolve_phase(run->env->resolver);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "../monitor/log.h"
 #include "../monitor/curlm.h"
+#include "curl-resolve.h"
 #include "probe.h"
 
 struct tls_conf {
@@ -64,6 +65,7 @@ struct tls_run {
 	CURL *easy;
 	struct curl_slist *connect_to;
 	char err[CURL_ERROR_SIZE];
+	struct curl_resolve cr; /* host, resolved on the loop */
 };
 
 static void
@@ -74,6 +76,7 @@ tls_cancel(struct probe_run *run)
 	if (r == NULL)
 		return;
 	curlm_cancel(run->env->curlm, r->easy);
+	curl_resolve_clear(&r->cr);
 	curl_slist_free_all(r->connect_to);
 	free(r);
 	run->priv = NULL;
@@ -156,8 +159,7 @@ tls_start(struct probe_run *run)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->verify ? 2L : 0L);
 	if (t->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
-	run->phase = PROBE_PHASE_SELF;
-	return curlm_add(run->env->curlm, e, tls_done_cb, run);
+	return curl_resolve_start(&r->cr, run, e, t->host, t->port, tls_done_cb, run);
 }
 
 static void

@@ -81,12 +81,15 @@ def run_one(build, full, fn):
 
 def run_e2e(build, pattern, jobs):
     tests = load_e2e(pattern)
-    passed = failed = 0
+    passed = failed = skipped = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = [ex.submit(run_one, build, full, fn) for full, fn in tests]
         for fut in futs:
             full, err, secs, log = fut.result()
-            if err is None:
+            if err is not None and err.startswith("SKIP "):
+                skipped += 1
+                print(f"e2e   {full:60s} skip {secs:5.1f}s  ({err[5:]})", flush=True)
+            elif err is None:
                 passed += 1
                 print(f"e2e   {full:60s} ok   {secs:5.1f}s", flush=True)
             elif err.startswith("SKIP "):
@@ -97,7 +100,7 @@ def run_e2e(build, pattern, jobs):
                 print(err)
                 if log:
                     print("--- test log ---\n" + log[-4000:])
-    return passed, failed
+    return passed, failed, skipped
 
 
 def main():
@@ -108,16 +111,16 @@ def main():
     ap.add_argument("-j", dest="jobs", type=int, default=int(os.environ.get("E2E_JOBS", "4")))
     a = ap.parse_args()
     build = os.path.abspath(a.build)
-    passed = failed = 0
+    passed = failed = skipped = 0
     if a.only in (None, "unit"):
         p, f = run_unit(build, a.pattern)
         passed += p
         failed += f
     if a.only in (None, "e2e"):
-        p, f = run_e2e(build, a.pattern, a.jobs)
+        p, f, skipped = run_e2e(build, a.pattern, a.jobs)
         passed += p
         failed += f
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     sys.exit(1 if failed or passed == 0 else 0)
 
 

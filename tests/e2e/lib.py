@@ -14,6 +14,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here; its reason is printed."""
+
+
 def free_port(kind=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
@@ -40,6 +44,7 @@ class T:
         self.dir = tempfile.mkdtemp(prefix="slamon-e2e-")
         self.procs = []
         self._log = []
+        self.on_cleanup = []  # callables run first by cleanup()
 
     def log(self, *a):
         self._log.append(" ".join(str(x) for x in a))
@@ -116,6 +121,8 @@ class T:
         self.wait_for(ok, timeout, f"port {port}")
 
     def cleanup(self):
+        for fn in self.on_cleanup:
+            fn()
         for p in self.procs:
             if p.poll() is None:
                 try:

@@ -5,7 +5,7 @@
  *   targetd [--http PORT] [--tls PORT CERT KEY] [--tcp PORT MODE]
  *           [--blackhole PORT] [--route PATH=SPEC]...
  *
- * SPEC is a comma-separated list: status:N, body:TEXT, delay:MS, hang,
+ * SPEC is a comma-separated list: status:N, body:TEXT, location:URL, delay:MS, hang,
  * reset (headers and part of the body, then RST), drip:MS (one body byte
  * every MS), huge:BYTES, close (close before answering). A path without a
  * route answers 200 "hello from targetd". GET /_set?path=P&spec=S changes a
@@ -35,6 +35,7 @@
 struct spec {
 	int status;
 	char body[512];
+	char location[256]; /* a Location header, for redirects */
 	int delay_ms, drip_ms;
 	long huge;
 	int hang, reset, close;
@@ -74,6 +75,8 @@ spec_parse(const char *text, struct spec *s)
 			s->status = atoi(tok + 7);
 		else if (strncmp(tok, "body:", 5) == 0)
 			snprintf(s->body, sizeof(s->body), "%s", tok + 5);
+		else if (strncmp(tok, "location:", 9) == 0)
+			snprintf(s->location, sizeof(s->location), "%s", tok + 9);
 		else if (strncmp(tok, "delay:", 6) == 0)
 			s->delay_ms = atoi(tok + 6);
 		else if (strncmp(tok, "drip:", 5) == 0)
@@ -212,9 +215,10 @@ conn_respond(struct conn *c)
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_enable(c->bev, EV_WRITE);
 	evbuffer_add_printf(bufferevent_get_output(c->bev),
-	    "HTTP/1.1 %d Whatever\r\n"
+	    "HTTP/1.1 %d Whatever\r\n%s%s%s"
 	    "Content-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-	    c->s.status, c->s.reset ? len + 100000 : len);
+	    c->s.status, c->s.location[0] ? "Location: " : "", c->s.location,
+	    c->s.location[0] ? "\r\n" : "", c->s.reset ? len + 100000 : len);
 	if (c->s.huge) {
 		c->body_left = len;
 		conn_fill(c);
