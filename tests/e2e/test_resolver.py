@@ -15,7 +15,7 @@ import signal
 import subprocess
 
 from lib import Skip, free_port
-from probelib import Run, conf_text
+from probelib import LOG, Run, conf_text
 
 HOSTS = "127.0.0.1 localhost\n127.0.0.1 web.test\n"
 
@@ -72,7 +72,7 @@ def _killpg(pgid):
 
 
 def _lines_of(run, name, kind):
-    rx = re.compile(r"^slamon: %s: %s" % (re.escape(name), kind))
+    rx = re.compile(LOG + r"%s: %s" % (re.escape(name), kind))
     return [i for i, line in enumerate(run.lines()) if rx.match(line)]
 
 
