@@ -24,6 +24,8 @@ int conf_parse_maintenance(struct conf_ctx *, const config_setting_t *, struct c
 int conf_parse_cluster(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_cluster_free(struct conf_cluster *);
 int conf_parse_alerts(struct conf_ctx *, const config_setting_t *, struct conf *);
+int conf_parse_page(struct conf_ctx *, const config_setting_t *, struct conf *);
+void conf_page_free(struct conf_page *);
 void conf_window_free(struct conf_window *);
 void conf_ics_free(struct conf_ics *);
 

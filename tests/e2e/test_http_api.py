@@ -102,18 +102,20 @@ def test_http_statuspage_shape(t):
     assert "20m" in r["incident_updates"][0]["body"] and "unplanned" in r["incident_updates"][0]["body"]
 
     active = s.json("/api/v2/scheduled-maintenances/active.json")["scheduled_maintenances"]
-    assert [m["name"] for m in active] == ["emergency"]
+    # the title a customer reads is the window's description; the window is named beside it
+    assert [m["name"] for m in active] == ["Disk swap"] and active[0]["window"] == "emergency"
     check_incident(active[0], pid, maintenance=True)
     assert active[0]["status"] == "in_progress"
     assert [c["name"] for c in active[0]["components"]] == ["Files"]
     up = s.json("/api/v2/scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
-    assert [m["name"] for m in up] == ["upgrade"]
+    assert [m["window"] for m in up] == ["upgrade"] and up[0]["name"] == "Upgrade <b>v2</b>"
     check_incident(up[0], pid, maintenance=True)
     assert up[0]["status"] == "scheduled" and up[0]["scheduled_for"] > summ["page"]["updated_at"]
     assert {c["name"] for c in up[0]["components"]} == {EVIL, "Database", "Files"}
     allm = s.json("/api/v2/scheduled-maintenances.json")["scheduled_maintenances"]
-    assert sorted(m["name"] for m in allm) == ["emergency", "upgrade"]
-    assert [m["name"] for m in summ["scheduled_maintenances"]] == ["emergency", "upgrade"]
+    # the whole list newest first, as Statuspage
+    assert [m["window"] for m in allm] == ["upgrade", "emergency"]
+    assert [m["window"] for m in summ["scheduled_maintenances"]] == ["emergency", "upgrade"]
     st = s.json("/api/v2/status.json")
     assert set(st) == {"page", "status"} and st["status"]["indicator"] == "minor"
     s.alive()
