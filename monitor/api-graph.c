@@ -1,5 +1,5 @@
 /*
- * api-graph.c - /graph/<target>.svg?range=1d|7d|30d, drawn by librrd's
+ * api-graph.c - /graph/<target>.svg?range=1d|7d|30d|90d, drawn by librrd's
  * rrd_graph_v from the target's RRD file: the probe latency as a line,
  * unplanned downtime (red) and announced maintenance (blue) as the
  * background of the steps that had any, and the period's availability,
@@ -46,6 +46,7 @@ api_graph_req(
 	    {"1d", "last day", 86400L},
 	    {"7d", "last 7 days", 7 * 86400L},
 	    {"30d", "last 30 days", 30 * 86400L},
+	    {"90d", "last 90 days", 90 * 86400L},
 	};
 	const struct conf *c = h->src.conf;
 	const struct conf_target *t = NULL;
@@ -73,7 +74,7 @@ api_graph_req(
 	if (r == NULL)
 		ri = 0;
 	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
-		httpd_error(req, 400, "range must be 1d, 7d or 30d");
+		httpd_error(req, 400, "range must be 1d, 7d, 30d or 90d");
 		return;
 	}
 	if (h->src.store == NULL ||
@@ -130,8 +131,14 @@ api_graph_req(
 	argv[argc++] = dmaint;
 	argv[argc++] = "CDEF:isdown=down,UN,0,down,IF,0,GT";
 	argv[argc++] = "CDEF:ismaint=maint,UN,0,maint,IF,0,GT";
-	argv[argc++] = "TICK:isdown#dc262660:1.0:unplanned downtime";
-	argv[argc++] = "TICK:ismaint#2563eb40:1.0:announced maintenance\\n";
+	/*
+	 * Backgrounds as AREA to infinity rather than TICK: rrd_graph draws a
+	 * TICK's legend swatch over the first letter of its label.
+	 */
+	argv[argc++] = "CDEF:downbg=isdown,INF,UNKN,IF";
+	argv[argc++] = "CDEF:maintbg=ismaint,INF,UNKN,IF";
+	argv[argc++] = "AREA:downbg#dc262660:unplanned downtime";
+	argv[argc++] = "AREA:maintbg#2563eb40:announced maintenance\\n";
 	argv[argc++] = "LINE1:lat#0f766e:latency";
 	argv[argc++] = "GPRINT:lat:AVERAGE:mean %.1lf ms";
 	argv[argc++] = "GPRINT:lat:MAX:max %.1lf ms\\n";

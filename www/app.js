@@ -416,9 +416,11 @@ function drawChart(box, data) {
     s.appendChild(tl);
   }
   data.targets.forEach(function (t, ti) {
-    var d = "", pen = false;
+    /* a bucket without a row of its own (hourly rows, shorter buckets) is bridged; a real gap is not */
+    var d = "", pen = false, gap = 0;
     t.latency_ms.forEach(function (v, i2) {
-      if (v === null) { pen = false; return; }
+      if (v === null) { if (++gap > 2) pen = false; return; }
+      gap = 0;
       var px = (x(i2) + x(i2 + 1)) / 2;
       d += (pen ? "L" : "M") + px.toFixed(1) + " " + y(v).toFixed(1) + " ";
       pen = true;
@@ -446,7 +448,7 @@ function drawDays(box, comp, range) {
   clear(box);
   var u = uptimeOf(comp);
   if (!u) return;
-  var want = { "24h": 1, "7d": 7, "30d": 30, "90d": 90 }[range] || 7;
+  var want = { "24h": 2, "7d": 7, "30d": 30, "90d": 90 }[range] || 7;
   var days = u.days.slice(-want), dates = state.uptime.days.slice(-want);
   box.appendChild(el("h4", null, "Uptime per day"));
   var ol = el("ol", "days days-" + want);
@@ -485,7 +487,7 @@ function graphPanel(comp) {
     var b = el("button", null, r[0]);
     b.setAttribute("type", "button");
     b.setAttribute("data-range", r[0]);
-    b.setAttribute("aria-label", "last " + r[1]);
+    b.setAttribute("title", "last " + r[1]);
     b.addEventListener("click", function () { loadGraph(panel, comp, r[0]); });
     bar.appendChild(b);
   });
@@ -681,6 +683,14 @@ function drawIncident(inc) {
   var tl = el("div", "timeline");
   inc.targets.forEach(function (t) { timelineRow(tl, from, to, t); });
   root.appendChild(tl);
+  var key = el("p", "legend tl-key");
+  [["up", "up"], ["maintenance", "down inside announced maintenance"], ["down", "down, unplanned"]].forEach(function (k) {
+    var li = el("span", "li");
+    li.appendChild(el("span", "key " + k[0]));
+    li.appendChild(document.createTextNode(k[1]));
+    key.appendChild(li);
+  });
+  root.appendChild(key);
   var tb = el("table");
   tb.appendChild(el("caption", "sr-only", "Timeline of each check in this incident"));
   var hr = el("tr");

@@ -38,7 +38,7 @@ class MonthSite(Site):
         t.wait_port(self.http_port)
         self.upgrade = (n - 10 * 86400, n - 10 * 86400 + 7200)
         self.migration = (n - 5 * 86400, n - 5 * 86400 + 3600)
-        self.conf = self.write_conf("slamon.conf", 30)
+        self.conf = self.write_conf("slamon.conf", 5)
         replay_conf = self.write_conf("replay.conf", 60)
         start = n - 31 * 86400
         start -= start % 60
