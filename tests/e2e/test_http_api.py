@@ -40,7 +40,8 @@ def check_update(u, inc_id):
     assert ID.match(u["id"]) and u["incident_id"] == inc_id and isinstance(u["body"], str)
     assert is_time(u["created_at"]) and is_time(u["updated_at"]) and is_time(u["display_at"])
     for a in u["affected_components"]:
-        assert set(a) >= {"code", "name", "old_status"}
+        assert set(a) >= {"code", "name", "old_status", "new_status"}
+        assert a["old_status"] in COMPONENT_STATUS and a["new_status"] in COMPONENT_STATUS
 
 
 def check_incident(i, page_id, maintenance=False):
@@ -88,6 +89,12 @@ def test_http_statuspage_shape(t):
     check_incident(inc, pid)
     assert inc["status"] == "investigating" and inc["resolved_at"] is None
     assert inc["components"][0]["name"] == EVIL and EVIL in inc["name"]
+    # the same status as summary.json gives the component, in the incident and its update
+    assert inc["components"][0]["status"] == comps[EVIL]["status"] == "partial_outage"
+    assert inc["incident_updates"][0]["affected_components"][0]["new_status"] == "partial_outage"
+    # created_at is when monitoring began (the replayed history), before updated_at
+    for c in summ["components"]:
+        assert c["created_at"] < c["updated_at"] and c["created_at"] <= summ["page"]["updated_at"]
     assert [i["id"] for i in summ["incidents"]] == [inc["id"]]
 
     allinc = s.json("/api/v2/incidents.json")
