@@ -249,11 +249,20 @@ struct api_upd {
 };
 
 static int
+api_upd_rank(const char *status)
+{
+	return strcmp(status, "resolved") == 0 ? 2 : strcmp(status, "identified") == 0;
+}
+
+static int
 api_upd_cmp(const void *a, const void *b)
 {
 	const struct api_upd *x = a, *y = b;
 
-	return x->t < y->t ? 1 : x->t > y->t ? -1 : 0;
+	if (x->t != y->t)
+		return x->t < y->t ? 1 : -1;
+	/* an alert in the second of the recovery: resolved still comes last */
+	return api_upd_rank(y->status) - api_upd_rank(x->status);
 }
 
 static json_t *
@@ -361,7 +370,8 @@ api_inc_json(struct httpd *h, struct api_hist *x, const struct history_group *g,
 	}
 	/* what the component is while the incident lasts: as the summary says when open */
 	during = ndown >= ntc ? "major_outage" : "partial_outage";
-	if (g->end == 0 && (v = json_object_get(live, comp)) != NULL &&
+	if (g->end == 0 &&
+	    (v = json_object_get(json_object_get(live, comp), "status")) != NULL &&
 	    strcmp(json_string_value(v), "operational") != 0)
 		during = json_string_value(v);
 	for (size_t i = 0; i < nu; i++)
@@ -421,6 +431,10 @@ api_inc_json(struct httpd *h, struct api_hist *x, const struct history_group *g,
 	    "started_at", httpd_time(g->start), "page_id", page_id, "incident_updates",
 	    updates, "components", "id", cid, "name", comp, "page_id", page_id,
 	    "status", g->end ? "operational" : during);
+	/* the whole component, as Statuspage lists it */
+	if ((v = api_status_component_as(
+		 live, comp, g->end ? "operational" : during)) != NULL)
+		json_array_set_new(json_object_get(j, "components"), 0, v);
 	json_object_set_new(j, "name", json_sprintf("%s: %s unavailable", comp, names));
 	/* not Statuspage: the split the SLA depends on, and the incident page's data */
 	json_object_set_new(
@@ -437,27 +451,13 @@ api_inc_json(struct httpd *h, struct api_hist *x, const struct history_group *g,
 	return j;
 }
 
-/* component name -> status, as summary.json has them now */
-static json_t *
-api_inc_live(struct httpd *h, time_t now)
-{
-	json_t *comps = api_status_components(h, now), *out = json_object(), *c;
-	size_t i;
-
-	json_array_foreach(comps, i, c)
-	    json_object_set(out, json_string_value(json_object_get(c, "name")),
-		json_object_get(c, "status"));
-	json_decref(comps);
-	return out;
-}
-
 /* Newest first; open only when unresolved_only; id: only that one. */
 static json_t *
 api_incidents_sel(
     struct httpd *h, time_t now, bool unresolved_only, size_t max, const char *only_id)
 {
 	json_t *out = json_array(), *page = api_status_page(h, now);
-	json_t *live = api_inc_live(h, now);
+	json_t *live = api_status_by_name(h, now);
 	struct api_hist x;
 
 	api_hist_build(h, now, &x);
@@ -579,6 +579,7 @@ api_history_req(struct httpd *h, struct evhttp_request *req)
 {
 	time_t now = httpd_now(h), from;
 	json_t *page = api_status_page(h, now), *maint = json_array(), *j;
+	json_t *live = api_status_by_name(h, now);
 	json_t *page_id = json_object_get(page, "id");
 	struct cal_occ *occ = NULL;
 	size_t n = 0;
@@ -600,10 +601,11 @@ api_history_req(struct httpd *h, struct evhttp_request *req)
 		aff = api_incidents_in_window(h, &occ[k], now);
 		if (occ[k].source != CAL_SRC_RULE || api_hist_overran(aff))
 			json_array_append_new(
-			    maint, api_maint_occ_json(h, &occ[k], page_id, now));
+			    maint, api_maint_occ_json(h, &occ[k], page_id, live, now));
 		json_decref(aff);
 	}
 	free(occ);
+	json_decref(live);
 	httpd_send_json(req, 200,
 	    json_pack("{s:o,s:o,s:o,s:o}", "page", page, "start", httpd_time(h->jfirst),
 		"incidents", j, "scheduled_maintenances", maint));

@@ -59,7 +59,7 @@ api_maint_now(struct httpd *h, time_t now, bool *in)
 
 json_t *
 api_maint_occ_json(
-    struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t now)
+    struct httpd *h, const struct cal_occ *o, json_t *page_id, json_t *live, time_t now)
 {
 	const struct conf *c = h->src.conf;
 	char id[HTTPD_ID_LEN + 1], uid[HTTPD_ID_LEN + 1], d[64];
@@ -83,12 +83,16 @@ api_maint_occ_json(
 		if (seen)
 			continue;
 		httpd_id("component", comp, 0, cid);
-		json_array_append_new(comps,
-		    json_pack("{s:s,s:s,s:O,s:s}", "id", cid, "name", comp, "page_id",
-			page_id, "status",
-			now >= o->start && now < o->end && o->announced
-			    ? "under_maintenance"
-			    : "operational"));
+		/* in progress: the component as the summary has it now */
+		x = api_status_component_as(live, comp,
+		    now >= o->start && now < o->end && o->announced
+			? json_string_value(
+			      json_object_get(json_object_get(live, comp), "status"))
+			: "operational");
+		if (x == NULL)
+			x = json_pack("{s:s,s:s,s:O,s:s}", "id", cid, "name", comp,
+			    "page_id", page_id, "status", "operational");
+		json_array_append_new(comps, x);
 		json_array_append_new(aff,
 		    json_pack("{s:s,s:s,s:s,s:s}", "code", cid, "name", comp,
 			"old_status", "operational", "new_status",
@@ -178,7 +182,8 @@ json_t *
 api_maint(struct httpd *h, time_t now, enum api_maint_which which)
 {
 	json_t *out = json_array(), *page = api_status_page(h, now);
-	json_t *page_id = json_object_get(page, "id");
+	json_t *page_id = json_object_get(page, "id"),
+	       *live = api_status_by_name(h, now);
 	time_t from = now - API_MAINT_PAST, to = now + HTTPD_UPCOMING_DAYS * 86400L;
 	struct cal_occ *occ = NULL;
 	size_t n = 0;
@@ -198,9 +203,11 @@ api_maint(struct httpd *h, time_t now, enum api_maint_which which)
 			continue;
 		if (which == API_MAINT_UPCOMING && o->start <= now)
 			continue;
-		json_array_append_new(out, api_maint_occ_json(h, o, page_id, now));
+		json_array_append_new(
+		    out, api_maint_occ_json(h, o, page_id, live, now));
 	}
 	free(occ);
+	json_decref(live);
 	json_decref(page);
 	/* the whole list newest first, as Statuspage; upcoming and active soonest first */
 	if (which == API_MAINT_ALL) {

@@ -272,6 +272,39 @@ api_status_components(struct httpd *h, time_t now)
 	return out;
 }
 
+/* name -> the component as components.json has it now, without its targets */
+json_t *
+api_status_by_name(struct httpd *h, time_t now)
+{
+	json_t *comps = api_status_components(h, now), *out = json_object(), *c;
+	size_t i;
+
+	json_array_foreach(comps, i, c)
+	{
+		json_object_del(c, "targets");
+		json_object_set(out, json_string_value(json_object_get(c, "name")), c);
+	}
+	json_decref(comps);
+	return out;
+}
+
+/*
+ * The component object an incident or a maintenance lists (Statuspage
+ * gives the whole component there), with the status it has in that
+ * context. NULL when the component is not shown (hidden, or gone).
+ */
+json_t *
+api_status_component_as(json_t *by_name, const char *name, const char *status)
+{
+	json_t *c = json_object_get(by_name, name), *out;
+
+	if (c == NULL)
+		return NULL;
+	out = json_deep_copy(c);
+	json_object_set_new(out, "status", json_string(status));
+	return out;
+}
+
 /* status{indicator, description} of a components array. */
 json_t *
 api_status_indicator(json_t *components)

@@ -96,6 +96,8 @@ void httpd_page_req(struct httpd *, struct evhttp_request *, const char *rest);
 json_t *api_status_page(struct httpd *, time_t now);
 json_t *api_status_components(struct httpd *, time_t now);
 json_t *api_status_indicator(json_t *components);
+json_t *api_status_by_name(struct httpd *, time_t now);
+json_t *api_status_component_as(json_t *by_name, const char *name, const char *status);
 /* visible components in the page's order into names (room for ntargets) */
 size_t api_status_order(const struct conf *, const char **names);
 void api_status_summary(struct httpd *, struct evhttp_request *);
@@ -118,8 +120,9 @@ void api_maint_req(struct httpd *, struct evhttp_request *, enum api_maint_which
 /* targets of the configuration inside announced maintenance at now: in[i] */
 void api_maint_now(struct httpd *, time_t now, bool *in);
 bool api_maint_real(const struct cal_occ *);
+/* live: api_status_by_name */
 json_t *api_maint_occ_json(
-    struct httpd *, const struct cal_occ *, json_t *page_id, time_t now);
+    struct httpd *, const struct cal_occ *, json_t *page_id, json_t *live, time_t now);
 
 /* api-report.c: availability, daily bars, the calendar as iCalendar. */
 void api_report_availability(struct httpd *, struct evhttp_request *);

@@ -68,6 +68,9 @@ def test_status_page_incidents(t):
         for a in u["affected_components"]:
             assert a["new_status"] in STATUS and a["old_status"] in STATUS
     assert over["incident_updates"][0]["affected_components"][0]["new_status"] == "operational"
+    # the alert and the recovery in the same second (30 min down, alert_after 30 min)
+    for i in inc:
+        assert i["incident_updates"][0]["status"] == "resolved", i["incident_updates"]
     # one incident by id, the page for it, and nothing for an unknown id
     one = s.json(f"/api/v2/incidents/{over['id']}.json")["incident"]
     assert one["id"] == over["id"] and one["name"] == over["name"]
