@@ -763,8 +763,18 @@ function refresh() {
   var work;
   show(r.view);
   if (r.view === "incident") {
-    work = Promise.all([getJSON("/api/v2/summary.json"), getJSON("/api/v2/incidents/" + r.id + ".json")])
-      .then(function (x) { drawOverall(x[0]); drawIncident(x[1].incident); });
+    work = Promise.all([getJSON("/api/v2/summary.json"), opt(getJSON("/api/v2/incidents/" + r.id + ".json"))])
+      .then(function (x) {
+        drawOverall(x[0]);
+        if (x[1]) { drawIncident(x[1].incident); return; }
+        var root = document.getElementById("view-incident");
+        clear(root);
+        document.getElementById("view-title").textContent = "No such incident";
+        root.appendChild(el("p", null, "There is no incident " + r.id + " in the history of this page."));
+        var a = el("a", null, "Incident history");
+        a.setAttribute("href", "/history");
+        root.appendChild(a);
+      });
   } else if (r.view === "history") {
     document.getElementById("view-title").textContent = "Incident history";
     work = Promise.all([getJSON("/api/v2/summary.json"), getJSON("/api/v1/history.json")])

@@ -191,6 +191,10 @@ async function main() {
     check(/Storage migration/.test((await text("#view-incident .windows"))[0] || ""), "windows touched");
     await page.screenshot({ path: path.join(outdir, "status-page-incident.png"), fullPage: true });
 
+    await page.goto(base + "/incidents/zzzzzzzzzzzz");
+    await page.waitForSelector("body[data-loaded='1']");
+    check((await page.locator("#view-title").textContent()) === "No such incident", "unknown incident");
+
     // the history by month, back to the start of the data
     await page.goto(base + "/history");
     await page.waitForSelector("body[data-loaded='1']");
