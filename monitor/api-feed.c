@@ -6,7 +6,8 @@
  * The entries come from the same JSON as the API (api_incidents,
  * api_maint), so the feed never says something the page does not. A
  * recurring window is one entry (its next occurrence, else its latest),
- * not one a day.
+ * not one a day. An entry's time is when it last changed (an incident's
+ * latest update, a maintenance's announcement), never a time to come.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +132,7 @@ api_feed_entries(struct httpd *h, time_t now, json_t **keep, struct api_feed_ent
 		if (!json_is_true(json_object_get(o, "recurring"))) {
 			if (n < API_FEED_MAX)
 				e[n++] = (struct api_feed_entry){
-				    o, "maintenance", api_feed_str(o, "scheduled_for")};
+				    o, "maintenance", api_feed_str(o, "updated_at")};
 			continue;
 		}
 		/* a later one is replaced by an earlier one still to come */
@@ -147,7 +148,7 @@ api_feed_entries(struct httpd *h, time_t now, json_t **keep, struct api_feed_ent
 		{
 			o = json_array_get(maint, (size_t)json_integer_value(v));
 			e[n++] = (struct api_feed_entry){
-			    o, "maintenance", api_feed_str(o, "scheduled_for")};
+			    o, "maintenance", api_feed_str(o, "updated_at")};
 		}
 	}
 	json_decref(seen);

@@ -25,7 +25,7 @@ def wait_affected(s):
     def hit():
         act = s.json("/api/v2/scheduled-maintenances/active.json")["scheduled_maintenances"]
         return [m for m in act if m["window"] == "docs-migration" and m["affected"]]
-    return s.t.wait_for(hit, 30, "the in-window outage on the maintenance card", step=0.2)[0]
+    return s.t.wait_for(hit, 90, "the in-window outage on the maintenance card", step=0.2)[0]
 
 
 def test_status_page_browser(t):
@@ -114,6 +114,8 @@ def test_status_page_feeds(t):
             assert f.feed.id == s.base + "/history.atom" and f.feed.updated_parsed and f.feed.author
             ups = [time.mktime(e.updated_parsed) for e in f.entries]
             assert ups == sorted(ups, reverse=True), "newest first"
+            # when an entry changed, never a time to come (upcoming maintenance: its announcement)
+            assert all(u <= time.mktime(time.gmtime()) + 1 for u in ups)
             inc = [e for e in f.entries if e.title == "Website: www unavailable"][0]
             assert inc.link.startswith(s.base + "/incidents/") and "Resolved" not in inc.title
             assert "resolved: www is back up" in inc.content[0].value
