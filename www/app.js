@@ -231,8 +231,13 @@ function recurrence(list) {
   var s = new Date(list[0].scheduled_for), e = new Date(list[0].scheduled_until);
   var hm = fmt(s, FMT_HM, null) + "\u2013" + fmt(e, FMT_HM, null);
   if (gaps.every(function (g) { return near(g, 86400e3); })) return "daily " + hm;
-  if (gaps.every(function (g) { return near(g, 7 * 86400e3); }))
-    return "weekly on " + fmt(s, { weekday: "long" }, null) + " " + hm;
+  var days = Math.round(gaps[0] / 86400e3);
+  if (days > 0 && gaps.every(function (g) { return near(g, days * 86400e3); })) {
+    if (days % 7 === 0)
+      return (days === 7 ? "weekly" : "every " + days / 7 + " weeks") + " on " +
+        fmt(s, { weekday: "long" }, null) + " " + hm;
+    return "every " + days + " days " + hm;
+  }
   return list.length + " times in the next 30 days, " + hm;
 }
 
@@ -270,10 +275,20 @@ function drawMaintenance(s) {
     if (!groups[key]) { groups[key] = []; order.push(key); }
     groups[key].push(m);
   });
+  /*
+   * Short recurring windows (a nightly restart) or frequent ones are one
+   * card; a long one that comes a few times a month is worth a card each.
+   */
+  var cards = [];
   order.forEach(function (k) {
     var g = groups[k];
-    root.appendChild(g.length > 1 ? summaryCard(g) : maintCard(g[0]));
+    var long = new Date(g[0].scheduled_until) - new Date(g[0].scheduled_for) > 2 * 3600e3;
+    if (g.length > 1 && (!long || g.length > 4)) cards.push([g[0].scheduled_for, summaryCard(g)]);
+    else g.forEach(function (m) { cards.push([m.scheduled_for, maintCard(m)]); });
   });
+  /* soonest first (RFC 3339 UTC sorts as text; sort is stable for equal starts) */
+  cards.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+  cards.forEach(function (c) { root.appendChild(c[1]); });
 }
 
 /* --- past incidents by day ------------------------------------------------ */
