@@ -6,7 +6,7 @@ set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
 	libconfig-dev libical-dev libjansson-dev libssl-dev libnats-dev libsystemd-dev libc-ares-dev"
-check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema python3-icalendar python3-dateutil ca-certificates iproute2 procps
+check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema python3-icalendar python3-dateutil python3-feedparser ca-certificates iproute2 procps
 	prometheus prometheus-alertmanager mandoc systemd chromium nodejs nats-server"
 run="$build rrdtool python3 nats-server"
 # make bench only: the peers slamon is measured against (bench/README.md)
@@ -26,10 +26,10 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
-# The browser test's driver (package.json, package-lock.json) from npm, once.
+# The browser tests' driver and axe-core (package.json, package-lock.json) from npm, once.
 npm_deps() {
 	[ "$1" = check ] || return 0
-	[ -f node_modules/playwright-core/package.json ] && return 0
+	[ -f node_modules/playwright-core/package.json ] && [ -f node_modules/axe-core/package.json ] && return 0
 	if ! command -v npm >/dev/null 2>&1; then
 		# Debian's nodejs comes without npm; NodeSource's includes it
 		if [ "$(id -u)" -eq 0 ]; then
@@ -40,7 +40,7 @@ npm_deps() {
 			return 1
 		fi
 	fi
-	echo "slamon: installing playwright-core from package-lock.json" >&2
+	echo "slamon: installing playwright-core and axe-core from package-lock.json" >&2
 	npm ci --no-audit --no-fund >/dev/null
 }
 

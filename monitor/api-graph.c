@@ -1,5 +1,5 @@
 /*
- * api-graph.c - /graph/<target>.svg?range=1d|7d|30d, drawn by librrd's
+ * api-graph.c - /graph/<target>.svg?range=1d|7d|30d|90d, drawn by librrd's
  * rrd_graph_v from the target's RRD file: the probe latency as a line,
  * unplanned downtime (red) and announced maintenance (blue) as the
  * background of the steps that had any, and the period's availability,
@@ -8,6 +8,7 @@
  * <target> must be the exact name of a configured target: the path is
  * never used to build a file name.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ api_graph_req(
 	    {"1d", "last day", 86400L},
 	    {"7d", "last 7 days", 7 * 86400L},
 	    {"30d", "last 30 days", 30 * 86400L},
+	    {"90d", "last 90 days", 90 * 86400L},
 	};
 	const struct conf *c = h->src.conf;
 	const struct conf_target *t = NULL;
@@ -72,7 +74,7 @@ api_graph_req(
 	if (r == NULL)
 		ri = 0;
 	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
-		httpd_error(req, 400, "range must be 1d, 7d or 30d");
+		httpd_error(req, 400, "range must be 1d, 7d, 30d or 90d");
 		return;
 	}
 	if (h->src.store == NULL ||
@@ -129,8 +131,14 @@ api_graph_req(
 	argv[argc++] = dmaint;
 	argv[argc++] = "CDEF:isdown=down,UN,0,down,IF,0,GT";
 	argv[argc++] = "CDEF:ismaint=maint,UN,0,maint,IF,0,GT";
-	argv[argc++] = "TICK:isdown#dc262660:1.0:unplanned downtime";
-	argv[argc++] = "TICK:ismaint#2563eb40:1.0:announced maintenance\\n";
+	/*
+	 * Backgrounds as AREA to infinity rather than TICK: rrd_graph draws a
+	 * TICK's legend swatch over the first letter of its label.
+	 */
+	argv[argc++] = "CDEF:downbg=isdown,INF,UNKN,IF";
+	argv[argc++] = "CDEF:maintbg=ismaint,INF,UNKN,IF";
+	argv[argc++] = "AREA:downbg#dc262660:unplanned downtime";
+	argv[argc++] = "AREA:maintbg#2563eb40:announced maintenance\\n";
 	argv[argc++] = "LINE1:lat#0f766e:latency";
 	argv[argc++] = "GPRINT:lat:AVERAGE:mean %.1lf ms";
 	argv[argc++] = "GPRINT:lat:MAX:max %.1lf ms\\n";
@@ -156,4 +164,99 @@ api_graph_req(
 	rrd_info_free(info);
 	if (!k)
 		httpd_error(req, 500, "the graph has no image");
+}
+
+/*
+ * /api/v1/latency.json?component=<id>&range=24h|7d|30d|90d: what the page
+ * draws as the component's response-time graph (in the page, as SVG it
+ * makes itself, so the page's policy needs no exception): per target the
+ * mean latency of each of API_GRAPH_POINTS buckets, and per bucket the
+ * seconds of unplanned downtime and of maintenance summed over targets.
+ */
+#define API_GRAPH_POINTS 240
+
+void
+api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
+{
+	static const struct {
+		const char *key;
+		long secs;
+	} ranges[] = {
+	    {"24h", 86400L},
+	    {"7d", 7 * 86400L},
+	    {"30d", 30 * 86400L},
+	    {"90d", 90 * 86400L},
+	};
+	const struct conf *c = h->src.conf;
+	char cbuf[32], rbuf[8], id[HTTPD_ID_LEN + 1];
+	const char *cid = httpd_query(req, "component", cbuf, sizeof(cbuf));
+	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *comp = NULL;
+	struct store_point *pts;
+	double down[API_GRAPH_POINTS] = {0}, maint[API_GRAPH_POINTS] = {0};
+	time_t now = httpd_now(h), start, end;
+	json_t *targets, *j, *dj, *mj;
+	size_t ri = 0, n = API_GRAPH_POINTS;
+
+	for (size_t i = 0; cid != NULL && i < c->ntargets && comp == NULL; i++) {
+		httpd_id("component", c->targets[i].component, 0, id);
+		if (strcmp(id, cid) == 0 &&
+		    !conf_page_hidden(c, c->targets[i].component))
+			comp = c->targets[i].component;
+	}
+	if (comp == NULL) {
+		httpd_error(req, 404, "no such component");
+		return;
+	}
+	for (ri = 0; r != NULL && ri < sizeof(ranges) / sizeof(ranges[0]); ri++)
+		if (strcmp(r, ranges[ri].key) == 0)
+			break;
+	if (r == NULL)
+		ri = 0;
+	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
+		httpd_error(req, 400, "range must be 24h, 7d, 30d or 90d");
+		return;
+	}
+	if (h->src.store == NULL) {
+		httpd_error(req, 503, "no stored data (dry run)");
+		return;
+	}
+	end = now - now % STORE_STEP;
+	start = end - ranges[ri].secs;
+	pts = xcalloc(n, sizeof(*pts));
+	targets = json_array();
+	for (size_t i = 0; i < c->ntargets; i++) {
+		json_t *lat;
+
+		if (strcmp(c->targets[i].component, comp) != 0)
+			continue;
+		if (store_series(
+			h->src.store, c->targets[i].name, start, end, n, pts) == -1)
+			log_warnx(
+			    "httpd: latency of %s: cannot read", c->targets[i].name);
+		lat = json_array();
+		for (size_t b = 0; b < n; b++) {
+			json_array_append_new(lat,
+			    isnan(pts[b].latency_ms)
+				? json_null()
+				: json_real(round(pts[b].latency_ms * 100) / 100));
+			down[b] += pts[b].down_s;
+			maint[b] += pts[b].maint_s;
+		}
+		json_array_append_new(targets,
+		    json_pack(
+			"{s:s,s:o}", "name", c->targets[i].name, "latency_ms", lat));
+	}
+	dj = json_array();
+	mj = json_array();
+	for (size_t b = 0; b < n; b++) {
+		json_array_append_new(dj, json_integer((json_int_t)lround(down[b])));
+		json_array_append_new(mj, json_integer((json_int_t)lround(maint[b])));
+	}
+	httpd_id("component", comp, 0, id);
+	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:o,s:o}", "component", id, "name",
+	    comp, "range", ranges[ri].key, "start", httpd_time(start), "end",
+	    httpd_time(end), "bucket_s", (json_int_t)(ranges[ri].secs / (long)n),
+	    "targets", targets, "down_s", dj, "maintenance_s", mj);
+	free(pts);
+	httpd_send_json(req, 200, j);
 }

@@ -28,7 +28,7 @@ api_maint_applies(const struct cal_occ *o, const struct conf_target *t)
 }
 
 /* Whether an occurrence happens at all (see the top of the file). */
-static bool
+bool
 api_maint_real(const struct cal_occ *o)
 {
 	if (o->announced)
@@ -57,13 +57,14 @@ api_maint_now(struct httpd *h, time_t now, bool *in)
 	free(occ);
 }
 
-static json_t *
-api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t now)
+json_t *
+api_maint_occ_json(
+    struct httpd *h, const struct cal_occ *o, json_t *page_id, json_t *live, time_t now)
 {
 	const struct conf *c = h->src.conf;
 	char id[HTTPD_ID_LEN + 1], uid[HTTPD_ID_LEN + 1], d[64];
 	const char *status, *what;
-	json_t *comps = json_array(), *aff = json_array(), *j, *upd;
+	json_t *comps = json_array(), *aff = json_array(), *j, *upd, *hit;
 	time_t created;
 	char body[1024];
 
@@ -75,22 +76,27 @@ api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t
 		size_t k;
 		json_t *x;
 
-		if (!api_maint_applies(o, &c->targets[i]))
+		if (!api_maint_applies(o, &c->targets[i]) || conf_page_hidden(c, comp))
 			continue;
 		json_array_foreach(comps, k, x) seen = seen ||
 		    strcmp(json_string_value(json_object_get(x, "name")), comp) == 0;
 		if (seen)
 			continue;
 		httpd_id("component", comp, 0, cid);
-		json_array_append_new(comps,
-		    json_pack("{s:s,s:s,s:O,s:s}", "id", cid, "name", comp, "page_id",
-			page_id, "status",
-			now >= o->start && now < o->end && o->announced
-			    ? "under_maintenance"
-			    : "operational"));
+		/* in progress: the component as the summary has it now */
+		x = api_status_component_as(live, comp,
+		    now >= o->start && now < o->end && o->announced
+			? json_string_value(
+			      json_object_get(json_object_get(live, comp), "status"))
+			: "operational");
+		if (x == NULL)
+			x = json_pack("{s:s,s:s,s:O,s:s}", "id", cid, "name", comp,
+			    "page_id", page_id, "status", "operational");
+		json_array_append_new(comps, x);
 		json_array_append_new(aff,
-		    json_pack("{s:s,s:s,s:s}", "code", cid, "name", comp, "old_status",
-			"operational"));
+		    json_pack("{s:s,s:s,s:s,s:s}", "code", cid, "name", comp,
+			"old_status", "operational", "new_status",
+			o->announced ? "under_maintenance" : "operational"));
 	}
 	if (now >= o->end)
 		status = "completed";
@@ -115,6 +121,31 @@ api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t
 		    "%s (%s). Announced maintenance: downtime "
 		    "during it is excluded from availability.",
 		    what, d);
+	/* an outage inside it is part of the maintenance, and says so */
+	hit = api_incidents_in_window(h, o, now);
+	if (json_array_size(hit) > 0) {
+		size_t k, m;
+		json_t *x, *y;
+		bool dup;
+
+		snprintf(
+		    body + strlen(body), sizeof(body) - strlen(body), " Affected: ");
+		json_array_foreach(hit, k, x)
+		{
+			const char *comp = json_string_value(
+			    json_object_get(x, "component"));
+
+			dup = false;
+			json_array_foreach(hit, m, y) if (m < k &&
+			    strcmp(json_string_value(json_object_get(y, "component")),
+				comp) == 0) dup = true;
+			if (!dup)
+				snprintf(body + strlen(body),
+				    sizeof(body) - strlen(body), "%s%s", k ? ", " : "",
+				    comp);
+		}
+		snprintf(body + strlen(body), sizeof(body) - strlen(body), ".");
+	}
 	created = o->has_announced_at ? o->announced_at : o->start;
 	if (created > now)
 		created = o->start < now ? o->start : now;
@@ -125,11 +156,12 @@ api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t
 	    httpd_time(created), "affected_components", aff, "deliver_notifications",
 	    true, "custom_tweet", "tweet_id");
 	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:n,s:o,s:s,s:n,s:o,s:O,s:o,s:o,s:o,s:o}",
-	    "id", id, "name", o->name, "status", status, "created_at",
-	    httpd_time(created), "updated_at", httpd_time(created), "monitoring_at",
-	    "resolved_at", httpd_time(now >= o->end ? o->end : 0), "impact",
-	    "maintenance", "shortlink", "started_at", httpd_time(o->start), "page_id",
-	    page_id, "incident_updates", upd, "components", comps, "scheduled_for",
+	    "id", id, "name", o->description ? o->description : o->name, "status",
+	    status, "created_at", httpd_time(created), "updated_at",
+	    httpd_time(created), "monitoring_at", "resolved_at",
+	    httpd_time(now >= o->end ? o->end : 0), "impact", "maintenance",
+	    "shortlink", "started_at", httpd_time(o->start), "page_id", page_id,
+	    "incident_updates", upd, "components", comps, "scheduled_for",
 	    httpd_time(o->start), "scheduled_until", httpd_time(o->end));
 	/* not Statuspage: what the SLA makes of it */
 	json_object_set_new(j, "announced", json_boolean(o->announced));
@@ -137,6 +169,12 @@ api_maint_json(struct httpd *h, const struct cal_occ *o, json_t *page_id, time_t
 	json_object_set_new(j, "source", json_string(calendar_source_name(o->source)));
 	json_object_set_new(j, "description",
 	    o->description ? json_string(o->description) : json_null());
+	json_object_set_new(j, "window", json_string(o->name));
+	json_object_set_new(j, "note", o->note ? json_string(o->note) : json_null());
+	json_object_set_new(j, "recurring",
+	    json_boolean(o->source == CAL_SRC_RULE ||
+		(o->window != NULL && o->window->rrule != NULL)));
+	json_object_set_new(j, "affected", hit);
 	return j;
 }
 
@@ -144,7 +182,8 @@ json_t *
 api_maint(struct httpd *h, time_t now, enum api_maint_which which)
 {
 	json_t *out = json_array(), *page = api_status_page(h, now);
-	json_t *page_id = json_object_get(page, "id");
+	json_t *page_id = json_object_get(page, "id"),
+	       *live = api_status_by_name(h, now);
 	time_t from = now - API_MAINT_PAST, to = now + HTTPD_UPCOMING_DAYS * 86400L;
 	struct cal_occ *occ = NULL;
 	size_t n = 0;
@@ -164,10 +203,21 @@ api_maint(struct httpd *h, time_t now, enum api_maint_which which)
 			continue;
 		if (which == API_MAINT_UPCOMING && o->start <= now)
 			continue;
-		json_array_append_new(out, api_maint_json(h, o, page_id, now));
+		json_array_append_new(
+		    out, api_maint_occ_json(h, o, page_id, live, now));
 	}
 	free(occ);
+	json_decref(live);
 	json_decref(page);
+	/* the whole list newest first, as Statuspage; upcoming and active soonest first */
+	if (which == API_MAINT_ALL) {
+		json_t *rev = json_array();
+
+		for (size_t k = json_array_size(out); k-- > 0;)
+			json_array_append(rev, json_array_get(out, k));
+		json_decref(out);
+		out = rev;
+	}
 	return out;
 }
 

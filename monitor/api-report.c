@@ -177,7 +177,7 @@ api_report_bars(struct httpd *h, time_t now)
 		json_t *bars, *tnames;
 		char id[HTTPD_ID_LEN + 1];
 
-		if (done[i])
+		if (done[i] || conf_page_hidden(c, comp))
 			continue;
 		bars = json_array();
 		tnames = json_array();

@@ -45,7 +45,8 @@ api_status_page(struct httpd *h, time_t now)
 	const char *u = api_status_url(h, url, sizeof(url));
 
 	httpd_id("page", u, 0, id);
-	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "name", "slamon", "url", u,
+	return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "name",
+	    h->src.conf->page.title ? h->src.conf->page.title : "slamon", "url", u,
 	    "time_zone", h->src.conf->timezone, "updated_at", httpd_time(now));
 }
 
@@ -85,6 +86,102 @@ api_status_target_json(
 	return j;
 }
 
+/* The worse of two component statuses, for a group. */
+static const char *
+api_status_worse(const char *a, const char *b)
+{
+	static const char *const rank[] = {"operational", "under_maintenance",
+	    "degraded_performance", "partial_outage", "major_outage"};
+	int ra = 0, rb = 0;
+
+	for (int i = 0; i < 5; i++) {
+		if (strcmp(a, rank[i]) == 0)
+			ra = i;
+		if (strcmp(b, rank[i]) == 0)
+			rb = i;
+	}
+	return rb > ra ? rank[rb] : rank[ra];
+}
+
+/* One component's status and the time of its latest probe; its targets. */
+static json_t *
+api_status_one(struct httpd *h, const char *comp, const bool *in_maint,
+    const char **status, time_t *updated)
+{
+	const struct conf *c = h->src.conf;
+	size_t n = 0, ndown = 0, nmaint = 0, nsuspect = 0;
+	json_t *targets = json_array();
+	struct engine_status st;
+
+	*updated = 0;
+	for (size_t k = 0; k < c->ntargets; k++) {
+		enum api_tstate s;
+
+		if (strcmp(c->targets[k].component, comp) != 0)
+			continue;
+		s = api_status_target(h, k, in_maint[k], &st);
+		n++;
+		ndown += s == API_T_DOWN;
+		nmaint += s == API_T_MAINT;
+		nsuspect += s == API_T_SUSPECT;
+		if (st.last_probe > *updated)
+			*updated = st.last_probe;
+		json_array_append_new(
+		    targets, api_status_target_json(&c->targets[k], s, &st));
+	}
+	if (n > 0 && ndown == n)
+		*status = "major_outage";
+	else if (ndown > 0)
+		*status = "partial_outage";
+	else if (nmaint > 0)
+		*status = "under_maintenance";
+	else if (nsuspect > 0)
+		*status = "degraded_performance";
+	else
+		*status = "operational";
+	return targets;
+}
+
+/*
+ * The visible components in the page's order: page.order first, then the
+ * rest in the order of the configuration. names has room for ntargets.
+ */
+size_t
+api_status_order(const struct conf *c, const char **names)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->page.order.n; i++)
+		if (!conf_page_hidden(c, c->page.order.v[i]))
+			names[n++] = c->page.order.v[i];
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const char *comp = c->targets[i].component;
+		bool seen = conf_page_hidden(c, comp);
+
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(names[k], comp) == 0;
+		if (!seen)
+			names[n++] = comp;
+	}
+	return n;
+}
+
+static const struct conf_page_group *
+api_status_group_of(const struct conf *c, const char *comp)
+{
+	for (size_t g = 0; g < c->page.ngroups; g++)
+		for (size_t k = 0; k < c->page.groups[g].components.n; k++)
+			if (strcmp(c->page.groups[g].components.v[k], comp) == 0)
+				return &c->page.groups[g];
+	return NULL;
+}
+
+/*
+ * Components as Statuspage has them: a group is a component with
+ * "group": true and the ids of its members, placed where its first member
+ * would be, its members after it with "group_id". created_at is when
+ * monitoring began (the journal's first record), so it never moves.
+ */
 json_t *
 api_status_components(struct httpd *h, time_t now)
 {
@@ -92,60 +189,119 @@ api_status_components(struct httpd *h, time_t now)
 	json_t *out = json_array(), *page = api_status_page(h, now);
 	const char *page_id = json_string_value(json_object_get(page, "id"));
 	bool *in_maint = xcalloc(c->ntargets + 1, sizeof(*in_maint));
+	const char **names = xcalloc(c->ntargets + 1, sizeof(*names));
 	bool *done = xcalloc(c->ntargets + 1, sizeof(*done));
-	struct engine_status st;
+	size_t n;
+	time_t created;
 	int position = 0;
 
+	if (api_incidents_load(h) == -1)
+		log_warnx("httpd: cannot read the journal");
+	created = h->jfirst ? h->jfirst : now;
 	api_maint_now(h, now, in_maint);
-	for (size_t i = 0; i < c->ntargets; i++) {
-		const char *comp = c->targets[i].component, *status;
-		size_t n = 0, ndown = 0, nmaint = 0, nsuspect = 0;
-		time_t updated = 0;
-		json_t *targets, *cj;
-		char id[HTTPD_ID_LEN + 1];
+	n = api_status_order(c, names);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_page_group *g = api_status_group_of(c, names[i]);
+		size_t first = json_array_size(out);
+		const char *gstatus = "operational";
+		json_t *members = json_array(), *gj = NULL;
+		char gid[HTTPD_ID_LEN + 1];
+		time_t gupdated = 0;
 
-		if (done[i])
+		if (done[i]) {
+			json_decref(members);
 			continue;
-		targets = json_array();
-		for (size_t k = i; k < c->ntargets; k++) {
-			enum api_tstate s;
+		}
+		if (g != NULL)
+			httpd_id("group", g->name, 0, gid);
+		for (size_t k = i; k < n; k++) {
+			const char *status;
+			char id[HTTPD_ID_LEN + 1];
+			time_t updated;
+			json_t *targets, *cj;
 
-			if (strcmp(c->targets[k].component, comp) != 0)
+			if (done[k] ||
+			    (k != i &&
+				(g == NULL || api_status_group_of(c, names[k]) != g)))
 				continue;
 			done[k] = true;
-			s = api_status_target(h, k, in_maint[k], &st);
-			n++;
-			ndown += s == API_T_DOWN;
-			nmaint += s == API_T_MAINT;
-			nsuspect += s == API_T_SUSPECT;
-			if (st.last_probe > updated)
-				updated = st.last_probe;
-			json_array_append_new(
-			    targets, api_status_target_json(&c->targets[k], s, &st));
+			targets = api_status_one(
+			    h, names[k], in_maint, &status, &updated);
+			if (updated == 0)
+				updated = now;
+			httpd_id("component", names[k], 0, id);
+			cj = json_pack(
+			    "{s:s,s:s,s:s,s:o,s:o,s:i,s:n,s:b,s:n,s:o,s:s,s:b,"
+			    "s:b,s:o}",
+			    "id", id, "name", names[k], "status", status, "created_at",
+			    httpd_time(created < updated ? created : updated),
+			    "updated_at", httpd_time(updated), "position", 0,
+			    "description", "showcase", true, "start_date", "group_id",
+			    g ? json_string(gid) : json_null(), "page_id", page_id,
+			    "group", false, "only_show_if_degraded", false, "targets",
+			    targets);
+			json_array_append_new(out, cj);
+			json_array_append_new(members, json_string(id));
+			gstatus = api_status_worse(gstatus, status);
+			if (updated > gupdated)
+				gupdated = updated;
+			if (g == NULL)
+				break;
 		}
-		if (ndown == n)
-			status = "major_outage";
-		else if (ndown > 0)
-			status = "partial_outage";
-		else if (nmaint > 0)
-			status = "under_maintenance";
-		else if (nsuspect > 0)
-			status = "degraded_performance";
-		else
-			status = "operational";
-		httpd_id("component", comp, 0, id);
-		cj = json_pack(
-		    "{s:s,s:s,s:s,s:o,s:o,s:i,s:n,s:b,s:n,s:n,s:s,s:b,s:b,s:o}", "id",
-		    id, "name", comp, "status", status, "created_at", httpd_time(now),
-		    "updated_at", httpd_time(updated ? updated : now), "position",
-		    ++position, "description", "showcase", true, "start_date",
-		    "group_id", "page_id", page_id, "group", false,
-		    "only_show_if_degraded", false, "targets", targets);
-		json_array_append_new(out, cj);
+		if (g != NULL) {
+			gj = json_pack(
+			    "{s:s,s:s,s:s,s:o,s:o,s:i,s:n,s:b,s:n,s:n,s:s,s:b,"
+			    "s:b,s:o}",
+			    "id", gid, "name", g->name, "status", gstatus, "created_at",
+			    httpd_time(created < gupdated ? created : gupdated),
+			    "updated_at", httpd_time(gupdated), "position", 0,
+			    "description", "showcase", false, "start_date", "group_id",
+			    "page_id", page_id, "group", true, "only_show_if_degraded",
+			    false, "components", members);
+			json_array_insert_new(out, first, gj);
+		} else
+			json_decref(members);
 	}
+	for (size_t i = 0; i < json_array_size(out); i++)
+		json_object_set_new(
+		    json_array_get(out, i), "position", json_integer(++position));
 	json_decref(page);
 	free(in_maint);
+	free(names);
 	free(done);
+	return out;
+}
+
+/* name -> the component as components.json has it now, without its targets */
+json_t *
+api_status_by_name(struct httpd *h, time_t now)
+{
+	json_t *comps = api_status_components(h, now), *out = json_object(), *c;
+	size_t i;
+
+	json_array_foreach(comps, i, c)
+	{
+		json_object_del(c, "targets");
+		json_object_set(out, json_string_value(json_object_get(c, "name")), c);
+	}
+	json_decref(comps);
+	return out;
+}
+
+/*
+ * The component object an incident or a maintenance lists (Statuspage
+ * gives the whole component there), with the status it has in that
+ * context. NULL when the component is not shown (hidden, or gone).
+ */
+json_t *
+api_status_component_as(json_t *by_name, const char *name, const char *status)
+{
+	json_t *c = json_object_get(by_name, name), *out;
+
+	if (c == NULL)
+		return NULL;
+	out = json_deep_copy(c);
+	json_object_set_new(out, "status", json_string(status));
 	return out;
 }
 
@@ -160,6 +316,11 @@ api_status_indicator(json_t *components)
 	json_array_foreach(components, i, c)
 	{
 		const char *s = json_string_value(json_object_get(c, "status"));
+
+		if (json_is_true(json_object_get(c, "group"))) {
+			n--; /* a group repeats its members */
+			continue;
+		}
 
 		if (strcmp(s, "major_outage") == 0)
 			nmajor++;

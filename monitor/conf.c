@@ -297,8 +297,8 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
-	static const char *const top[] = {
-	    "slamon", "defaults", "targets", "maintenance", "alerts", "cluster", NULL};
+	static const char *const top[] = {"slamon", "defaults", "targets",
+	    "maintenance", "alerts", "cluster", "page", NULL};
 	struct conf_ctx ctx = {.file = path};
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
@@ -345,7 +345,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	if (parse_targets(&ctx, root, c) < 0 ||
 	    conf_parse_maintenance(&ctx, root, c) < 0 ||
 	    conf_parse_alerts(&ctx, root, c) < 0 ||
-	    conf_parse_cluster(&ctx, root, c) < 0)
+	    conf_parse_cluster(&ctx, root, c) < 0 || conf_parse_page(&ctx, root, c) < 0)
 		goto ctxfail;
 	config_destroy(&cfg);
 	conf_secret_keep(&ctx, c);
@@ -397,6 +397,7 @@ conf_free(struct conf *c)
 	free(c->alerts);
 	conf_cluster_free(&c->cluster);
 	conf_secret_free(c);
+	conf_page_free(&c->page);
 	free(c);
 }
 

@@ -140,6 +140,27 @@ struct conf_cluster {
 	int line;
 };
 
+/* page{}: the status page's branding and arrangement (conf-page.c). */
+struct conf_page_group {
+	char *name;
+	struct conf_strv components;
+	int line;
+};
+
+struct conf_page {
+	char *title;	/* NULL: "Service status" */
+	char *logo;	/* http(s) URL or absolute file path; NULL = none */
+	bool logo_file; /* logo is a file, served at /logo */
+	const char *logo_ctype;
+	char *url;     /* the company's site */
+	char *support; /* https URL or mailto: */
+	char *footer;
+	struct conf_strv order;	 /* components shown first, in this order */
+	struct conf_strv hidden; /* components left out of the page and the v2 API */
+	struct conf_page_group *groups;
+	size_t ngroups;
+};
+
 struct conf {
 	char *path;
 	char *state_dir;
@@ -164,6 +185,7 @@ struct conf {
 	/* values of ${env:...} and ${file:...}, for conf_redact() only */
 	char **secrets;
 	size_t nsecrets;
+	struct conf_page page;
 };
 
 /* Error context while loading: the first error wins and is kept as text. */
@@ -193,6 +215,8 @@ const struct conf_window *conf_window_find(const struct conf *, const char *);
 /* index of a location in cluster.locations, or -1 */
 int conf_location_find(const struct conf *, const char *);
 bool conf_applies_to(const struct conf_applies *, size_t, const struct conf_target *);
+/* Whether page.hidden names this component. */
+bool conf_page_hidden(const struct conf *, const char *component);
 
 /* For probes validating their own keys. Each returns 0 when absent (value
  * untouched), 1 when read, -1 after reporting an error through ctx. */

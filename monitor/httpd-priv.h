@@ -64,6 +64,8 @@ struct httpd {
 	off_t jsize;
 	struct timespec jmtime;
 	bool jread;
+	time_t jfirst;	/* time of the journal's first record, 0 = none */
+	char csp[1024]; /* api_page_csp, made when the source is set */
 };
 
 extern const double httpd_buckets[HTTPD_NBUCKETS];
@@ -84,10 +86,25 @@ bool httpd_cache_fresh(const struct httpd_cache *, time_t now, long ttl);
 void httpd_cache_set(struct httpd_cache *, char *body, time_t now);
 void httpd_cache_drop(struct httpd_cache *);
 
+/* A path the server answers: exact, or a prefix whose rest goes to the handler. */
+struct httpd_route {
+	const char *path;
+	bool prefix;
+	void (*handler)(struct httpd *, struct evhttp_request *, const char *rest);
+};
+/* api-routes.c: every path but the page's files, ending with {NULL}. */
+extern const struct httpd_route api_routes[];
+/* httpd.c: the page (index.html), for the paths the page itself routes */
+void httpd_page_req(struct httpd *, struct evhttp_request *, const char *rest);
+
 /* api-status.c: the Statuspage v2 page, components and status. */
 json_t *api_status_page(struct httpd *, time_t now);
 json_t *api_status_components(struct httpd *, time_t now);
 json_t *api_status_indicator(json_t *components);
+json_t *api_status_by_name(struct httpd *, time_t now);
+json_t *api_status_component_as(json_t *by_name, const char *name, const char *status);
+/* visible components in the page's order into names (room for ntargets) */
+size_t api_status_order(const struct conf *, const char **names);
 void api_status_summary(struct httpd *, struct evhttp_request *);
 void api_status_status(struct httpd *, struct evhttp_request *);
 void api_status_components_req(struct httpd *, struct evhttp_request *);
@@ -96,6 +113,10 @@ void api_status_components_req(struct httpd *, struct evhttp_request *);
 json_t *api_incidents(struct httpd *, time_t now, bool unresolved_only);
 void api_incidents_req(struct httpd *, struct evhttp_request *, bool unresolved_only);
 int api_incidents_load(struct httpd *);
+void api_incidents_one_req(struct httpd *, struct evhttp_request *, const char *rest);
+struct cal_occ;
+json_t *api_incidents_in_window(struct httpd *, const struct cal_occ *, time_t now);
+void api_history_req(struct httpd *, struct evhttp_request *);
 
 /* api-maint.c: scheduled maintenances from the calendar. */
 enum api_maint_which { API_MAINT_ALL, API_MAINT_UPCOMING, API_MAINT_ACTIVE };
@@ -103,6 +124,10 @@ json_t *api_maint(struct httpd *, time_t now, enum api_maint_which);
 void api_maint_req(struct httpd *, struct evhttp_request *, enum api_maint_which);
 /* targets of the configuration inside announced maintenance at now: in[i] */
 void api_maint_now(struct httpd *, time_t now, bool *in);
+bool api_maint_real(const struct cal_occ *);
+/* live: api_status_by_name */
+json_t *api_maint_occ_json(
+    struct httpd *, const struct cal_occ *, json_t *page_id, json_t *live, time_t now);
 
 /* api-report.c: availability, daily bars, the calendar as iCalendar. */
 void api_report_availability(struct httpd *, struct evhttp_request *);
@@ -115,7 +140,18 @@ json_t *api_report_month(struct httpd *, time_t now);
 /* api-metrics.c */
 void api_metrics_req(struct httpd *, struct evhttp_request *);
 
+/* api-feed.c: /history.atom, /history.rss */
+void api_feed_req(struct httpd *, struct evhttp_request *, bool atom);
+
+/* api-page.c: /api/v1/page.json, /logo, /favicon.svg */
+void api_page_req(struct httpd *, struct evhttp_request *);
+void api_page_logo(struct httpd *, struct evhttp_request *);
+void api_page_favicon(struct httpd *, struct evhttp_request *);
+/* the Content-Security-Policy of the page: 'self', and the logo's origin */
+const char *api_page_csp(struct httpd *);
+
 /* api-graph.c */
+void api_graph_latency_req(struct httpd *, struct evhttp_request *);
 void api_graph_req(
     struct httpd *, struct evhttp_request *, const char *target, size_t len);
 

@@ -2,8 +2,9 @@
  * httpd.c - the evhttp server: listening, limits, routing, CORS, the page's
  * static files, and the helpers the handlers in api-*.c share.
  *
- * Safe by construction: only GET and HEAD are served (405 otherwise), the
- * path is compared with a fixed list and never turned into a file name
+ * Safe by construction: only GET and HEAD are served (OPTIONS answers the
+ * CORS preflight, 405 otherwise), the path is compared with a fixed list
+ * (api-routes.c) and never turned into a file name
  * (the page's three files are the only files read, by fixed names; a graph
  * names a configured target or nothing), request size and idle time are
  * bounded by evhttp, and nothing served changes state.
@@ -110,10 +111,22 @@ httpd_headers(struct evhttp_request *req, const char *ctype)
 	evhttp_add_header(o, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(o, "Cache-Control", "no-cache");
 	evhttp_add_header(o, "Referrer-Policy", "no-referrer");
-	if (strncmp(ctype, "text/html", 9) == 0 || strncmp(ctype, "image/svg", 9) == 0)
+	/* the page's own policy (api_page_csp) is set by who serves it */
+	if (evhttp_find_header(o, "Content-Security-Policy") != NULL)
+		return;
+	if (strncmp(ctype, "text/html", 9) == 0)
 		evhttp_add_header(o, "Content-Security-Policy",
 		    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
 		    "base-uri 'none'; form-action 'none'");
+	else if (strncmp(ctype, "image/svg", 9) == 0)
+		/*
+		 * rrd_graph's SVG (cairo) colours every shape with a style
+		 * attribute and uses nothing else: allow exactly that. Without
+		 * it, a browser opening the graph draws every shape black.
+		 */
+		evhttp_add_header(o, "Content-Security-Policy",
+		    "default-src 'none'; style-src-attr 'unsafe-inline'; "
+		    "frame-ancestors 'self'");
 }
 
 void
@@ -126,6 +139,7 @@ httpd_send(struct evhttp_request *req, int code, const char *ctype, struct evbuf
 	case 200:
 		why = "OK";
 		break;
+
 	case 400:
 		why = "Bad Request";
 		break;
@@ -262,8 +276,19 @@ httpd_file(struct httpd *h, struct evhttp_request *req, const struct httpd_file 
 	}
 	if (st.st_size == 0)
 		close(fd);
+	if (strncmp(f->ctype, "text/html", 9) == 0)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Security-Policy", api_page_csp(h));
 	httpd_send(req, 200, f->ctype, b);
 	evbuffer_free(b);
+}
+
+/* Paths the page routes itself (/incidents/<id>, /history): the page. */
+void
+httpd_page_req(struct httpd *h, struct evhttp_request *req, const char *rest)
+{
+	(void)rest;
+	httpd_file(h, req, &httpd_files[0]);
 }
 
 static void
@@ -273,12 +298,25 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *p = u ? evhttp_uri_get_path(u) : NULL;
-	size_t len;
 
-	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+	/* CORS preflight: browsers send it before a cross-origin GET with headers */
+	if (m == EVHTTP_REQ_OPTIONS) {
+		struct evkeyvalq *o = evhttp_request_get_output_headers(req);
+
+		evhttp_add_header(o, "Access-Control-Allow-Origin", "*");
 		evhttp_add_header(
-		    evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		httpd_error(req, 405, "only GET and HEAD");
+		    o, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+		evhttp_add_header(o, "Access-Control-Allow-Headers",
+		    "Accept, Content-Type, Cache-Control, If-None-Match");
+		evhttp_add_header(o, "Access-Control-Max-Age", "86400");
+		evhttp_add_header(o, "Allow", "GET, HEAD, OPTIONS");
+		evhttp_send_reply(req, 204, "No Content", NULL);
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+		    "GET, HEAD, OPTIONS");
+		httpd_error(req, 405, "only GET, HEAD and OPTIONS");
 		return;
 	}
 	if (p == NULL || *p == '\0')
@@ -288,35 +326,15 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 			httpd_file(h, req, &httpd_files[i]);
 			return;
 		}
-	if (strcmp(p, "/api/v2/summary.json") == 0)
-		api_status_summary(h, req);
-	else if (strcmp(p, "/api/v2/status.json") == 0)
-		api_status_status(h, req);
-	else if (strcmp(p, "/api/v2/components.json") == 0)
-		api_status_components_req(h, req);
-	else if (strcmp(p, "/api/v2/incidents.json") == 0)
-		api_incidents_req(h, req, false);
-	else if (strcmp(p, "/api/v2/incidents/unresolved.json") == 0)
-		api_incidents_req(h, req, true);
-	else if (strcmp(p, "/api/v2/scheduled-maintenances.json") == 0)
-		api_maint_req(h, req, API_MAINT_ALL);
-	else if (strcmp(p, "/api/v2/scheduled-maintenances/upcoming.json") == 0)
-		api_maint_req(h, req, API_MAINT_UPCOMING);
-	else if (strcmp(p, "/api/v2/scheduled-maintenances/active.json") == 0)
-		api_maint_req(h, req, API_MAINT_ACTIVE);
-	else if (strcmp(p, "/api/v1/availability") == 0)
-		api_report_availability(h, req);
-	else if (strcmp(p, "/api/v1/uptime.json") == 0)
-		api_report_uptime(h, req);
-	else if (strcmp(p, "/metrics") == 0)
-		api_metrics_req(h, req);
-	else if (strcmp(p, "/calendar.ics") == 0)
-		api_report_ics(h, req);
-	else if (strncmp(p, "/graph/", 7) == 0 && (len = strlen(p + 7)) > 4 &&
-	    strcmp(p + 7 + len - 4, ".svg") == 0)
-		api_graph_req(h, req, p + 7, len - 4);
-	else
-		httpd_error(req, 404, "not found");
+	for (const struct httpd_route *r = api_routes; r->path != NULL; r++) {
+		size_t n = strlen(r->path);
+
+		if (r->prefix ? strncmp(p, r->path, n) == 0 : strcmp(p, r->path) == 0) {
+			r->handler(h, req, p + (r->prefix ? n : strlen(p)));
+			return;
+		}
+	}
+	httpd_error(req, 404, "not found");
 }
 
 /* The www directory: $SLAMON_WWW, <binary>/../www (the source tree),

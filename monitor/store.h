@@ -115,6 +115,20 @@ int store_sum(
 int store_daily(struct store *, const char *target, const time_t *bounds, size_t n,
     struct store_sums *out);
 
+/* One bucket of store_series. */
+struct store_point {
+	double latency_ms; /* mean of the rows' latency; NAN when none */
+	double down_s, maint_s;
+};
+
+/*
+ * [from, to) in n equal buckets, for graphs (not exact sums: see
+ * store_sum): from the finest archive holding the span. A target without
+ * a file gives empty buckets. 0 or -1.
+ */
+int store_series(struct store *, const char *target, time_t from, time_t to, size_t n,
+    struct store_point *out);
+
 /* The granularity of the configured zone's UTC offsets around now (tz.h). */
 long store_zone_granularity(time_t now);
 

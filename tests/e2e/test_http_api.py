@@ -40,7 +40,8 @@ def check_update(u, inc_id):
     assert ID.match(u["id"]) and u["incident_id"] == inc_id and isinstance(u["body"], str)
     assert is_time(u["created_at"]) and is_time(u["updated_at"]) and is_time(u["display_at"])
     for a in u["affected_components"]:
-        assert set(a) >= {"code", "name", "old_status"}
+        assert set(a) >= {"code", "name", "old_status", "new_status"}
+        assert a["old_status"] in COMPONENT_STATUS and a["new_status"] in COMPONENT_STATUS
 
 
 def check_incident(i, page_id, maintenance=False):
@@ -59,7 +60,9 @@ def check_incident(i, page_id, maintenance=False):
     for u in i["incident_updates"]:
         check_update(u, i["id"])
     for c in i["components"]:
-        assert set(c) >= {"id", "name", "status", "page_id"} and c["status"] in COMPONENT_STATUS
+        # the whole component, as Atlassian documents it for incidents
+        check_component(c, page_id)
+        assert "targets" not in c
     if maintenance:
         assert is_time(i["scheduled_for"]) and is_time(i["scheduled_until"])
         assert i["scheduled_for"] < i["scheduled_until"]
@@ -88,6 +91,12 @@ def test_http_statuspage_shape(t):
     check_incident(inc, pid)
     assert inc["status"] == "investigating" and inc["resolved_at"] is None
     assert inc["components"][0]["name"] == EVIL and EVIL in inc["name"]
+    # the same status as summary.json gives the component, in the incident and its update
+    assert inc["components"][0]["status"] == comps[EVIL]["status"] == "partial_outage"
+    assert inc["incident_updates"][0]["affected_components"][0]["new_status"] == "partial_outage"
+    # created_at is when monitoring began (the replayed history), before updated_at
+    for c in summ["components"]:
+        assert c["created_at"] < c["updated_at"] and c["created_at"] <= summ["page"]["updated_at"]
     assert [i["id"] for i in summ["incidents"]] == [inc["id"]]
 
     allinc = s.json("/api/v2/incidents.json")
@@ -102,18 +111,20 @@ def test_http_statuspage_shape(t):
     assert "20m" in r["incident_updates"][0]["body"] and "unplanned" in r["incident_updates"][0]["body"]
 
     active = s.json("/api/v2/scheduled-maintenances/active.json")["scheduled_maintenances"]
-    assert [m["name"] for m in active] == ["emergency"]
+    # the title a customer reads is the window's description; the window is named beside it
+    assert [m["name"] for m in active] == ["Disk swap"] and active[0]["window"] == "emergency"
     check_incident(active[0], pid, maintenance=True)
     assert active[0]["status"] == "in_progress"
     assert [c["name"] for c in active[0]["components"]] == ["Files"]
     up = s.json("/api/v2/scheduled-maintenances/upcoming.json")["scheduled_maintenances"]
-    assert [m["name"] for m in up] == ["upgrade"]
+    assert [m["window"] for m in up] == ["upgrade"] and up[0]["name"] == "Upgrade <b>v2</b>"
     check_incident(up[0], pid, maintenance=True)
     assert up[0]["status"] == "scheduled" and up[0]["scheduled_for"] > summ["page"]["updated_at"]
     assert {c["name"] for c in up[0]["components"]} == {EVIL, "Database", "Files"}
     allm = s.json("/api/v2/scheduled-maintenances.json")["scheduled_maintenances"]
-    assert sorted(m["name"] for m in allm) == ["emergency", "upgrade"]
-    assert [m["name"] for m in summ["scheduled_maintenances"]] == ["emergency", "upgrade"]
+    # the whole list newest first, as Statuspage
+    assert [m["window"] for m in allm] == ["upgrade", "emergency"]
+    assert [m["window"] for m in summ["scheduled_maintenances"]] == ["emergency", "upgrade"]
     st = s.json("/api/v2/status.json")
     assert set(st) == {"page", "status"} and st["status"]["indicator"] == "minor"
     s.alive()
