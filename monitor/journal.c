@@ -187,8 +187,8 @@ journal_read(
 		    !json_is_string(json_object_get(rec, "event"))) {
 			if (warn) {
 				snprintf(msg, sizeof(msg),
-				    "%s:%d: not a journal record; line skipped",
-				    path, lineno);
+				    "%s:%d: not a journal record; line skipped", path,
+				    lineno);
 				warn(arg, msg);
 			}
 			json_decref(rec);
