@@ -181,3 +181,50 @@ def test_month_without_data(t):
     t.write("none.conf", CONF.format(tz="Europe/Oslo").replace('"state"', '"nothing"'))
     p = t.slamon("report", "--month", "2020-01", conf=t.path("none.conf"), check=0)
     assert p.stderr == "" and p.stdout.splitlines()[1:] == ["No data for this period."]
+
+
+def test_old_month_api(t):
+    """/api/v1/availability of the month 14 months back (Australia/Adelaide,
+    with its DST change if it has one) from the running daemon: exact, and
+    the same as `slamon report`, which reads beside it without the lock."""
+    import os
+    import urllib.request
+    from lib import free_port
+
+    tz = "Australia/Adelaide"
+    zi = ZoneInfo(tz)
+    now = datetime.datetime.now(zi)
+    y, m = now.year, now.month - 14
+    while m < 1:
+        y, m = y - 1, m + 12
+    ny, nm = (y, m + 1) if m < 12 else (y + 1, 1)
+    t0 = local(tz, y, m, 1, 0, 0)
+    t1 = local(tz, now.year, now.month, 1, 0, 0)
+    m_end = local(tz, ny, nm, 1, 0, 0)
+    outs = [(local(tz, y, m, 10, 10, 0), local(tz, y, m, 10, 11, 15)),   # 4500 s
+            (m_end - 1800, m_end + 2700)]                               # 1800 s of it
+    lines = ["time,target,ok,latency_ms,detail"]
+    for ts in range(t0, t1, STEP):
+        down = any(a <= ts < b for a, b in outs)
+        lines.append(f"{ts},web,{0 if down else 1},{'' if down else '7'},"
+                     f"{'refused' if down else ''}")
+    port = free_port()
+    conf = t.write("slamon.conf", CONF.format(tz=tz).replace('listen = ""',
+                                                             f'listen = "127.0.0.1:{port}"'))
+    t.slamon("replay", t.write("h.csv", "\n".join(lines) + "\n"), conf=conf, check=0,
+             timeout=300)
+    t.spawn([t.bin, "-c", conf, "run"])
+    t.wait_port(port)
+    month = f"{y:04d}-{m:02d}"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/availability?month={month}",
+                                timeout=60) as r:
+        doc = json.loads(r.read())
+    period = m_end - t0
+    web = [r for r in doc["targets"] if r["name"] == "web"][0]
+    assert (doc["start"], doc["end"]) == (z(t0), z(m_end)), doc
+    assert (web["up_s"], web["down_s"], web["maintenance_s"], web["unknown_s"]) == \
+        (period - 6300, 6300, 0, 0), web
+    assert web["availability"] == round(100.0 * (period - 6300) / period, 6), web
+    assert web["coverage"] == 1.0 and web["consistent"] is True and doc["consistent"] is True
+    cli = report(t, conf, month)
+    assert cli["targets"] == doc["targets"], (cli["targets"], doc["targets"])
