@@ -168,7 +168,6 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	time_t start, end;
 	size_t i;
 
-	(void)line;
 	if (ev != NULL && strcmp(ev, "monitor_start") == 0) {
 		/* a stop leaves up to one step of an open outage unseen that no
 		 * outage_end counts in its unknown_s: allow a step per restart */
@@ -194,6 +193,16 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	    start == j->v[j->open[i] - 1].start &&
 	    journal_get_time(rec, "end", &end) == 0) {
 		struct jinc *inc = &j->v[j->open[i] - 1];
+		if (end < start) {
+			/* an older slamon replayed rows from before its data */
+			char msg[256];
+			snprintf(msg, sizeof(msg),
+			    "journal line %d: an outage of %s ends before it "
+			    "starts; counted as ending at its start",
+			    line, name);
+			warn_add(j->rep, msg);
+			end = start;
+		}
 		inc->end = end;
 		inc->unknown_s = (long)json_integer_value(
 		    json_object_get(rec, "unknown_s"));

@@ -114,3 +114,23 @@ def test_open_outage_at_the_end_of_the_data(t):
     assert re.search(r"to \(open at the end of the data, 2026-03-02 01:00:00\+01:00\): "
                      r"down 1h 45m, unplanned 1h 45m", line), line
     assert "WARNING" not in text
+
+
+def test_report_reads_an_old_negative_outage(t):
+    """A journal written by an older slamon, with an outage that ends before
+    it starts: counted as ending at its start, and said."""
+    conf = t.write("slamon.conf", CONF)
+    t.slamon("replay", csv(t, "a.csv", rows(T0, T0 + 7200)), conf=conf, check=0)
+    with open(t.path("state", "journal.jsonl"), "a") as f:
+        f.write(json.dumps({"time": z(T0 + 3600), "event": "outage_start", "target": "web",
+                            "start": z(T0 + 3600)}) + "\n")
+        f.write(json.dumps({"time": z(T0 + 1800), "event": "outage_end", "target": "web",
+                            "start": z(T0 + 3600), "end": z(T0 + 1800), "down_s": -1800,
+                            "unplanned_s": -1800, "maintenance_s": 0, "unknown_s": 0}) + "\n")
+    p = t.slamon("report", "--month", "2026-03", "--json", conf=conf, check=0)
+    assert "an outage of web ends before it starts; counted as ending at its start" in \
+        p.stderr, p.stderr
+    web = [r for r in json.loads(p.stdout)["targets"] if r["name"] == "web"][0]
+    assert [(i["start"], i["end"], i["down_s"]) for i in web["incidents"]] == \
+        [(z(T0 + 3600), z(T0 + 3600), 0)], web["incidents"]
+    assert web["consistent"] is True and web["down_s"] == 0
