@@ -17,7 +17,7 @@ for src in bench/*_bench.c; do
 		$(pkg-config --libs libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats) -lpthread -lm
 	echo "== $bin"
 	case $src in
-	*/report_bench.c) "$bin" 10000 "$build/slamon" ;; # ~10 GB in /tmp while it runs
+	*/report_bench.c) "$bin" 10000 "$build/slamon" ;; # ~2 GB in /tmp while it runs (sparse copies)
 	*) "$bin" ;;
 	esac
 done

@@ -307,7 +307,7 @@ api_metrics_month(struct httpd *h, struct api_mx *m, time_t now)
 	    "The monthly availability objective.", 0.01);
 	api_metrics_report(h, m, t, true, "error_budget_s",
 	    "slamon_error_budget_seconds",
-	    "Unplanned downtime the objective allows this month so far.", 1);
+	    "Unplanned downtime the objective allows this whole month.", 1);
 	api_metrics_report(h, m, t, true, "error_budget_left_s",
 	    "slamon_error_budget_left_seconds",
 	    "Error budget not yet used this month (negative: overspent).", 1);

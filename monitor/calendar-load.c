@@ -4,6 +4,7 @@
  * and the ics files and subscribed copies named in the configuration, and
  * records rules and ics occurrences seen for the first time.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,11 @@
  * must not flood the journal; the rest follow at the next refresh. */
 #define LOAD_MAX_SEEN 20000
 
+struct load_cancel {
+	char *id;
+	time_t at;
+};
+
 struct load_ctx {
 	struct cal_announcement *ann;
 	size_t nann;
@@ -25,7 +31,38 @@ struct load_ctx {
 	size_t nseen;
 	struct cal_occ_seen *oseen;
 	size_t noseen;
+	struct load_cancel *cancel;
+	size_t ncancel;
 };
+
+/*
+ * An announcement's id: the one journaled with it, or for a record from
+ * before ids (no "id"), one made from what it says: FNV-1a of its time,
+ * window, start and end. The journal is append-only, so both are stable.
+ */
+static void
+ann_id(json_t *rec, char *buf, size_t len)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	const char *keys[] = {"time", "window", "start", "end"};
+	uint64_t h = 14695981039346656037ULL;
+
+	if (id != NULL) {
+		snprintf(buf, len, "%s", id);
+		return;
+	}
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *v = json_string_value(json_object_get(rec, keys[k]));
+
+		for (const char *p = v ? v : ""; *p; p++) {
+			h ^= (unsigned char)*p;
+			h *= 1099511628211ULL;
+		}
+		h ^= '|';
+		h *= 1099511628211ULL;
+	}
+	snprintf(buf, len, "%016llx", (unsigned long long)h);
+}
 
 static void
 load_record_cb(void *arg, json_t *rec, int line)
@@ -33,9 +70,18 @@ load_record_cb(void *arg, json_t *rec, int line)
 	struct load_ctx *x = arg;
 	const char *ev = json_string_value(json_object_get(rec, "event"));
 	const char *win = json_string_value(json_object_get(rec, "window"));
-	const char *note, *rrule, *key;
+	const char *note, *rrule, *key, *id;
 	time_t at, start, end;
+	char idb[64];
 
+	if (ev != NULL && strcmp(ev, "announcement_cancelled") == 0 &&
+	    (id = json_string_value(json_object_get(rec, "id"))) != NULL &&
+	    journal_get_time(rec, "time", &at) == 0) {
+		x->cancel = xreallocarray(
+		    x->cancel, x->ncancel + 1, sizeof(*x->cancel));
+		x->cancel[x->ncancel++] = (struct load_cancel){xstrdup(id), at};
+		return;
+	}
 	if (ev == NULL || win == NULL || journal_get_time(rec, "time", &at) < 0)
 		return;
 	if (strcmp(ev, "announcement") == 0) {
@@ -46,9 +92,10 @@ load_record_cb(void *arg, json_t *rec, int line)
 			return;
 		}
 		note = json_string_value(json_object_get(rec, "note"));
+		ann_id(rec, idb, sizeof(idb));
 		x->ann = xreallocarray(x->ann, x->nann + 1, sizeof(*x->ann));
 		x->ann[x->nann++] = (struct cal_announcement){xstrdup(win), start, end,
-		    at, note ? xstrdup(note) : NULL, line, "journal"};
+		    at, note ? xstrdup(note) : NULL, line, "journal", xstrdup(idb), 0};
 	} else if (strcmp(ev, "rule_seen") == 0) {
 		rrule = json_string_value(json_object_get(rec, "rrule"));
 		x->seen = xreallocarray(x->seen, x->nseen + 1, sizeof(*x->seen));
@@ -119,6 +166,19 @@ calendar_load_warn(
 		snprintf(err, errlen, "%s/journal.jsonl: cannot be read", c->state_dir);
 		goto fail;
 	}
+	/* a cancellation cuts its announcement at the time it was made: what
+	 * was already maintenance stays so, the rest is not */
+	for (size_t k = 0; k < x.ncancel; k++)
+		for (size_t i = 0; i < x.nann; i++)
+			if (strcmp(x.ann[i].id, x.cancel[k].id) == 0 &&
+			    x.ann[i].announced_at <= x.cancel[k].at &&
+			    !x.ann[i].cancelled) {
+				x.ann[i].cancelled = x.cancel[k].at;
+				if (x.ann[i].end > x.cancel[k].at)
+					x.ann[i].end = x.cancel[k].at > x.ann[i].start
+					    ? x.cancel[k].at
+					    : x.ann[i].start;
+			}
 	for (size_t i = 0; i < c->nics; i++)
 		if (load_entry(c, &c->ics[i], &set, cb, arg, err, errlen) < 0)
 			goto fail;
@@ -143,8 +203,12 @@ fail:
 	for (size_t i = 0; i < x.nann; i++) {
 		free((char *)x.ann[i].window);
 		free((char *)x.ann[i].note);
+		free((char *)x.ann[i].id);
 	}
 	free(x.ann);
+	for (size_t k = 0; k < x.ncancel; k++)
+		free(x.cancel[k].id);
+	free(x.cancel);
 	for (size_t i = 0; i < x.nseen; i++) {
 		free((char *)x.seen[i].window);
 		free((char *)x.seen[i].rrule);

@@ -119,6 +119,7 @@ ann_copy(struct cal_announcement *d, const struct cal_announcement *s)
 	*d = *s;
 	d->window = xstrdup(s->window);
 	d->note = dup_or_null(s->note);
+	d->id = dup_or_null(s->id);
 }
 
 struct calendar *
@@ -172,7 +173,7 @@ calendar_new(const struct conf *c, const struct cal_extra *x, char *err, size_t 
 	for (i = 0; i < c->nannouncements; i++) {
 		const struct conf_announcement *ca = &c->announcements[i];
 		struct cal_announcement tmp = {ca->window, ca->start, ca->end,
-		    ca->announced_at, ca->note, ca->line, "config"};
+		    ca->announced_at, ca->note, ca->line, "config", NULL, 0};
 		ann_copy(&cal->ann[cal->nann++], &tmp);
 	}
 	for (i = 0; i < x->nann; i++)
@@ -197,6 +198,7 @@ calendar_free(struct calendar *cal)
 	for (size_t i = 0; i < cal->nann; i++) {
 		free((char *)cal->ann[i].window);
 		free((char *)cal->ann[i].note);
+		free((char *)cal->ann[i].id);
 	}
 	free(cal->ann);
 	for (size_t i = 0; i < cal->nseen; i++) {
@@ -659,6 +661,7 @@ ann_occ(struct expand_ctx *x, const struct cal_window *w, time_t s, time_t e)
 	occ_fill(&o, w, s, e);
 	o.source = CAL_SRC_ANNOUNCEMENT;
 	o.note = a->note;
+	o.id = a->id;
 	/* one of an ics file that slamon has not seen yet: listed, not counted */
 	if (calendar_announced_at(x->cal, a, &at)) {
 		o.has_announced_at = true;
@@ -740,6 +743,43 @@ slots_in(const struct cal_window *w, time_t from, time_t to)
 	return n;
 }
 
+struct holding_ctx {
+	time_t start, end, s, e;
+	bool found, any;
+};
+
+static void
+holding_cb(void *arg, const struct cal_window *w, time_t s, time_t e)
+{
+	struct holding_ctx *h = arg;
+
+	(void)w;
+	if (h->found)
+		return;
+	if (s <= h->start && h->end <= e) {
+		h->found = true;
+		h->s = s;
+		h->e = e;
+	} else if (!h->any) {
+		h->any = true;
+		h->s = s;
+		h->e = e;
+	}
+}
+
+bool
+calendar_slot_holding(
+    const struct cal_window *w, time_t start, time_t end, time_t *s, time_t *e)
+{
+	struct holding_ctx h = {start, end, 0, 0, false, false};
+
+	if (w->rrule)
+		window_slots(w, start, end, holding_cb, &h);
+	*s = h.s;
+	*e = h.e;
+	return h.found;
+}
+
 int
 calendar_check_announcement(const struct calendar *cal, const char *window,
     time_t start, time_t end, char *err, size_t errlen)
@@ -791,6 +831,8 @@ calendar_validate(const struct calendar *cal, time_t from, time_t to,
 	}
 	for (size_t i = 0; i < cal->nann; i++) {
 		const struct cal_announcement *a = &cal->ann[i];
+		if (a->cancelled && a->end <= a->start)
+			continue; /* cancelled before it began: nothing left */
 		if (calendar_check_announcement(
 			cal, a->window, a->start, a->end, err, sizeof(err)) == 0)
 			continue;

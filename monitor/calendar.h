@@ -80,6 +80,8 @@ struct cal_announcement {
 	 * it (ics_seen under CAL_ANN_SEEN_PREFIX WINDOW), not announced_at.
 	 */
 	const char *origin;
+	const char *id;	  /* journal: its stable id (announce.h); else NULL */
+	time_t cancelled; /* when `announce --cancel` cut it (end <= that), 0 */
 };
 #define CAL_ANN_SEEN_PREFIX "announcement:"
 
@@ -121,6 +123,7 @@ struct cal_occ {
 	size_t napplies;
 	enum cal_source source;
 	const char *note; /* announcements, NULL otherwise */
+	const char *id;	  /* announcements from the journal: for --cancel */
 	const char *description;
 	const struct cal_window *window;
 };
@@ -159,6 +162,14 @@ size_t calendar_validate(
 /* Announcement check for `slamon announce`: 0, or -1 with the reason in err. */
 int calendar_check_announcement(const struct calendar *, const char *window,
     time_t start, time_t end, char *err, size_t errlen);
+
+/*
+ * The occurrence (slot) of rule window w that holds all of [start, end):
+ * true with it in *s, *e. Otherwise false, with the first slot touching
+ * [start, end) in *s, *e when there is one (both 0 when none).
+ */
+bool calendar_slot_holding(
+    const struct cal_window *w, time_t start, time_t end, time_t *s, time_t *e);
 
 /* The notice an announcement made at `at` gives an occurrence at `start`. */
 bool calendar_enough_notice(const struct calendar *, time_t at, time_t start);

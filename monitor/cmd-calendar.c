@@ -68,6 +68,8 @@ print_json(const struct cal_occ *o, size_t n)
 		    json_boolean(o[i].window->requires_announcement));
 		if (o[i].note)
 			json_object_set_new(j, "note", json_string(o[i].note));
+		if (o[i].id)
+			json_object_set_new(j, "id", json_string(o[i].id));
 		if (o[i].description)
 			json_object_set_new(
 			    j, "description", json_string(o[i].description));
@@ -110,6 +112,8 @@ print_text(const struct calendar *cal, const struct cal_occ *o, size_t n, time_t
 		if (o[i].has_announced_at)
 			printf(", announced %s",
 			    tz_rfc3339(o[i].announced_at, u, sizeof(u)));
+		if (o[i].id)
+			printf(" (id %s)", o[i].id);
 		if (o[i].note)
 			printf(" - %s", o[i].note);
 		printf("\n");

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "statelock.h"
 #include "store.h"
 #include "tz.h"
 
@@ -115,12 +116,53 @@ replay_log_cb(void *arg, const struct conf_target *t, const char *msg)
 		fprintf(stderr, "%s: %s\n", t->name, msg);
 }
 
+/*
+ * Rows inside what is already stored are refused before anything is
+ * written (or dropped with --skip-stored): a step is written once, and an
+ * older row would close an outage before it started. 0, 1 when refused
+ * (said on stderr), -1 on an internal failure.
+ */
+static int
+replay_stored(const struct conf *c, const char *path, struct replay *rep, bool skip,
+    size_t *skipped)
+{
+	struct store *st;
+	time_t *end = xcalloc(c->ntargets ? c->ntargets : 1, sizeof(*end));
+	char err[1024];
+	int rc = -1;
+
+	if ((st = store_open(c->state_dir, c->rrdcached,
+		 store_zone_granularity(rep->first), err, sizeof(err))) == NULL) {
+		fprintf(stderr, "slamon: %s\n", err);
+		goto out;
+	}
+	for (size_t i = 0; i < c->ntargets; i++)
+		if (store_stored_end(st, c->targets[i].name, &end[i]) == -1) {
+			fprintf(stderr,
+			    "slamon: replay: %s: its RRD file cannot be read "
+			    "(see above)\n",
+			    c->targets[i].name);
+			goto out;
+		}
+	rc = 0;
+	if (replay_check_stored(rep, path, c, end, skip, skipped, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "%s\n", err);
+		rc = 1;
+	}
+out:
+	store_close(st);
+	free(end);
+	return rc;
+}
+
 static int
 cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"send-alerts", no_argument, NULL, 'a'},
 	    {"steps", required_argument, NULL, 'S'},
+	    {"skip-stored", no_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct replay_run rr = {.verbose = ctx->verbose != 0};
@@ -133,7 +175,9 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	time_t *last;
 	time_t end = 0;
 	FILE *steps = NULL;
-	int ch, rc = EXIT_INTERNAL;
+	bool skip_stored = false;
+	size_t skipped = 0;
+	int ch, lock = -1, rc = EXIT_INTERNAL;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -142,6 +186,9 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case 'S':
 			steps_path = optarg;
+			break;
+		case 'k':
+			skip_stored = true;
 			break;
 		default:
 			return cmd_usage(&cmd_replay_entry, EXIT_USER);
@@ -155,6 +202,25 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		conf_free(c);
 		return EXIT_USER;
+	}
+	if ((lock = statelock_take(c->state_dir, err, sizeof(err))) == -1) {
+		fprintf(stderr, "slamon: replay: %s\n", err);
+		rc = EXIT_USER;
+		goto out;
+	}
+	switch (replay_stored(c, argv[optind], &rep, skip_stored, &skipped)) {
+	case -1:
+		goto out;
+	case 1:
+		rc = EXIT_USER;
+		goto out;
+	}
+	if (rep.n == 0) {
+		printf("replayed 0 rows: all %zu were before the stored data "
+		       "(skipped)\n",
+		    skipped);
+		rc = EXIT_OK;
+		goto out;
 	}
 	if (steps_path && (steps = fopen(steps_path, "w")) == NULL) {
 		log_warn("%s", steps_path);
@@ -195,9 +261,12 @@ cmd_replay_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	free(last);
 	replay_notify_drain(&rr);
 	printf("replayed %zu rows, %s to %s: %lu steps written, %lu alerts, %lu "
-	       "recoveries\n",
+	       "recoveries",
 	    rep.n, tz_rfc3339(rep.first, a, sizeof(a)), tz_rfc3339(end, b, sizeof(b)),
 	    p->steps_written, rr.alerts, rr.recoveries);
+	if (skip_stored)
+		printf(", %zu rows skipped (before the stored data)", skipped);
+	printf("\n");
 	/* no notice can come from here on: close notify first, the journal after */
 	replay_notify_close(&rr);
 	rc = EXIT_OK;
@@ -225,18 +294,21 @@ out:
 	}
 	replay_free(&rep);
 	conf_free(c);
+	statelock_release(lock);
 	return rc;
 }
 
 const struct cmd_entry cmd_replay_entry = {
     .name = "replay",
-    .usage = "[--send-alerts] [--steps FILE] FILE",
+    .usage = "[--send-alerts] [--skip-stored] [--steps FILE] FILE",
     .help = "Feed timestamped probe results (CSV: time,target,ok,latency_ms,detail)\n"
 	    "through the pipeline of `slamon run`: state machine, classification,\n"
 	    "RRD, journal and alert decisions, with the clock taken from the rows.\n"
 	    "Alerts are recorded in the journal, not sent, unless --send-alerts.\n"
 	    "--steps FILE also writes every 60 s step as CSV (target,end,up_s,\n"
 	    "down_s,maint_s,unknown_s,latency_ms). A malformed row is reported as\n"
-	    "FILE:LINE: field: message and nothing is written.",
+	    "FILE:LINE: field: message and nothing is written; so is a row before\n"
+	    "the end of its target's stored data, unless --skip-stored, which\n"
+	    "leaves such rows out and counts them.",
     .exec = cmd_replay_exec,
 };

@@ -30,6 +30,7 @@
 #include "prober.h"
 #include "sdnotify.h"
 #include "store.h"
+#include "statelock.h"
 #include "tz.h"
 
 #define RUN_TICK 5	      /* seconds between looks at what is due */
@@ -437,7 +438,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	struct event_config *cfg = NULL;
 	struct pipeline_opts o;
 	char err[1024];
-	int ch, rc = EXIT_INTERNAL;
+	int ch, lock = -1, rc = EXIT_INTERNAL;
 
 	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -462,6 +463,13 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	}
 	ctx.aggregating = ctx.conf->cluster.enabled &&
 	    ctx.conf->cluster.role != CONF_ROLE_PROBE;
+	/* one writer per state_dir; a dry run writes nothing there */
+	if (!ctx.dry_run &&
+	    (lock = statelock_take(ctx.conf->state_dir, err, sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		conf_free(ctx.conf);
+		return EXIT_USER;
+	}
 	tz_set(ctx.conf->timezone);
 	signal(SIGPIPE, SIG_IGN);
 	/* the default coarse clock would blur start times by a few ms */
@@ -579,6 +587,7 @@ fail:
 	if (cfg)
 		event_config_free(cfg);
 	libevent_global_shutdown();
+	statelock_release(lock);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #define DAY (86400L)
 
+void conf_src_free(struct conf_src *);
 int conf_get_double(struct conf_ctx *, const config_setting_t *, const char *,
     double min, double max, double *);
 int conf_check_keys(struct conf_ctx *, const config_setting_t *, const char *const *,

@@ -349,12 +349,14 @@ conf_load(const char *path, char *err, size_t errlen)
 		goto ctxfail;
 	config_destroy(&cfg);
 	conf_secret_keep(&ctx, c);
+	conf_src_free(ctx.src);
 	return c;
 ctxfail:
 	snprintf(err, errlen, "%s", ctx.err);
 fail:
 	config_destroy(&cfg);
 	conf_ctx_clear(&ctx);
+	conf_src_free(ctx.src);
 	conf_free(c);
 	return NULL;
 }

@@ -188,6 +188,8 @@ struct conf {
 	struct conf_page page;
 };
 
+struct conf_src;
+
 /* Error context while loading: the first error wins and is kept as text. */
 struct conf_ctx {
 	const char *file;
@@ -196,6 +198,7 @@ struct conf_ctx {
 	/* secrets resolved so far: redacted from err, wiped at the end */
 	char **secrets;
 	size_t nsecrets;
+	struct conf_src *src; /* a source file's lines, read once (conf-get.c) */
 };
 
 /* Forget the secrets a load resolved (conf-secret.c). */

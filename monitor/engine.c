@@ -548,9 +548,24 @@ outage_started(struct eng_target *g, time_t t)
 static void
 outage_ended(struct eng_target *g, time_t t)
 {
-	long down = (long)(t - g->outage_start);
-	long m = maint_overlap(g->e, g->idx, g->outage_start, t);
-	json_t *f = json_object();
+	long down, m;
+	json_t *f;
+	char a[TZ_RFC3339_LEN], b[TZ_RFC3339_LEN];
+
+	/* Nothing in the journal ends before it starts. Replay refuses rows
+	 * older than the stored data, so only a wall clock stepped back can
+	 * get here: the outage is closed where it began, said loudly, rather
+	 * than journaled with negative seconds (or aborting the daemon). */
+	if (t < g->outage_start) {
+		log_warnx("%s: outage of %s ends at %s, before its start: closed "
+			  "at its start (clock stepped back?)",
+		    g->t->name, tz_rfc3339(g->outage_start, a, sizeof(a)),
+		    tz_rfc3339(t, b, sizeof(b)));
+		t = g->outage_start;
+	}
+	down = (long)(t - g->outage_start);
+	m = maint_overlap(g->e, g->idx, g->outage_start, t);
+	f = json_object();
 
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));

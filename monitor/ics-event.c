@@ -394,8 +394,8 @@ announcement(struct ics_ctx *x, icalcomponent *ev, struct cal_window *w,
     const char *window, time_t s, bool stamped, time_t stamp)
 {
 	struct ics_set *set = x->set;
-	struct cal_announcement a = {
-	    xstrdup(window), s, first_end(w, s), stamp, NULL, ics_line(x, NULL), "ics"};
+	struct cal_announcement a = {xstrdup(window), s, first_end(w, s), stamp, NULL,
+	    ics_line(x, NULL), "ics", NULL, 0};
 	const char *note = nonempty(icalcomponent_get_description(ev)), *d;
 
 	a.note = note ? xstrdup(note) : NULL;

@@ -4,9 +4,11 @@
  * Each record is one write(2) of one line followed by fsync(2): the
  * journal is small (a few lines a day per target) so the cost of syncing
  * every record is negligible, and it is what lets a restart neither lose an
- * outage nor repeat an alert. A crash mid-write leaves a torn last line,
- * which the reader reports and skips; the writer first terminates it so the
- * next record starts on a line of its own.
+ * outage nor repeat an alert. A crash mid-write leaves a torn last line;
+ * readers skip a last line without its newline (it may also be a record
+ * being written while they read), and the next writer terminates it so
+ * that the next record starts on a line of its own, after which readers
+ * report it as not a record.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -174,15 +176,19 @@ journal_read(
 		lineno++;
 		if (n == 0 || (n == 1 && complete))
 			continue;
+		/* A line without its newline is the last one, and it is either
+		 * being written by the writer right now (report and calendar
+		 * read without the lock) or torn by a crash, which the next
+		 * writer terminates and then reports: never read half a record. */
+		if (!complete)
+			break;
 		rec = json_loadb(line, (size_t)n, 0, &jerr);
 		if (rec == NULL || !json_is_object(rec) ||
 		    !json_is_string(json_object_get(rec, "event"))) {
 			if (warn) {
-				snprintf(msg, sizeof(msg), "%s:%d: %s; line skipped",
-				    path, lineno,
-				    complete
-					? "not a journal record"
-					: "incomplete last line (torn by a crash?)");
+				snprintf(msg, sizeof(msg),
+				    "%s:%d: not a journal record; line skipped", path,
+				    lineno);
 				warn(arg, msg);
 			}
 			json_decref(rec);

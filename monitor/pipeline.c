@@ -201,7 +201,6 @@ begin_target(struct pipeline *p, size_t i, time_t now)
 {
 	const struct conf_target *t = &p->conf->targets[i];
 	time_t from = now, last = 0;
-	char tb[TZ_RFC3339_LEN];
 
 	if (p->store) {
 		last = store_last(p->store, t->name);
@@ -212,11 +211,8 @@ begin_target(struct pipeline *p, size_t i, time_t now)
 			last = store_last(p->store, t->name);
 		if (last > 0 && store_ensure(p->store, t->name, last) == -1)
 			return -1;
-		if (last > now && p->opts.replay)
-			log_warnx(
-			    "%s: data is stored up to %s; replayed rows before it "
-			    "are not stored again",
-			    t->name, tz_rfc3339(last, tb, sizeof(tb)));
+		/* replay refused (or skipped) its rows before `last` already
+		 * (cmd-replay.c): the target resumes there */
 		if (last > 0)
 			from = last;
 	}

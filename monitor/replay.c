@@ -281,3 +281,39 @@ replay_detail(const struct replay *r, const struct replay_row *row)
 {
 	return row->detail == REPLAY_NO_DETAIL ? NULL : r->strings + row->detail;
 }
+
+int
+replay_check_stored(struct replay *r, const char *path, const struct conf *c,
+    const time_t *end, bool skip, size_t *skipped, char *err, size_t errlen)
+{
+	const struct replay_row *bad = NULL;
+	char tb[TZ_RFC3339_LEN];
+	size_t i, k = 0;
+
+	*skipped = 0;
+	for (i = 0; i < r->n; i++) {
+		const struct replay_row *row = &r->rows[i];
+
+		if (row->t >= end[row->target])
+			continue;
+		(*skipped)++;
+		if (bad == NULL || row->line < bad->line)
+			bad = row;
+	}
+	if (bad != NULL && !skip) {
+		snprintf(err, errlen,
+		    "%s:%u: time: before the stored data of %s (ends %s)", path,
+		    bad->line, c->targets[bad->target].name,
+		    tz_rfc3339(end[bad->target], tb, sizeof(tb)));
+		return -1;
+	}
+	for (i = 0; i < r->n; i++)
+		if (r->rows[i].t >= end[r->rows[i].target])
+			r->rows[k++] = r->rows[i];
+	r->n = k;
+	if (r->n > 0) {
+		r->first = r->rows[0].t;
+		r->last = r->rows[r->n - 1].t;
+	}
+	return 0;
+}

@@ -33,6 +33,15 @@ struct replay {
 int replay_load(
     const char *path, const struct conf *, struct replay *, char *err, size_t errlen);
 void replay_free(struct replay *);
+/*
+ * Rows before their target's stored end (end[i] for target i, 0 when it
+ * has nothing stored) cannot be replayed: a step is written once. With
+ * skip they are removed and counted in *skipped; without, -1 with
+ * "FILE:LINE: time: before the stored data of TARGET (ends T)" for the
+ * first such line of the file. A row at the end itself continues the data.
+ */
+int replay_check_stored(struct replay *, const char *path, const struct conf *,
+    const time_t *end, bool skip, size_t *skipped, char *err, size_t errlen);
 const char *replay_detail(const struct replay *, const struct replay_row *);
 
 #endif

@@ -119,7 +119,8 @@ report_row_finish(struct report_row *r, long period_s)
 	r->coverage = period_s > 0
 	    ? (double)(r->up_s + r->down_s + r->maintenance_s) / (double)period_s
 	    : 0;
-	r->error_budget_s = (long)floor((1.0 - r->slo / 100.0) * (double)known + 1e-6);
+	r->error_budget_s = (long)floor(
+	    (1.0 - r->slo / 100.0) * (double)(known + r->future_s) + 1e-6);
 	r->error_budget_left_s = r->error_budget_s - r->down_s;
 }
 
@@ -167,7 +168,6 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	time_t start, end;
 	size_t i;
 
-	(void)line;
 	if (ev != NULL && strcmp(ev, "monitor_start") == 0) {
 		/* a stop leaves up to one step of an open outage unseen that no
 		 * outage_end counts in its unknown_s: allow a step per restart */
@@ -193,6 +193,16 @@ jrecord_cb(void *arg, json_t *rec, int line)
 	    start == j->v[j->open[i] - 1].start &&
 	    journal_get_time(rec, "end", &end) == 0) {
 		struct jinc *inc = &j->v[j->open[i] - 1];
+		if (end < start) {
+			/* an older slamon replayed rows from before its data */
+			char msg[256];
+			snprintf(msg, sizeof(msg),
+			    "journal line %d: an outage of %s ends before it "
+			    "starts; counted as ending at its start",
+			    line, name);
+			warn_add(j->rep, msg);
+			end = start;
+		}
 		inc->end = end;
 		inc->unknown_s = (long)json_integer_value(
 		    json_object_get(rec, "unknown_s"));
@@ -313,7 +323,9 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		size_t nn;
 		time_t x, y;
 		x = ji->start > rep->start ? ji->start : rep->start;
-		y = ji->end ? ji->end : rep->data_end;
+		/* an outage still open counts up to where the target's data
+		 * ends (as its seconds in RRD do), never up to now */
+		y = ji->end ? ji->end : to;
 		if (y > rep->data_end)
 			y = rep->data_end;
 		if (y <= x && !(ji->start >= rep->start && ji->start < rep->data_end))
@@ -324,6 +336,7 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		memset(inc, 0, sizeof(*inc));
 		inc->start = ji->start;
 		inc->end = ji->end;
+		inc->data_end = ji->end ? 0 : (to > ji->start ? to : ji->start);
 		inc->down_s = y > x ? (long)(y - x) : 0;
 		inc->maintenance_s = idx ? cal_index_overlap(idx, x, y) : 0;
 		inc->unplanned_s = inc->down_s - inc->maintenance_s;
@@ -363,6 +376,11 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 			add_window(
 			    &r->short_notice, &r->nshort, o->name, (long)(y - x));
 	}
+	/* the rest of the month counts for its budget, less the announced
+	 * maintenance already scheduled in it */
+	r->future_s = (long)(rep->end - rep->data_end);
+	if (idx && r->future_s > 0)
+		r->future_s -= cal_index_overlap(idx, rep->data_end, rep->end);
 	report_row_finish(r, period);
 	r->consistent = !r->unreadable && r->down_s <= r->journal_unplanned_s + 60 &&
 	    r->down_s >= r->journal_unplanned_s - r->journal_unknown_s - 60;
@@ -461,6 +479,7 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		cr->up_s += t->up_s;
 		cr->down_s += t->down_s;
 		cr->maintenance_s += t->maintenance_s;
+		cr->future_s += t->future_s;
 		cr->consistent = cr->consistent && t->consistent;
 		for (size_t k = 0; k < t->nexcluded; k++)
 			add_window(&cr->excluded, &cr->nexcluded, t->excluded[k].window,
@@ -469,6 +488,13 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 			add_window(&cr->short_notice, &cr->nshort,
 			    t->short_notice[k].window, t->short_notice[k].seconds);
 	}
+	rep->no_data = true;
+	for (size_t i = 0; i < rep->ntargets; i++)
+		if (rep->targets[i].up_s + rep->targets[i].down_s +
+			    rep->targets[i].maintenance_s >
+			0 ||
+		    rep->targets[i].nincidents > 0 || rep->targets[i].unreadable)
+			rep->no_data = false;
 	for (size_t k = 0; k < rep->ncomponents; k++)
 		report_row_finish(&rep->components[k],
 		    (long)(rep->data_end - rep->start) *
@@ -548,9 +574,11 @@ row_json(const struct report_row *r, bool target)
 	json_object_set_new(o, "maintenance_s", json_integer(r->maintenance_s));
 	json_object_set_new(o, "unknown_s", json_integer(r->unknown_s));
 	json_object_set_new(o, "coverage", json_real(round(r->coverage * 1e6) / 1e6));
-	json_object_set_new(o, "error_budget_s", json_integer(r->error_budget_s));
-	json_object_set_new(
-	    o, "error_budget_left_s", json_integer(r->error_budget_left_s));
+	/* no data: no budget either (null, like availability), not 0 s */
+	json_object_set_new(o, "error_budget_s",
+	    r->has_data ? json_integer(r->error_budget_s) : json_null());
+	json_object_set_new(o, "error_budget_left_s",
+	    r->has_data ? json_integer(r->error_budget_left_s) : json_null());
 	json_object_set_new(
 	    o, "maintenance_by_window", windows_json(r->excluded, r->nexcluded));
 	json_object_set_new(
@@ -565,6 +593,9 @@ row_json(const struct report_row *r, bool target)
 			json_object_set_new(x, "start", journal_time(inc->start));
 			json_object_set_new(
 			    x, "end", inc->end ? journal_time(inc->end) : json_null());
+			if (!inc->end)
+				json_object_set_new(
+				    x, "data_end", journal_time(inc->data_end));
 			json_object_set_new(x, "down_s", json_integer(inc->down_s));
 			json_object_set_new(
 			    x, "unplanned_s", json_integer(inc->unplanned_s));
@@ -625,7 +656,19 @@ text_row(FILE *f, const struct report_row *r, int w)
 	    report_duration(r->down_s, dn, sizeof(dn)),
 	    report_duration(r->maintenance_s, mt, sizeof(mt)),
 	    report_duration(r->unknown_s, un, sizeof(un)), 100.0 * r->coverage,
-	    report_duration(r->error_budget_left_s, bl, sizeof(bl)));
+	    r->has_data ? report_duration(r->error_budget_left_s, bl, sizeof(bl))
+			: "no data");
+}
+
+/* An open outage: counted up to the end of its target's data. */
+static const char *
+open_str(const struct report_incident *inc, char *buf, size_t len)
+{
+	char t[64];
+
+	snprintf(buf, len, "(open at the end of the data, %s)",
+	    tz_local_str(inc->data_end, t, sizeof(t)));
+	return buf;
 }
 
 void
@@ -649,6 +692,10 @@ report_text(const struct report *rep, FILE *f)
 	if (rep->data_end < rep->end)
 		fprintf(f, "Counted up to %s (the rest has not happened yet).\n",
 		    tz_local_str(rep->data_end, a, sizeof(a)));
+	if (rep->no_data && !rep->warnings[0]) {
+		fprintf(f, "No data for this period.\n");
+		return;
+	}
 	fprintf(f,
 	    "availability = up / (up + down); announced maintenance and unknown "
 	    "time are excluded from both.\n\n");
@@ -707,7 +754,7 @@ report_text(const struct report *rep, FILE *f)
 				    w, r->name,
 				    tz_local_str(inc->start, s1, sizeof(s1)),
 				    inc->end ? tz_local_str(inc->end, s2, sizeof(s2))
-					     : "(ongoing)",
+					     : open_str(inc, s2, sizeof(s2)),
 				    report_duration(inc->down_s, dd, sizeof(dd)),
 				    report_duration(inc->unplanned_s, u, sizeof(u)),
 				    report_duration(inc->maintenance_s, m, sizeof(m)),
@@ -737,7 +784,7 @@ report_csv(const struct report *rep, FILE *f)
 	    "consistent\n");
 	for (size_t i = 0; i < rep->ntargets; i++) {
 		const struct report_row *r = &rep->targets[i];
-		char av[32] = "";
+		char av[32] = "", bud[64] = ",";
 
 		if (r->has_data)
 			snprintf(av, sizeof(av), "%.6f", r->availability);
@@ -748,13 +795,14 @@ report_csv(const struct report *rep, FILE *f)
 				fputc('"', f);
 			fputc(*p, f);
 		}
-		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%ld,%ld,%zu,%s\n", av,
-		    r->slo,
+		if (r->has_data)
+			snprintf(bud, sizeof(bud), "%ld,%ld", r->error_budget_s,
+			    r->error_budget_left_s);
+		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%s,%zu,%s\n", av, r->slo,
 		    !r->has_data			   ? ""
 			: r->availability + 1e-9 >= r->slo ? "true"
 							   : "false",
 		    r->up_s, r->down_s, r->maintenance_s, r->unknown_s, r->coverage,
-		    r->error_budget_s, r->error_budget_left_s, r->nincidents,
-		    r->consistent ? "true" : "false");
+		    bud, r->nincidents, r->consistent ? "true" : "false");
 	}
 }

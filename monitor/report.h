@@ -18,7 +18,9 @@ struct calendar;
 struct store;
 
 struct report_incident {
-	time_t start, end;			 /* end 0: still open */
+	time_t start, end; /* end 0: still open */
+	time_t
+	    data_end; /* an open one: where the target's data ends (counted to there) */
 	long down_s, unplanned_s, maintenance_s; /* the part inside the period */
 	long unknown_s; /* of the whole outage, from the journal */
 	bool alerted;
@@ -40,7 +42,8 @@ struct report_row {
 	bool has_data;	     /* up + down > 0 */
 	double availability; /* percent, when has_data */
 	double coverage;     /* fraction of the period */
-	long error_budget_s, error_budget_left_s;
+	long future_s;	     /* countable seconds of the period not yet happened */
+	long error_budget_s, error_budget_left_s; /* meaningful when has_data */
 	long journal_unplanned_s; /* what the journal's outages add up to */
 	long journal_unknown_s; /* outages' unknown_s, plus a step per restart in them */
 	bool consistent;
@@ -61,6 +64,7 @@ struct report {
 	time_t data_end;   /* min(end, now): later seconds do not exist yet */
 	const char *timezone;
 	bool consistent;
+	bool no_data; /* no target has a second of data or an incident in it */
 	struct report_row *targets;
 	size_t ntargets;
 	struct report_row *components;
@@ -92,7 +96,12 @@ json_t *report_json(const struct report *);
 void report_text(const struct report *, FILE *);
 void report_csv(const struct report *, FILE *);
 
-/* Pure helpers, unit tested. */
+/*
+ * Pure helpers, unit tested. report_row_finish: unknown, availability,
+ * coverage from up/down/maintenance over period_s (the part of the period
+ * that has happened); the error budget is the whole period's: (1 - slo/100)
+ * x (up + down + future_s), so it is the full budget at 100 %.
+ */
 void report_row_finish(struct report_row *, long period_s);
 char *report_duration(long secs, char *buf, size_t len);
 

@@ -16,8 +16,8 @@ struct rrdlayout_params {
 	long step;	  /* seconds of a primary data point (60) */
 	long granularity; /* seconds dividing every UTC offset of the zone (3600, 1800, 900) */
 	long fine_span; /* seconds held at one step a row (2 days) */
-	long mid_span;	/* seconds held hourly and at the zone granularity (400 days) */
-	long long_span; /* seconds held daily (10 years) */
+	long mid_span;	/* seconds held hourly (400 days) */
+	long long_span; /* seconds held daily and at the zone granularity (10 years) */
 	double xff;
 };
 

@@ -85,6 +85,24 @@ exact(double x)
 	return round(x * 1e6) / 1e6;
 }
 
+/* The first second any AVERAGE archive still holds. */
+static time_t
+held_from(const struct store_info *fi)
+{
+	time_t first = fi->last, f;
+	long len;
+
+	for (int i = 0; i < fi->nrra; i++) {
+		if (strcmp(fi->rra[i].cf, "AVERAGE") != 0)
+			continue;
+		len = fi->rra[i].steps * fi->step;
+		f = fi->last - fi->last % len - fi->rra[i].rows * len;
+		if (f < first)
+			first = f;
+	}
+	return first;
+}
+
 static int
 sum_range(struct store *s, struct store_target *t, const struct store_info *fi,
     time_t from, time_t to, struct store_sums *out)
@@ -115,6 +133,14 @@ sum_range(struct store *s, struct store_target *t, const struct store_info *fi,
 				pick = i;
 				best = len;
 			}
+		}
+		if (pick == -1 && cur < held_from(fi)) {
+			/* older than any archive holds (past the retention, or
+			 * before the file was made): unknown, not an error */
+			segend = held_from(fi) < end ? held_from(fi) : end;
+			out->unknown_steps += (long)((segend - cur) / STORE_STEP);
+			cur = segend;
+			continue;
 		}
 		if (pick == -1) {
 			log_warnx(
@@ -194,5 +220,18 @@ store_daily(struct store *s, const char *target, const time_t *bounds, size_t n,
 	for (i = 0; i < n; i++)
 		if (sum_range(s, t, &fi, bounds[i], bounds[i + 1], &out[i]) == -1)
 			return -1;
+	return 0;
+}
+
+int
+store_stored_end(struct store *s, const char *target, time_t *end)
+{
+	int rc = store_target_open(s, target, STORE_STEP, false);
+
+	*end = 0;
+	if (rc == -1)
+		return -1;
+	if (rc == 0)
+		*end = store_last(s, target);
 	return 0;
 }

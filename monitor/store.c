@@ -165,9 +165,10 @@ store_zone_granularity(time_t now)
 	size_t n = 0;
 	time_t t;
 
-	/* one sample an hour over the 400 days the hourly archive holds, both
-	 * ways: an offset in force for less than an hour does not exist */
-	for (t = now - 400 * 86400L; t <= now + 400 * 86400L; t += 3600) {
+	/* one sample an hour from 400 days back (a replay's history) over the
+	 * ten years ahead that the file will hold at this granularity: an
+	 * offset in force for less than an hour does not exist */
+	for (t = now - 400 * 86400L; t <= now + 3653 * 86400L; t += 3600) {
 		long o = tz_offset(t);
 
 		if (n == 0 || off[n - 1] != o) {

@@ -129,6 +129,13 @@ struct store_point {
 int store_series(struct store *, const char *target, time_t from, time_t to, size_t n,
     struct store_point *out);
 
+/*
+ * Where a target's stored data ends (the end of its last step) without
+ * creating anything: 0 in *end when it has no file. 0, or -1 when the file
+ * cannot be read (logged).
+ */
+int store_stored_end(struct store *, const char *target, time_t *end);
+
 /* The granularity of the configured zone's UTC offsets around now (tz.h). */
 long store_zone_granularity(time_t now);
 

@@ -601,7 +601,9 @@ function drawAvailability(rep, s) {
       pct(c.availability)));
     tr.appendChild(el("td", "num", c.slo + " %"));
     tr.appendChild(el("td", "num hide-narrow", duration(c.down_s)));
+    // the whole month's budget less what was spent; null without data
     tr.appendChild(el("td", "num hide-narrow", c.error_budget_left_s === undefined ? "" :
+      c.error_budget_left_s === null ? "no data" :
       (c.error_budget_left_s < 0 ? "\u2212" : "") + duration(Math.abs(c.error_budget_left_s))));
     t.appendChild(tr);
   });

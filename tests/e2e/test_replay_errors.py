@@ -79,7 +79,7 @@ def test_replay_malformed_existing_state(t):
     p = t.slamon("replay", good, conf=conf, check=0)
     assert "replayed 3 rows" in p.stdout
     before = snapshot(t.path("state"))
-    assert set(before) == {"journal.jsonl", "rrd/web.rrd", "rrd/api.rrd"}, before
+    assert set(before) == {"journal.jsonl", "rrd/web.rrd", "rrd/api.rrd", "slamon.lock"}, before
     for case in CASES:
         check_case(t, conf, *case)
         assert snapshot(t.path("state")) == before, case[0]

@@ -193,7 +193,8 @@ def target(name, component, slo, up, down, maint, unknown, period, incidents,
             "maintenance_s": maint, "unknown_s": unknown,
             "coverage": round((up + down + maint) / period, 6),
             "availability": avail, "slo_met": None if avail is None else avail >= slo,
-            "error_budget_s": budget, "error_budget_left_s": budget - down,
+            "error_budget_s": budget if known else None,
+            "error_budget_left_s": budget - down if known else None,
             "incidents": incidents, "maintenance_by_window": by_window,
             "short_notice_by_window": short_notice or {}, "consistent": True}
 
@@ -329,6 +330,10 @@ def test_report_march_from_minute_archive(t):
         inc("2026-03-31 23:00", None, 3600, 3600, 0, True)]
     check_month(doc, "2026-03", "2026-02-28T23:00:00Z", "2026-03-31T22:00:00Z",
                 [WEB_MAR, api, DB_MAR], [SHOP_MAR, DATA_MAR])
+    # open at the end of the data: end null, and where the data ends
+    last = row(doc, "api")["incidents"][-1]
+    assert last["end"] is None and last["data_end"] == "2026-03-31T22:00:00Z", last
+    assert "data_end" not in row(doc, "api")["incidents"][0]
 
 
 def test_report_csv(t):
@@ -464,12 +469,15 @@ def test_report_no_data(t):
         assert row(doc, name)["availability"] is None and row(doc, name)["slo_met"] is None
     shop = row(doc, "Shop", "components")
     assert shop["availability"] is None and shop["unknown_s"] == 2 * feb
-    text = report(t, conf, "--month", "2026-02").stdout
-    ln = [x for x in text.splitlines() if x.startswith("web ")][0]
-    assert ln.split()[1] == "-" and "100" not in ln, ln
+    assert doc["consistent"] is True
+    # one clear line instead of a table of dashes, and no warning
+    p = report(t, conf, "--month", "2026-02")
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert p.stdout.splitlines()[1:] == ["No data for this period."], p.stdout
     p = report(t, conf, "--month", "2026-02", "--csv")
     r = list(csv.DictReader(io.StringIO(p.stdout)))[0]
     assert r["availability"] == "" and r["slo_met"] == "", r
+    assert r["error_budget_s"] == "" and r["error_budget_left_s"] == "", r
 
 
 def test_report_schema_rejects(t):

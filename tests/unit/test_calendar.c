@@ -352,14 +352,14 @@ test_notice_edges(void **state)
 	struct cal_announcement ann[] = {
 	    /* Exactly min_notice: counts. */
 	    {"infrastructure", slot, T("2026-12-06 06:00"), slot - 86400, "exact", 1,
-		"journal"},
+		"journal", NULL, 0},
 	    /* One second less: short notice, listed but not excluded. */
 	    {"infrastructure", slot2, T("2026-12-13 06:00"), slot2 - 86399, "late", 2,
-		"journal"},
+		"journal", NULL, 0},
 	    {"emergency", T("2026-12-09 18:00"), T("2026-12-09 19:00"),
-		T("2026-12-08 18:00"), "cve fix", 3, "journal"},
+		T("2026-12-08 18:00"), "cve fix", 3, "journal", NULL, 0},
 	    {"emergency", T("2026-12-10 18:00"), T("2026-12-10 19:00"),
-		T("2026-12-10 12:00"), "urgent", 4, "journal"},
+		T("2026-12-10 12:00"), "urgent", 4, "journal", NULL, 0},
 	};
 	struct cal_extra x = {ann, 4, NULL, 0, NULL, 0};
 	struct calendar *cal = cal_with(&x);
@@ -464,13 +464,13 @@ test_eligible_slots(void **state)
 	struct cal_announcement ann[] = {
 	    /* Part of a slot: only the part excludes. */
 	    {"infrastructure", T("2026-12-19 22:00"), T("2026-12-20 02:00"),
-		T("2026-12-01 00:00"), "partial", 1, "journal"},
+		T("2026-12-01 00:00"), "partial", 1, "journal", NULL, 0},
 	    /* Wider than the slot: clipped to it. */
 	    {"infrastructure", T("2026-12-26 18:00"), T("2026-12-27 08:00"),
-		T("2026-12-01 00:00"), "wide", 2, "journal"},
+		T("2026-12-01 00:00"), "wide", 2, "journal", NULL, 0},
 	    /* A Wednesday: no slot; an error for check, no occurrence. */
 	    {"infrastructure", T("2026-12-16 20:00"), T("2026-12-16 23:00"),
-		T("2026-12-01 00:00"), "wrong day", 3, "journal"},
+		T("2026-12-01 00:00"), "wrong day", 3, "journal", NULL, 0},
 	};
 	struct cal_extra x = {ann, 3, NULL, 0, NULL, 0};
 	struct calendar *cal = cal_with(&x);
@@ -538,7 +538,7 @@ static void
 test_validate(void **state)
 {
 	struct cal_announcement bad = {"infrastructure", T("2026-12-16 20:00"),
-	    T("2026-12-16 23:00"), T("2026-12-01 00:00"), NULL, 7, "journal"};
+	    T("2026-12-16 23:00"), T("2026-12-01 00:00"), NULL, 7, "journal", NULL, 0};
 	struct cal_extra x = {&bad, 1, NULL, 0, NULL, 0};
 	struct conf_window *w = (struct conf_window *)conf_window_find(conf, "system");
 	char *rule = w->rrule;

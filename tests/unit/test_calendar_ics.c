@@ -228,8 +228,8 @@ static void
 test_export_round_trip(void **state)
 {
 	struct cal_announcement ann = {"maint", T("2026-09-01 18:00"),
-	    T("2026-09-01 19:00"), T("2026-08-01 00:00"), "cve; fix, now", 0,
-	    "journal"};
+	    T("2026-09-01 19:00"), T("2026-08-01 00:00"), "cve; fix, now", 0, "journal",
+	    NULL, 0};
 	struct ics_set s1, s2;
 	struct calendar *c1 = load(ICS, &s1), *c2, *c3;
 	struct cal_extra x = {&ann, 1, NULL, 0, s1.w, s1.nw};

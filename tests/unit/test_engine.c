@@ -423,6 +423,27 @@ test_restart_keeps_outage_and_alert(void **unused)
 	teardown_f(f);
 }
 
+/* An outage the journal has open from a time later than the row that ends
+ * it (rows older than the stored data, a clock stepped back): it is closed
+ * at its start, never with an end before it. */
+static void
+test_outage_never_ends_before_it_starts(void **unused)
+{
+	struct fixture *f = setup(60, 2, 1800);
+
+	(void)unused;
+	engine_begin(f->e, 0, T0 + 7200, T0, T0 + 3600, true, "timeout");
+	probes(f, T0, T0 + 600, 60, true);
+	engine_close(f->e, T0 + 600);
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_RECOVERY);
+	assert_int_equal(f->notices[0].outage_start, T0 + 3600);
+	assert_true(f->notices[0].end >= f->notices[0].outage_start);
+	assert_int_equal(f->notices[0].down_s, 0);
+	assert_int_equal(f->notices[0].unplanned_s, 0);
+	teardown_f(f);
+}
+
 static void
 test_restart_before_alert_alerts_once_when_still_down(void **unused)
 {
@@ -531,6 +552,7 @@ main(void)
 	    cmocka_unit_test(test_gap_is_unknown_after_one_interval),
 	    cmocka_unit_test(test_maintenance_counts_without_data),
 	    cmocka_unit_test(test_restart_keeps_outage_and_alert),
+	    cmocka_unit_test(test_outage_never_ends_before_it_starts),
 	    cmocka_unit_test(test_restart_before_alert_alerts_once_when_still_down),
 	};
 

@@ -305,9 +305,9 @@ test_export(void **state)
 	struct cal_announcement ann[2] = {
 	    {"maint", Z("2026-09-01 18:00"), Z("2026-09-01 19:00"),
 		Z("2026-08-01 00:00"), "line one\nline two; with, punctuation", 0,
-		"journal"},
+		"journal", NULL, 0},
 	    {"maint", Z("2026-08-01 18:00"), Z("2026-08-01 19:00"),
-		Z("2026-07-01 00:00"), NULL, 0, "journal"},
+		Z("2026-07-01 00:00"), NULL, 0, "journal", NULL, 0},
 	};
 	struct conf_applies everything = {CONF_APPLIES_ALL, NULL};
 	struct cal_window cat = {.name = (char *)"maint",

@@ -156,6 +156,21 @@ test_row_finish(void **state)
 	assert_true(r.coverage == 0);
 	assert_int_equal(r.unknown_s, 0);
 
+	/* a month under way at 100 %: the budget is the whole month's (what
+	 * has happened and the countable rest), all of it left */
+	memset(&r, 0, sizeof(r));
+	r.slo = 99.5;
+	r.up_s = 10 * 86400;
+	r.future_s = 20 * 86400 - 7200; /* less maintenance announced ahead */
+	report_row_finish(&r, 10 * 86400);
+	assert_int_equal(r.error_budget_s, 12924); /* 0.5 % of 2584800 */
+	assert_int_equal(r.error_budget_left_s, 12924);
+	r.down_s = 600;
+	r.up_s -= 600;
+	report_row_finish(&r, 10 * 86400);
+	assert_int_equal(r.error_budget_s, 12924);
+	assert_int_equal(r.error_budget_left_s, 12324);
+
 	/* all down: 0 %, the whole budget and more spent */
 	memset(&r, 0, sizeof(r));
 	r.slo = 99.5;

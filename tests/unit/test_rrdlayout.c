@@ -27,7 +27,7 @@ test_whole_hour_zone(void **state)
 	assert_int_equal(r[0].rows, 2880);
 	assert_string_equal(r[1].cf, "AVERAGE");
 	assert_int_equal(r[1].steps, 60);
-	assert_int_equal(r[1].rows, 9600);
+	assert_int_equal(r[1].rows, 87672); /* ten years: every month exact */
 	assert_string_equal(r[2].cf, "MAX");
 	assert_int_equal(r[2].steps, 60);
 	assert_int_equal(r[2].rows, 9600);
@@ -36,16 +36,16 @@ test_whole_hour_zone(void **state)
 	assert_int_equal(r[3].rows, 3653);
 	assert_string_equal(r[4].cf, "MAX");
 	assert_int_equal(r[4].rows, 3653);
-	rrdlayout_format(&r[1], p.xff, buf, sizeof(buf));
-	assert_string_equal(buf, "RRA:AVERAGE:0.99:60:9600");
-	/* about 1 MB a target: 4 data sources of 8 bytes a row */
+	rrdlayout_format(&r[2], p.xff, buf, sizeof(buf));
+	assert_string_equal(buf, "RRA:MAX:0.99:60:9600");
+	/* about 3.4 MB a target (README): 4 data sources of 8 bytes a row */
 	for (i = 0; i < n; i++)
 		bytes += r[i].rows * 4 * 8;
-	assert_true(bytes > 900000 && bytes < 1100000);
+	assert_true(bytes > 3400000 && bytes < 3500000);
 }
 
 /* every month boundary of a zone at +5:30 or +5:45 falls on a row boundary
- * of an archive holding 400 days */
+ * of an archive holding the whole retention (ten years) */
 static void
 check_aligned(long offset, long want_g)
 {
@@ -64,14 +64,16 @@ check_aligned(long offset, long want_g)
 		long len = r[i].steps * p.step;
 
 		if (strcmp(r[i].cf, "AVERAGE") == 0 && midnight % len == 0 &&
-		    r[i].rows * len >= 400 * 86400L)
+		    r[i].rows * len >= 3653 * 86400L)
 			found = 1;
 	}
 	assert_true(found);
 	/* the finest archive after the 1-step one is at the granularity */
 	assert_int_equal(r[1].steps * p.step, want_g);
 	assert_string_equal(r[1].cf, "AVERAGE");
-	assert_int_equal(r[1].rows, 400 * 86400L / want_g);
+	assert_int_equal(r[1].rows, 3653 * 86400L / want_g);
+	/* the hourly ones stay at 400 days (graphs, design.md 5) */
+	assert_int_equal(r[want_g == 3600 ? 2 : 3].rows, 9600);
 }
 
 static void

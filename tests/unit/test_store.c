@@ -248,7 +248,8 @@ test_rrdtool_reads_the_file(void **state)
 	assert_non_null(strstr(out, "ds[maint_s].max = 6.0000000000e+01"));
 	assert_non_null(strstr(out, "rra[2].cf = \"MAX\""));
 	assert_non_null(strstr(out, "rra[1].pdp_per_row = 60"));
-	assert_non_null(strstr(out, "rra[1].rows = 9600"));
+	assert_non_null(strstr(out, "rra[1].rows = 87672"));
+	assert_non_null(strstr(out, "rra[2].rows = 9600"));
 	free(out);
 	snprintf(cmd, sizeof(cmd), "rrdtool fetch %s AVERAGE -r 60 -s %ld -e %ld",
 	    store_path(s, "web"), FEB + 60, FEB + 240);
