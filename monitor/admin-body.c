@@ -94,7 +94,7 @@ admin_body_parse(const char *data, size_t len, struct admin_post *p, char *field
 			snprintf(msg, sizeof(msg),
 			    "unknown field (expected window, start, end, note, "
 			    "applies_to, idempotency_key)");
-			fail(field, fl, key, err, el, msg);
+			fail(field, fl, key[0] ? key : "\"\"", err, el, msg);
 			goto out;
 		}
 	}

@@ -213,6 +213,8 @@ test_body_refused(void **unused)
 		"idempotency_key"},
 	    {"{\"window\":\"w\",\"start\":\"2026-12-05\",\"end\":\"2026-12-06\",\"stat\":1}",
 		"stat"},
+	    /* found by fuzz_admin: an unknown field with an empty name is named */
+	    {"{\"window\":\"w\",\"\":[\"all\"]}", "\"\""},
 	};
 	struct admin_post p;
 	char field[64], err[256];
