@@ -248,3 +248,13 @@ targets = ( {{ name = "web"; type = "tcp"; host = "127.0.0.1"; port = 9; }} );
 maintenance: {{ windows = (); }};
 """)
     t.slamon("check", conf=c, check=0)
+    # from the environment, as a unit file's Environment= or a secret store gives it
+    c = t.write("env.conf", """\
+slamon: { state_dir = "state"; listen = ""; admin_listen = "127.0.0.1:0";
+          admin_tokens = "${env:SLAMON_ADMIN_TOKENS}"; };
+targets = ( { name = "web"; type = "tcp"; host = "127.0.0.1"; port = 9; } );
+maintenance: { windows = (); };
+""")
+    t.slamon("check", conf=c, env={"SLAMON_ADMIN_TOKENS": f"ci:{h(CI)}"}, check=0)
+    p = t.slamon("check", conf=c, env={"SLAMON_ADMIN_TOKENS": "ci:not-a-hash"}, check=1)
+    assert "admin_tokens" in p.stderr and "not-a-hash" not in p.stderr, p.stderr
