@@ -86,6 +86,15 @@ announce_record(struct journal *j, const struct calendar *cal, const char *windo
     time_t start, time_t end, const char *note, const char *by, time_t now, char *id,
     struct announce_verdict *v, char *err, size_t errlen)
 {
+	return announce_record_extra(
+	    j, cal, window, start, end, note, by, now, id, NULL, v, err, errlen);
+}
+
+int
+announce_record_extra(struct journal *j, const struct calendar *cal, const char *window,
+    time_t start, time_t end, const char *note, const char *by, time_t now, char *id,
+    json_t *extra, struct announce_verdict *v, char *err, size_t errlen)
+{
 	json_t *f;
 
 	if (announce_check(cal, window, start, end, now, v, err, errlen) < 0)
@@ -100,6 +109,8 @@ announce_record(struct journal *j, const struct calendar *cal, const char *windo
 		json_object_set_new(f, "note", json_string(note));
 	if (by)
 		json_object_set_new(f, "by", json_string(by));
+	if (extra)
+		json_object_update_missing(f, extra);
 	if (journal_append(j, now, "announcement", f) < 0) {
 		snprintf(err, errlen, "the journal could not be written");
 		return -2;

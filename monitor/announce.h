@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 struct calendar;
 struct cal_announcement;
 struct journal;
@@ -47,6 +49,12 @@ int announce_check(const struct calendar *, const char *window, time_t start,
 int announce_record(struct journal *, const struct calendar *, const char *window,
     time_t start, time_t end, const char *note, const char *by, time_t now, char *id,
     struct announce_verdict *, char *err, size_t errlen);
+
+/* The same, with more fields for the record (the admin API's idempotency
+ * key, applies_to); extra is not consumed. */
+int announce_record_extra(struct journal *, const struct calendar *, const char *window,
+    time_t start, time_t end, const char *note, const char *by, time_t now, char *id,
+    json_t *extra, struct announce_verdict *, char *err, size_t errlen);
 
 /*
  * Whether announcement id may be cancelled at now: it is in the journal,

@@ -93,10 +93,11 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    {"end", required_argument, NULL, 'e'},
 	    {"note", required_argument, NULL, 'n'},
 	    {"cancel", required_argument, NULL, 'c'},
+	    {"url", required_argument, NULL, 'u'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *window = NULL, *start_s = NULL, *end_s = NULL, *note = NULL;
-	const char *cancel = NULL;
+	const char *cancel = NULL, *url = NULL;
 	const struct cal_announcement *an;
 	struct announce_verdict v;
 	struct calendar *cal = NULL;
@@ -123,6 +124,9 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'c':
 			cancel = optarg;
 			break;
+		case 'u':
+			url = optarg;
+			break;
 		default:
 			return cmd_usage(&cmd_announce_entry, EXIT_USER);
 		}
@@ -131,6 +135,8 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    (cancel ? window || start_s || end_s || note
 		    : !window || !start_s || !end_s))
 		return cmd_usage(&cmd_announce_entry, EXIT_USER);
+	if (url)
+		return announce_remote(url, window, start_s, end_s, note, cancel);
 	if ((c = cmd_load_conf(ctx)) == NULL)
 		return EXIT_USER;
 	if (!cancel &&
@@ -178,7 +184,8 @@ done:
 
 const struct cmd_entry cmd_announce_entry = {
     .name = "announce",
-    .usage = "--window NAME --start T --end T [--note TEXT] | --cancel ID",
+    .usage = "[--url URL] --window NAME --start T --end T [--note TEXT] | "
+	     "[--url URL] --cancel ID",
     .help = "Record an announcement of maintenance in the journal, stamped with\n"
 	    "the current time (it cannot be backdated), and print its id. For a\n"
 	    "recurring window it must lie within one occurrence of the window; a\n"
@@ -188,6 +195,10 @@ const struct cmd_entry cmd_announce_entry = {
 	    "but its downtime counts against availability (a warning says so).\n"
 	    "--cancel ID journals the cancellation of an announcement that has not\n"
 	    "ended; nothing is deleted: an announcement cancelled once under way\n"
-	    "is maintenance up to the cancellation, not after it.",
+	    "is maintenance up to the cancellation, not after it.\n"
+	    "--url URL (http://HOST:PORT or unix:/PATH) sends the same request\n"
+	    "to a running daemon's admin API (admin_listen), with the token in\n"
+	    "the environment variable SLAMON_ADMIN_TOKEN; times are then read\n"
+	    "in the daemon's time zone.",
     .exec = cmd_announce_exec,
 };

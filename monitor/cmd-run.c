@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "admin.h"
 #include "alerting.h"
 #include "cluster-agg.h"
 #include "cluster.h"
@@ -45,6 +46,7 @@ struct run_ctx {
 	struct pipeline *pl;
 	struct notify *notify;
 	struct httpd *httpd;   /* NULL when listen is "" */
+	struct admin *admin;   /* NULL when admin_listen is "" */
 	struct ics_fetch *ics; /* NULL without maintenance.ics entries */
 	struct event *sighup, *sigterm, *sigint, *tick;
 	struct event *flush; /* writes queued steps, a slice per loop turn */
@@ -71,6 +73,37 @@ run_httpd_source(struct run_ctx *ctx, struct httpd_source *src)
 	src->store = ctx->pl->store;
 	src->notify = ctx->notify;
 	src->cluster = ctx->cluster;
+}
+
+static const struct calendar *
+run_admin_calendar(void *arg)
+{
+	struct run_ctx *ctx = arg;
+
+	return ctx->pl->cal;
+}
+
+static void run_httpd_update(struct run_ctx *);
+
+/* An announcement made or cancelled over the admin API: seen at once. */
+static void
+run_admin_changed(void *arg, time_t now)
+{
+	struct run_ctx *ctx = arg;
+
+	if (pipeline_refresh_calendar(ctx->pl, now) > 0)
+		run_httpd_update(ctx);
+}
+
+static void
+run_admin_source(struct run_ctx *ctx, struct admin_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->conf = ctx->conf;
+	src->journal = ctx->pl->journal;
+	src->calendar = run_admin_calendar;
+	src->changed = run_admin_changed;
+	src->arg = ctx;
 }
 
 static void
@@ -327,10 +360,11 @@ run_reload(struct run_ctx *ctx)
 	if (strcmp(nc->state_dir, ctx->conf->state_dir) != 0 ||
 	    strcmp(nc->timezone, ctx->conf->timezone) != 0 ||
 	    strcmp(nc->rrdcached, ctx->conf->rrdcached) != 0 ||
-	    strcmp(nc->listen, ctx->conf->listen) != 0)
+	    strcmp(nc->listen, ctx->conf->listen) != 0 ||
+	    strcmp(nc->admin_listen, ctx->conf->admin_listen) != 0)
 		log_warnx(
-		    "reload: state_dir, timezone, rrdcached and listen change only "
-		    "with a restart; the old values stay");
+		    "reload: state_dir, timezone, rrdcached, listen and admin_listen "
+		    "change only with a restart; the old values stay");
 	/* keep what cannot change under a running daemon */
 	free(nc->state_dir);
 	nc->state_dir = xstrdup(ctx->conf->state_dir);
@@ -340,6 +374,8 @@ run_reload(struct run_ctx *ctx)
 	nc->rrdcached = xstrdup(ctx->conf->rrdcached);
 	free(nc->listen);
 	nc->listen = xstrdup(ctx->conf->listen);
+	free(nc->admin_listen);
+	nc->admin_listen = xstrdup(ctx->conf->admin_listen);
 	tz_set(nc->timezone);
 	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
 		log_warnx(
@@ -360,6 +396,12 @@ run_reload(struct run_ctx *ctx)
 	conf_free(ctx->conf);
 	ctx->conf = nc;
 	run_httpd_update(ctx);
+	if (ctx->admin) {
+		struct admin_source asrc;
+
+		run_admin_source(ctx, &asrc); /* new tokens, too */
+		admin_set_source(ctx->admin, &asrc);
+	}
 	log_info("reloaded: %zu targets", nc->ntargets);
 	run_schedule(ctx);
 }
@@ -395,6 +437,8 @@ run_ctx_free(struct run_ctx *ctx)
 {
 	prober_free(ctx->prober);
 	ctx->prober = NULL;
+	admin_free(ctx->admin);
+	ctx->admin = NULL;
 	/* results delivered but not stored stay unacknowledged: the next
 	 * start reads them again from the resume point */
 	if (ctx->aggregating && ctx->pl)
@@ -554,6 +598,17 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		run_httpd_source(&ctx, &src);
 		if ((ctx.httpd = httpd_new(
 			 ctx.base, ctx.conf->listen, &src, err, sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			rc = EXIT_USER;
+			goto fail;
+		}
+	}
+	if (ctx.conf->admin_listen[0] != '\0') {
+		struct admin_source asrc;
+
+		run_admin_source(&ctx, &asrc);
+		if ((ctx.admin = admin_new(ctx.base, ctx.conf->admin_listen, &asrc, err,
+			 sizeof(err))) == NULL) {
 			log_warnx("%s", err);
 			rc = EXIT_USER;
 			goto fail;

@@ -32,6 +32,7 @@ void conf_warn(struct conf_ctx *, const config_setting_t *, const char *field,
 void conf_secret_redact(const struct conf_ctx *, char *text, size_t size);
 void conf_secret_keep(struct conf_ctx *, struct conf *);
 void conf_secret_free(struct conf *);
+int conf_parse_admin(struct conf_ctx *, const config_setting_t *, struct conf *);
 int conf_parse_alerts(struct conf_ctx *, const config_setting_t *, struct conf *);
 int conf_parse_page(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_page_free(struct conf_page *);

@@ -96,8 +96,8 @@ conf_valid_name(const char *s)
 static int
 parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
-	static const char *const keys[] = {
-	    "state_dir", "timezone", "listen", "rrdcached", "public_url", NULL};
+	static const char *const keys[] = {"state_dir", "timezone", "listen",
+	    "rrdcached", "public_url", "admin_listen", "admin_tokens", NULL};
 	config_setting_t *g = conf_get_group(ctx, root, "slamon", false);
 	char *colon;
 
@@ -150,6 +150,8 @@ parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 		conf_error(ctx, g, "rrdcached", "unix socket path must be absolute");
 		return -1;
 	}
+	if (conf_parse_admin(ctx, g, c) < 0)
+		return -1;
 	if (c->public_url &&
 	    conf_check_url(ctx, g, "public_url", c->public_url,
 		(const char *const[]){"http", "https", NULL}) < 0)
@@ -309,6 +311,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->state_dir = xstrdup("var/slamon");
 	c->timezone = xstrdup("Europe/Oslo");
 	c->listen = xstrdup("127.0.0.1:8080");
+	c->admin_listen = xstrdup("");
 	c->rrdcached = xstrdup("");
 	c->defaults = (struct conf_timing){30, 10, 10, 2, 1800, 0, 99.5};
 	c->min_notice = DAY;
@@ -372,6 +375,9 @@ conf_free(struct conf *c)
 	free(c->listen);
 	free(c->rrdcached);
 	free(c->public_url);
+	free(c->admin_listen);
+	free(c->admin_tokens_from);
+	admin_tokens_free(&c->admin_tokens);
 	for (size_t i = 0; i < c->ntargets; i++) {
 		struct conf_target *t = &c->targets[i];
 		free(t->name);

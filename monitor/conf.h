@@ -12,6 +12,8 @@
 
 #include <libconfig.h>
 
+#include "admin-auth.h"
+
 struct probe_ops;
 
 /* Settings that defaults{} gives and each target may repeat. */
@@ -165,9 +167,12 @@ struct conf {
 	char *path;
 	char *state_dir;
 	char *timezone;
-	char *listen;	  /* "" = none */
-	char *rrdcached;  /* "" = direct */
-	char *public_url; /* link to the status page in alerts */
+	char *listen;		 /* "" = none */
+	char *rrdcached;	 /* "" = direct */
+	char *public_url;	 /* link to the status page in alerts */
+	char *admin_listen;	 /* design.md 10: "" = none, HOST:PORT or unix:/PATH */
+	char *admin_tokens_from; /* the token file, or "(inline)" */
+	struct admin_tokens admin_tokens;
 	struct conf_timing defaults;
 	struct conf_target *targets;
 	size_t ntargets;

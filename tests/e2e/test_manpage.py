@@ -34,12 +34,15 @@ def test_manpage_lint_and_complete(t):
         block = page.split(f".It Cm {c}", 1)[1].split("\n.It Cm ", 1)[0]
         for o in re.findall(r"--([a-z-]+)", usage):
             assert f"\\-{o}" in block, f"{c} --{o}"
-    src = open(os.path.join(ROOT, "monitor", "httpd.c")).read()
+    src = "".join(open(os.path.join(ROOT, "monitor", f)).read()
+                  for f in ("httpd.c", "api-routes.c", "admin.c")
+                  if os.path.exists(os.path.join(ROOT, "monitor", f)))
     for route in sorted(set(re.findall(r'"(/api/[^"]+|/metrics|/calendar\.ics|/graph/)"', src))):
         short = route.rsplit("/", 1)[-1] if "scheduled-maintenances/" in route else route
         assert short in page, route
     for typ in ("http", "tcp", "dns", "tls", "icmp", "webhook", "smtp", "exec",
                 "alertmanager", "pagerduty", "slack"):
         assert re.search(rf"^\.It Cm {typ}$", page, re.M), typ
-    for env in ("NOTIFY_SOCKET", "JOURNAL_STREAM", "SLAMON_WWW", "SLAMON_NOTIFY_BACKOFF_MS"):
+    for env in ("NOTIFY_SOCKET", "JOURNAL_STREAM", "SLAMON_WWW", "SLAMON_NOTIFY_BACKOFF_MS",
+                "SLAMON_ADMIN_TOKEN"):
         assert f"Ev {env}" in page, env
