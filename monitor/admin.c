@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -132,10 +133,11 @@ key_add(struct admin *a, const char *key, const char *by, const unsigned char *f
 }
 
 static const struct admin_key *
-key_find(const struct admin *a, const char *key)
+key_find(const struct admin *a, const char *key, const char *by)
 {
+	/* keys are the token's own: two tools may happen to use one key */
 	for (size_t i = 0; i < a->nkeys; i++)
-		if (strcmp(a->keys[i].key, key) == 0)
+		if (strcmp(a->keys[i].key, key) == 0 && strcmp(a->keys[i].by, by) == 0)
 			return &a->keys[i];
 	return NULL;
 }
@@ -223,7 +225,23 @@ client_of(struct evhttp_request *req, char *buf, size_t len)
 
 	if (c)
 		evhttp_connection_get_peer(c, (char **)&addr, &port);
-	snprintf(buf, len, "%s", addr && *addr ? addr : "unix");
+	if (addr && *addr) {
+		snprintf(buf, len, "%s", addr);
+		return;
+	}
+	/* on the unix socket, the user: one local user's bad tokens do not
+	 * lock out another's tool */
+	snprintf(buf, len, "unix");
+	if (c) {
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
+		struct ucred cr;
+		socklen_t crl = sizeof(cr);
+
+		if (bev &&
+		    getsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_PEERCRED, &cr,
+			&crl) == 0)
+			snprintf(buf, len, "unix uid %u", (unsigned)cr.uid);
+	}
 }
 
 /* The token of the request, or NULL after answering 401 or 429. */
@@ -368,11 +386,10 @@ post(struct admin *a, struct evhttp_request *req, const struct admin_token *t,
 		goto out;
 	}
 	if (p.has_key) {
-		const struct admin_key *k = key_find(a, p.idem_key);
+		const struct admin_key *k = key_find(a, p.idem_key, t->name);
 
 		if (k != NULL) {
-			if (strcmp(k->by, t->name) != 0 ||
-			    memcmp(k->fingerprint, p.fingerprint,
+			if (memcmp(k->fingerprint, p.fingerprint,
 				sizeof(p.fingerprint)) != 0) {
 				send_error(req, 409, "idempotency_key",
 				    "already used for another announcement");
@@ -555,19 +572,41 @@ bind_unix(struct admin *a, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	/* a socket left by an earlier run is replaced; anything else is not */
+	/* a socket left by an earlier run is replaced; one that answers is
+	 * another daemon's, and anything else is not ours to remove */
 	if (lstat(path, &sb) == 0) {
+		int probe;
+
 		if (!S_ISSOCK(sb.st_mode)) {
 			snprintf(err, errlen,
 			    "admin_listen: %s exists and is not a socket", path);
 			return -1;
 		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 &&
+		    connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(probe);
+			snprintf(err, errlen,
+			    "admin_listen: %s is in use by another process", path);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
 		unlink(path);
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) ==
-		-1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0660) == -1 || listen(fd, 64) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) !=
+	    -1) {
+		/* never more open than 0660, not even between bind and chmod */
+		mode_t old = umask(0117);
+		int r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+
+		umask(old);
+		if (r == -1) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd == -1 || chmod(path, 0660) == -1 || listen(fd, 64) == -1) {
 		snprintf(
 		    err, errlen, "admin_listen: unix:%s: %s", path, strerror(errno));
 		if (fd >= 0)

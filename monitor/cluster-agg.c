@@ -20,6 +20,7 @@
 #include "cluster-agg.h"
 #include "cluster.h"
 #include "engine.h"
+#include "journal.h"
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
@@ -34,7 +35,8 @@ cluster_agg_load_pos(const char *state_dir, const char *stream)
 	snprintf(path, sizeof(path), "%s/cluster-%s.pos", state_dir, stream);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
-	if (fscanf(f, "%llu", &v) != 1)
+	/* a sequence is positive and below 2^63; anything else starts afresh */
+	if (fscanf(f, "%llu", &v) != 1 || v > (unsigned long long)INT64_MAX)
 		v = 0;
 	fclose(f);
 	return v;
@@ -103,10 +105,16 @@ cluster_agg_result(
 	 * so it cannot count twice or reopen what the journal closed.
 	 */
 	if (r->t <= a->last[k]) {
+		/* delivered again (the ack wait passed, or after a reload): the
+		 * first copy is pending or stored; this one is not kept, so the
+		 * pending list cannot grow with redeliveries */
 		a->duplicates++;
 		log_debug("cluster: %s/%s at %lld %s: a duplicate", r->loc, r->target,
 		    (long long)r->t, r->ok ? "ok" : "failed");
-		pend(a, ack, seq, (uint32_t)i, r->t);
+		if (engine_begun(e, i) && r->t < engine_settled_to(e, i))
+			cluster_ack(a->cl, ack);
+		else
+			cluster_forget(ack);
 		return;
 	}
 	log_debug("cluster: %s/%s at %lld %s: taken%s", r->loc, r->target,
@@ -152,14 +160,21 @@ void
 cluster_agg_settle(struct cluster_agg *a)
 {
 	struct engine *e = a->pl->engine;
-	bool all_written = a->pl->store == NULL || store_pending(a->pl->store) == 0;
+	size_t nt = engine_ntargets(e);
+	/* per target: its steps before settled_to are handed over, and none of
+	 * them still waits in the store's queue (one target whose file cannot
+	 * be written holds back only its own results) */
+	char *written = xcalloc(nt + 1, 1);
 	uint64_t lowest = UINT64_MAX;
 	size_t j = 0;
 
+	for (size_t i = 0; i < nt; i++)
+		written[i] = a->pl->store == NULL ||
+		    store_pending_target(a->pl->store, a->conf->targets[i].name) == 0;
 	for (size_t i = 0; i < a->np; i++) {
 		struct cluster_agg_pending *p = &a->p[i];
 		bool stored = p->target == UINT32_MAX ||
-		    (all_written && p->target < engine_ntargets(e) &&
+		    (p->target < nt && written[p->target] &&
 			p->t < engine_settled_to(e, p->target));
 
 		if (stored) {
@@ -171,6 +186,14 @@ cluster_agg_settle(struct cluster_agg *a)
 		a->p[j++] = *p;
 	}
 	a->np = j;
+	free(written);
+	if (a->np >= 100000 && !a->warned) {
+		log_warnx("cluster: %zu results wait to be stored before they are "
+			  "acknowledged (is a target's RRD file or rrdcached failing?)",
+		    a->np);
+		a->warned = true;
+	} else if (a->np < 1000)
+		a->warned = false;
 	a->floor = lowest == UINT64_MAX ? a->max_seq : lowest - 1;
 	if (a->floor != a->saved)
 		save_pos(a);
@@ -179,9 +202,13 @@ cluster_agg_settle(struct cluster_agg *a)
 time_t
 cluster_agg_now(const struct cluster_agg *a, time_t wall, bool caught_up)
 {
-	if (caught_up || a->newest == 0 || a->newest > wall)
+	if (caught_up)
 		return wall;
-	return a->newest;
+	/* not even the first delivery yet: nothing may be decided, or the
+	 * backlog on its way would find its seconds settled as unknown */
+	if (a->newest == 0)
+		return 0;
+	return a->newest < wall ? a->newest : wall;
 }
 
 void
@@ -198,9 +225,58 @@ cluster_agg_reload(struct cluster_agg *a, const struct conf *old, const struct c
 		else
 			a->p[i].target = (uint32_t)(t - c->targets);
 	}
-	free(a->last);
-	a->last = xcalloc(c->ntargets * nloc(c) + 1, sizeof(*a->last));
+	{
+		/* the newest result taken per target and location, by name */
+		time_t *last = xcalloc(c->ntargets * nloc(c) + 1, sizeof(*last));
+
+		for (size_t i = 0; i < old->ntargets; i++) {
+			const struct conf_target *t = conf_target_find(
+			    c, old->targets[i].name);
+
+			for (size_t l = 0; t && l < old->cluster.locations.n; l++) {
+				int nl = conf_location_find(
+				    c, old->cluster.locations.v[l]);
+
+				if (nl >= 0)
+					last[(size_t)(t - c->targets) * nloc(c) +
+					    (size_t)nl] = a->last[i * nloc(old) + l];
+			}
+		}
+		free(a->last);
+		a->last = last;
+	}
 	a->conf = c;
+}
+
+/* The last outage_end of each target: the quorum decided up to there. */
+static void
+known_cb(void *arg, json_t *rec, int line)
+{
+	struct cluster_agg *a = arg;
+	const char *ev = json_string_value(json_object_get(rec, "event"));
+	const char *name = json_string_value(json_object_get(rec, "target"));
+	const struct conf_target *t;
+	time_t end;
+
+	(void)line;
+	if (ev == NULL || strcmp(ev, "outage_end") != 0 || name == NULL ||
+	    (t = conf_target_find(a->conf, name)) == NULL ||
+	    journal_get_time(rec, "end", &end) != 0)
+		return;
+	engine_quorum_known(a->pl->engine, (size_t)(t - a->conf->targets), end);
+}
+
+static void
+known_warn_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("cluster: journal: %s", msg);
+}
+
+void
+cluster_agg_known(struct cluster_agg *a)
+{
+	journal_read(a->conf->state_dir, known_cb, known_warn_cb, a);
 }
 
 void

@@ -37,6 +37,7 @@ struct cluster_agg {
 	time_t newest;	  /* the newest result time handed to the engine */
 	char *pos_path;
 	unsigned long duplicates, unknown_target, unknown_location;
+	bool warned; /* about a long list of results waiting to be stored */
 };
 
 /* Where the last run stopped: the stream sequence to resume after (0: start). */
@@ -53,6 +54,12 @@ time_t cluster_agg_now(const struct cluster_agg *, time_t wall, bool caught_up);
 /* A reloaded configuration: pending results follow their targets by name. */
 void cluster_agg_reload(
     struct cluster_agg *, const struct conf *old, const struct conf *);
+/*
+ * At start: an outage the journal closed was decided up to its end;
+ * results delivered again from before it must not journal it a second
+ * time (kill -9 after an outage_end, before its step was stored).
+ */
+void cluster_agg_known(struct cluster_agg *);
 /* Unacknowledged results are delivered again at the next start. */
 void cluster_agg_free(struct cluster_agg *);
 

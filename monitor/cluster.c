@@ -71,6 +71,7 @@ struct cluster {
 	bool pub_started, sub_started;
 	atomic_bool stopping;
 	atomic_bool fetched; /* a fetch has come back at least once */
+	bool closed;	     /* libnats is done with the connection (mu) */
 	atomic_int batch_errors;
 	struct cluster_outbox ob; /* the publisher thread's alone */
 	cluster_result_cb *cb;
@@ -271,6 +272,7 @@ static void *
 sub_main(void *arg)
 {
 	struct cluster *cl = arg;
+	bool failing = false;
 
 	while (!atomic_load(&cl->stopping)) {
 		natsMsgList list = {0};
@@ -288,9 +290,18 @@ sub_main(void *arg)
 		if (s != NATS_OK) {
 			struct timespec pause = {0, 200 * 1000 * 1000};
 
+			/* once per streak: a deleted consumer or lost replicas
+			 * would otherwise leave the aggregator silently idle */
+			if (!failing && !atomic_load(&cl->stopping))
+				log_warnx("cluster: cannot fetch from the stream: %s",
+				    nats_err(s));
+			failing = true;
 			nanosleep(&pause, NULL);
 			continue;
 		}
+		if (failing)
+			log_info("cluster: fetching from the stream again");
+		failing = false;
 		pthread_mutex_lock(&cl->mu);
 		was_empty = cl->nin == 0;
 		for (int i = 0; i < list.Count; i++) {
@@ -304,7 +315,10 @@ sub_main(void *arg)
 				atomic_store(&cl->backlog, meta->NumPending);
 				jsMsgMetaData_Destroy(meta);
 			}
-			if (cluster_msg_decode(natsMsg_GetData(m),
+			/* no stream sequence: not a JetStream delivery, and the
+			 * resume point could not account for it */
+			if (it.seq == 0 ||
+			    cluster_msg_decode(natsMsg_GetData(m),
 				(size_t)natsMsg_GetDataLength(m), &it.r, err,
 				sizeof(err)) == -1) {
 				if (atomic_fetch_add(&cl->malformed, 1) == 0)
@@ -433,6 +447,19 @@ disconnected_cb(natsConnection *nc, void *closure)
 	(void)nc;
 	if (!atomic_load(&cl->stopping))
 		log_warnx("cluster: disconnected from NATS; reconnecting");
+}
+
+/* The last callback libnats makes on the connection: after it, cl may go. */
+static void
+closed_cb(natsConnection *nc, void *closure)
+{
+	struct cluster *cl = closure;
+
+	(void)nc;
+	pthread_mutex_lock(&cl->mu);
+	cl->closed = true;
+	pthread_cond_broadcast(&cl->cv);
+	pthread_mutex_unlock(&cl->mu);
 }
 
 static void
@@ -628,7 +655,8 @@ cluster_new(struct event_base *base, const struct conf *c, cluster_result_cb *cb
 	    natsOptions_SetMaxReconnect(cl->opts, -1) != NATS_OK ||
 	    natsOptions_SetReconnectWait(cl->opts, 250) != NATS_OK ||
 	    natsOptions_SetDisconnectedCB(cl->opts, disconnected_cb, cl) != NATS_OK ||
-	    natsOptions_SetReconnectedCB(cl->opts, reconnected_cb, cl) != NATS_OK) {
+	    natsOptions_SetReconnectedCB(cl->opts, reconnected_cb, cl) != NATS_OK ||
+	    natsOptions_SetClosedCB(cl->opts, closed_cb, cl) != NATS_OK) {
 		snprintf(err, errlen, "cluster: NATS options: %s", nats_err(NATS_ERR));
 		goto fail;
 	}
@@ -730,7 +758,19 @@ cluster_free(struct cluster *cl)
 	natsSubscription_Destroy(cl->sub);
 	jsCtx_Destroy(cl->js);
 	if (cl->nc) {
-		natsConnection_Flush(cl->nc);
+		struct timespec until;
+
+		/* acks sent, then closed; libnats still calls back (disconnected,
+		 * closed) from its own thread, so cl lives until closed_cb */
+		natsConnection_FlushTimeout(cl->nc, 1000);
+		natsConnection_Close(cl->nc);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		pthread_mutex_lock(&cl->mu);
+		while (!cl->closed &&
+		    pthread_cond_timedwait(&cl->cv, &cl->mu, &until) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&cl->mu);
 		natsConnection_Destroy(cl->nc);
 	}
 	natsOptions_Destroy(cl->opts);

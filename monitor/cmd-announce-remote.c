@@ -55,7 +55,7 @@ print_announcement(json_t *o, const char *verb)
 
 int
 announce_remote(const char *url, const char *window, const char *start, const char *end,
-    const char *note, const char *cancel)
+    const char *note, const char *cancel, const char *key)
 {
 	const char *token = getenv("SLAMON_ADMIN_TOKEN");
 	struct curl_slist *h = NULL;
@@ -111,6 +111,8 @@ announce_remote(const char *url, const char *window, const char *start, const ch
 
 		if (note)
 			json_object_set_new(req, "note", json_string(note));
+		if (key)
+			json_object_set_new(req, "idempotency_key", json_string(key));
 		payload = json_dumps(req, JSON_COMPACT);
 		json_decref(req);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);

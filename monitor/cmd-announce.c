@@ -94,10 +94,11 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    {"note", required_argument, NULL, 'n'},
 	    {"cancel", required_argument, NULL, 'c'},
 	    {"url", required_argument, NULL, 'u'},
+	    {"idempotency-key", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *window = NULL, *start_s = NULL, *end_s = NULL, *note = NULL;
-	const char *cancel = NULL, *url = NULL;
+	const char *cancel = NULL, *url = NULL, *key = NULL;
 	const struct cal_announcement *an;
 	struct announce_verdict v;
 	struct calendar *cal = NULL;
@@ -127,6 +128,9 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'u':
 			url = optarg;
 			break;
+		case 'k':
+			key = optarg;
+			break;
 		default:
 			return cmd_usage(&cmd_announce_entry, EXIT_USER);
 		}
@@ -135,8 +139,10 @@ cmd_announce_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    (cancel ? window || start_s || end_s || note
 		    : !window || !start_s || !end_s))
 		return cmd_usage(&cmd_announce_entry, EXIT_USER);
+	if (key && (!url || cancel))
+		return cmd_usage(&cmd_announce_entry, EXIT_USER);
 	if (url)
-		return announce_remote(url, window, start_s, end_s, note, cancel);
+		return announce_remote(url, window, start_s, end_s, note, cancel, key);
 	if ((c = cmd_load_conf(ctx)) == NULL)
 		return EXIT_USER;
 	if (!cancel &&
@@ -184,8 +190,8 @@ done:
 
 const struct cmd_entry cmd_announce_entry = {
     .name = "announce",
-    .usage = "[--url URL] --window NAME --start T --end T [--note TEXT] | "
-	     "[--url URL] --cancel ID",
+    .usage = "[--url URL [--idempotency-key KEY]] --window NAME --start T --end T "
+	     "[--note TEXT] | [--url URL] --cancel ID",
     .help = "Record an announcement of maintenance in the journal, stamped with\n"
 	    "the current time (it cannot be backdated), and print its id. For a\n"
 	    "recurring window it must lie within one occurrence of the window; a\n"
@@ -199,6 +205,7 @@ const struct cmd_entry cmd_announce_entry = {
 	    "--url URL (http://HOST:PORT or unix:/PATH) sends the same request\n"
 	    "to a running daemon's admin API (admin_listen), with the token in\n"
 	    "the environment variable SLAMON_ADMIN_TOKEN; times are then read\n"
-	    "in the daemon's time zone.",
+	    "in the daemon's time zone. --idempotency-key KEY (a change number)\n"
+	    "makes a rerun after a lost answer return the same announcement.",
     .exec = cmd_announce_exec,
 };

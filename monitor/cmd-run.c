@@ -84,8 +84,10 @@ run_admin_calendar(void *arg)
 }
 
 static void run_httpd_update(struct run_ctx *);
+static void run_schedule(struct run_ctx *);
 
-/* An announcement made or cancelled over the admin API: seen at once. */
+/* An announcement made or cancelled over the admin API: seen at once, and
+ * the alert deadlines it moves armed now, not at the next tick. */
 static void
 run_admin_changed(void *arg, time_t now)
 {
@@ -93,6 +95,7 @@ run_admin_changed(void *arg, time_t now)
 
 	if (pipeline_refresh_calendar(ctx->pl, now) > 0)
 		run_httpd_update(ctx);
+	run_schedule(ctx);
 }
 
 static void
@@ -258,7 +261,12 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 			run_httpd_update(ctx);
 		}
 	}
-	engine_advance(ctx->pl->engine, run_now(ctx, now));
+	{
+		time_t t = run_now(ctx, now);
+
+		if (t != 0) /* 0: an aggregator before its first delivery */
+			engine_advance(ctx->pl->engine, t);
+	}
 	if (ctx->pl->store) {
 		store_requeue(ctx->pl->store); /* writes that failed: again */
 		run_flush_kick(ctx);
@@ -283,6 +291,8 @@ run_flush_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (store_flush_some(ctx->pl->store, RUN_FLUSH_SLICE))
 		run_flush_kick(ctx);
+	else if (ctx->aggregating)
+		cluster_agg_settle(&ctx->agg); /* what was just written: acked */
 }
 
 static void
@@ -376,6 +386,13 @@ run_reload(struct run_ctx *ctx)
 	nc->listen = xstrdup(ctx->conf->listen);
 	free(nc->admin_listen);
 	nc->admin_listen = xstrdup(ctx->conf->admin_listen);
+	/* the locations index every target's state machines, the stream and
+	 * the consumer are this process's: the cluster changes with a restart */
+	if (!conf_cluster_equal(&nc->cluster, &ctx->conf->cluster)) {
+		log_warnx("reload: the cluster group changes only with a restart; "
+			  "the old one stays");
+		conf_cluster_copy(&nc->cluster, &ctx->conf->cluster);
+	}
 	tz_set(nc->timezone);
 	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
 		log_warnx(
@@ -578,6 +595,10 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 			goto fail;
 		}
 		ctx.agg.cl = ctx.cluster;
+		if (ctx.aggregating) {
+			engine_keep_undecided(ctx.pl->engine);
+			cluster_agg_known(&ctx.agg);
+		}
 		log_info("cluster: location %s, role %s, %zu locations, quorum %d",
 		    ctx.conf->cluster.location ? ctx.conf->cluster.location : "(none)",
 		    ctx.conf->cluster.role == CONF_ROLE_PROBE		? "probe"

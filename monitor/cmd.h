@@ -40,7 +40,7 @@ extern const struct cmd_entry cmd_calendar_entry;
 extern const struct cmd_entry cmd_announce_entry;
 /* `announce --url`: through a daemon's admin API (cmd-announce-remote.c). */
 int announce_remote(const char *url, const char *window, const char *start,
-    const char *end, const char *note, const char *cancel);
+    const char *end, const char *note, const char *cancel, const char *key);
 extern const struct cmd_entry cmd_test_alert_entry;
 extern const struct cmd_entry *const cmd_table[];
 

@@ -74,8 +74,21 @@ conf_parse_admin(struct conf_ctx *ctx, const config_setting_t *g, struct conf *c
 		goto out;
 	}
 	/* a path names a file; anything else is the entries themselves, as
-	 * an ${env:...} value brings them */
-	if (tokens[0] == '/' || strncmp(tokens, "./", 2) == 0) {
+	 * an ${env:...} or ${file:...} value brings them: never written into
+	 * the configuration, which is readable by more than the monitor */
+	{
+		config_setting_t *s = config_setting_get_member(g, "admin_tokens");
+		const char *raw = s ? config_setting_get_string(s) : NULL;
+
+		if (raw && strstr(raw, "${") == NULL && strchr(raw, ':') != NULL) {
+			conf_error(ctx, g, "admin_tokens",
+			    "tokens are not written into the configuration: name a "
+			    "file, or ${env:NAME} holding the lines");
+			goto out;
+		}
+	}
+	if (tokens[0] == '/' || strncmp(tokens, "./", 2) == 0 ||
+	    strchr(tokens, ':') == NULL) {
 		if (admin_tokens_load(tokens, &c->admin_tokens, msg, sizeof(msg)) < 0) {
 			conf_error(ctx, g, "admin_tokens", "%s", msg);
 			goto out;

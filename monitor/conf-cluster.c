@@ -198,6 +198,43 @@ conf_location_find(const struct conf *c, const char *name)
 	return -1;
 }
 
+static bool
+str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+bool
+conf_cluster_equal(const struct conf_cluster *a, const struct conf_cluster *b)
+{
+	if (a->enabled != b->enabled)
+		return false;
+	if (!a->enabled)
+		return true;
+	if (a->role != b->role || a->quorum != b->quorum ||
+	    a->retention != b->retention || !str_eq(a->nats, b->nats) ||
+	    !str_eq(a->location, b->location) || !str_eq(a->stream, b->stream) ||
+	    a->locations.n != b->locations.n)
+		return false;
+	for (size_t i = 0; i < a->locations.n; i++)
+		if (strcmp(a->locations.v[i], b->locations.v[i]) != 0)
+			return false;
+	return true;
+}
+
+void
+conf_cluster_copy(struct conf_cluster *dst, const struct conf_cluster *src)
+{
+	conf_cluster_free(dst);
+	*dst = *src;
+	dst->nats = src->nats ? xstrdup(src->nats) : NULL;
+	dst->location = src->location ? xstrdup(src->location) : NULL;
+	dst->stream = src->stream ? xstrdup(src->stream) : NULL;
+	dst->locations.v = xcalloc(src->locations.n + 1, sizeof(char *));
+	for (size_t i = 0; i < src->locations.n; i++)
+		dst->locations.v[i] = xstrdup(src->locations.v[i]);
+}
+
 void
 conf_cluster_free(struct conf_cluster *cl)
 {

@@ -220,6 +220,9 @@ const char *conf_alert_type_name(enum conf_alert_type);
 void conf_free(struct conf *);
 const struct conf_target *conf_target_find(const struct conf *, const char *);
 const struct conf_window *conf_window_find(const struct conf *, const char *);
+/* A reload keeps the running cluster group: the same, or a copy of it. */
+bool conf_cluster_equal(const struct conf_cluster *, const struct conf_cluster *);
+void conf_cluster_copy(struct conf_cluster *dst, const struct conf_cluster *src);
 /* index of a location in cluster.locations, or -1 */
 int conf_location_find(const struct conf *, const char *);
 bool conf_applies_to(const struct conf_applies *, size_t, const struct conf_target *);

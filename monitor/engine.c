@@ -71,7 +71,8 @@ struct engine {
 	time_t next_due;   /* cached engine_next_due(), if next_due_ok */
 	size_t next_due_n; /* targets due at next_due */
 	bool next_due_ok;
-	int nloc, quorum; /* cluster: voting locations and quorum; 0: one */
+	int nloc, quorum;    /* cluster: voting locations and quorum; 0: one */
+	bool keep_undecided; /* at close, leave what the quorum has not decided */
 };
 
 /* The target's outage as its state machine (or the quorum) sees it. */
@@ -103,13 +104,20 @@ static quorum_change_cb combined_change_cb;
 /*
  * How long the combination waits for a silent location before counting
  * the rest of its time unknown: a result can arrive up to a timeout after
- * its probe started, and a location settles a stretch only at the next
- * probe (two intervals when it is failing).
+ * its probe started; a location settles a stretch only at its next probe
+ * (two intervals when it is silent), and a run of failures only once it
+ * is confirmed, fail_threshold - 1 retries after its first failure. Waiting
+ * less would decide a failing location's seconds as unknown before it can
+ * say they were down.
  */
 static time_t
 quorum_hold(const struct conf_target *t)
 {
-	return 2 * (time_t)t->t.interval + t->t.timeout;
+	int step = t->t.retry_interval > t->t.interval ? t->t.retry_interval
+						       : t->t.interval;
+
+	return 2 * (time_t)t->t.interval + t->t.timeout +
+	    (time_t)(t->t.fail_threshold > 1 ? t->t.fail_threshold - 1 : 0) * step;
 }
 
 static void
@@ -777,6 +785,21 @@ engine_begun(const struct engine *e, size_t i)
 }
 
 void
+engine_quorum_known(struct engine *e, size_t i, time_t t)
+{
+	struct quorum *q = e->tg[i].q;
+
+	if (q != NULL && t > q->done)
+		q->done = t;
+}
+
+void
+engine_keep_undecided(struct engine *e)
+{
+	e->keep_undecided = true;
+}
+
+void
 engine_one_location(struct engine *e)
 {
 	e->nloc = 0;
@@ -822,7 +845,14 @@ engine_close_target(struct engine *e, size_t i, time_t now)
 	if (!g->begun)
 		return;
 	fire_due(g, now);
-	if (g->q) {
+	if (g->q && e->keep_undecided) {
+		/* an aggregator that stops: what its locations have not settled
+		 * (results in flight, unconfirmed runs) is read again from the
+		 * stream at the next start, not closed as up or unknown here */
+		for (int l = 0; l < g->q->nloc; l++)
+			if (g->locs[l].up + g->locs[l].down + g->locs[l].maint > 0)
+				loc_write(g, l);
+	} else if (g->q) {
 		quorum_close(g->q, now);
 		for (int l = 0; l < g->q->nloc; l++)
 			if (g->locs[l].up + g->locs[l].down + g->locs[l].maint > 0) {

@@ -107,6 +107,13 @@ void engine_set_lag(struct engine *, int seconds);
  * calendar answering for the new targets, engine_rearm. */
 void engine_reload(struct engine *, const struct conf *, time_t now);
 bool engine_begun(const struct engine *, size_t i);
+/* Several locations: every second of target i before t is decided
+ * already (the journal closed an outage there): results delivered again
+ * from before it change nothing. */
+void engine_quorum_known(struct engine *, size_t i, time_t t);
+/* An aggregator: engine_close leaves what the quorum has not decided to
+ * the next start, which reads it again from the stream. */
+void engine_keep_undecided(struct engine *);
 /* A probing node's own view of its targets: no quorum, one location
  * (call before engine_begin). */
 void engine_one_location(struct engine *);

@@ -430,6 +430,14 @@ store_pending(struct store *s)
 }
 
 size_t
+store_pending_target(struct store *s, const char *target)
+{
+	struct store_target *t = store_target_find(s, target);
+
+	return t ? runs_steps(&t->q) : 0;
+}
+
+size_t
 store_retry(struct store *s)
 {
 	store_queue_flush(s, NULL, true);

@@ -65,6 +65,8 @@ int store_fill(struct store *, const char *target, time_t to, double up_s,
  * tries, at most once a second). Returns what is still pending.
  */
 size_t store_pending(struct store *);
+/* The same for one target. */
+size_t store_pending_target(struct store *, const char *target);
 size_t store_retry(struct store *);
 /*
  * Bound on queued entries (a run of equal rows, such as a fill, is one);

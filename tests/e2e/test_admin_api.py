@@ -220,6 +220,13 @@ def test_unix_socket_and_announce_url(t):
     p = t.slamon("announce", "--url", f"unix:{sock}", "--window", "emergency", "--start",
                  b["start"], "--end", b["end"], env={"SLAMON_ADMIN_TOKEN": "nope"}, check=1)
     assert "HTTP 401" in p.stderr, p.stderr
+    # a rerun with the same change number: the same announcement, not two
+    for _ in range(2):
+        p = t.slamon("announce", "--url", f"unix:{sock}", "--idempotency-key", "CHG-7",
+                     "--window", b["window"], "--start", b["start"], "--end", b["end"],
+                     "--note", "rerun", env=env, check=0)
+        assert p.returncode == 0, p.stderr
+    assert len([r for r in d.journal("announcement") if r["note"] == "rerun"]) == 1
     p = t.slamon("announce", "--url", f"unix:{sock}", "--cancel", aid, env=env, check=0)
     assert p.returncode == 0 and p.stdout.startswith("cancelled "), (p.stdout, p.stderr)
     # the token never on the command line
@@ -241,13 +248,15 @@ maintenance: { windows = (); };
 """)
     p = t.slamon("check", conf=c, check=1)
     assert f"{c}:1: slamon.admin_tokens: admin_listen needs tokens" in p.stderr, p.stderr
+    # never written into the (world-readable) configuration itself
     c = t.write("inline.conf", f"""\
 slamon: {{ state_dir = "state"; listen = ""; admin_listen = "127.0.0.1:0";
           admin_tokens = "ci:{h(CI)} ops:{h(OPS)}:emergency"; }};
 targets = ( {{ name = "web"; type = "tcp"; host = "127.0.0.1"; port = 9; }} );
 maintenance: {{ windows = (); }};
 """)
-    t.slamon("check", conf=c, check=0)
+    p = t.slamon("check", conf=c, check=1)
+    assert "not written into the configuration" in p.stderr, p.stderr
     # from the environment, as a unit file's Environment= or a secret store gives it
     c = t.write("env.conf", """\
 slamon: { state_dir = "state"; listen = ""; admin_listen = "127.0.0.1:0";

@@ -145,6 +145,26 @@ def test_quorum_outage_alert_and_aggregator_kill9(t):
     assert len(n.events("alert")) == 1, n.journal()
     (r,) = t.wait_for(lambda: n.events("recovery"), 10, "recovery")
     assert r["outage_start"] == start_s
+    # killed again right after the outage_end, before its step is stored:
+    # the results delivered again must not journal the outage a second time
+    n.procs["agg"].send_signal(signal.SIGKILL)
+    n.procs["agg"].wait()
+    n.start("agg", n.agg_conf)
+    e2 = time.time()
+    n.wait_taken_after("osl", e2 + 2, "the aggregator after the second kill")
+    assert len(n.events("outage_start")) == 1, n.journal()
+    assert len(n.events("alert")) == 1 and len(n.events("recovery")) == 1, n.journal()
+    # a reload may not change the locations under the running machines
+    text = open(n.agg_conf).read().replace('locations = ["osl", "fra", "ams"]',
+                                           'locations = ["osl", "fra"]')
+    open(n.agg_conf, "w").write(text)
+    n.procs["agg"].send_signal(signal.SIGHUP)
+    t.wait_for(lambda: "cluster group changes only with a restart" in n.log("agg"), 20,
+               "the reload's warning")
+    f = time.time()
+    for loc in LOCS:
+        n.wait_taken_after(loc, f + 2, f"{loc} after the reload")
+    assert n.procs["agg"].poll() is None
     # stopped cleanly, the journal closes nothing else and says it stopped
     n.procs["agg"].send_signal(signal.SIGTERM)
     n.procs["agg"].wait(timeout=30)

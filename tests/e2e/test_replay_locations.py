@@ -135,6 +135,25 @@ def test_two_locations_make_an_outage_backdated_and_alerted_once(t):
         assert round(down) == b - a, (loc, down, b - a)
 
 
+def test_slow_confirmation_is_waited_for(t):
+    """fail_threshold 5 at one probe a minute: a location confirms its
+    outage four minutes after its first failure. The quorum waits for it
+    instead of deciding those seconds as unknown."""
+    c = t.write("slow.conf", open(conf(t)).read().replace("fail_threshold = 2;",
+                                                           "fail_threshold = 5;"))
+    fra_fail = T0 + 10 * MIN + OFF["fra"]
+    osl_fail = T0 + 11 * MIN + OFF["osl"]
+    data = csv(t, down={"fra": (T0 + 10 * MIN, T0 + 60 * MIN),
+                        "osl": (T0 + 11 * MIN, T0 + 62 * MIN)})
+    p = t.slamon("replay", data, conf=c, check=0)
+    assert p.returncode == 0, p.stderr
+    j = read_jsonl(t.path("state", "journal.jsonl"))
+    (s,) = events(j, "outage_start")
+    assert s["start"] == iso(osl_fail), (s, iso(fra_fail))
+    r = report(t, c)
+    assert r["down_s"] == T0 + 60 * MIN + OFF["fra"] - osl_fail, r
+
+
 def test_silent_location_is_unknown_never_down(t):
     c = conf(t)
     # ams stopped for 10 minutes while osl fails: one down, one unknown
