@@ -46,6 +46,7 @@ struct httpd_incident {
 	long down_s, unplanned_s, maintenance_s;
 	bool alerted;
 	time_t alert_at, recovery_at;
+	char locations[256]; /* several locations: those that saw it, "a, b" */
 };
 
 struct httpd {

@@ -649,7 +649,7 @@ function drawHistory(hist) {
 
 function timelineRow(tl, from, to, t) {
   var row = el("div", "tl-row");
-  row.appendChild(el("span", "tl-name", t.target));
+  row.appendChild(el("span", "tl-name", t.seen_from ? t.target + " (seen from " + t.seen_from + ")" : t.target));
   var track = el("div", "tl-track");
   var pos = function (iso) { return (new Date(iso) - from) / (to - from) * 100; };
   var end = t.end ? t.end : new Date().toISOString();

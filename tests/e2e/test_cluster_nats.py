@@ -57,6 +57,8 @@ class Nodes:
 
     def start(self, name, conf):
         self.procs[name] = self.t.spawn([self.t.bin, "-v", "-c", conf, "run"])
+        self.logs = getattr(self, "logs", {})
+        self.logs.setdefault(name, []).append(self.procs[name].errpath)
 
     def log(self, name):
         with open(self.procs[name].errpath) as f:
@@ -86,8 +88,10 @@ class Nodes:
         return out
 
     def queued(self, loc):
+        """Every result the node of loc queued, across its restarts."""
         out = []
-        for line in self.log(loc).splitlines():
+        text = "".join(open(p).read() for p in self.logs.get(loc, []))
+        for line in text.splitlines():
             m = QUEUED_RE.match(line)
             if m:
                 out.append((m.group(1), m.group(2), int(m.group(3))))
@@ -145,6 +149,14 @@ def test_quorum_outage_alert_and_aggregator_kill9(t):
     assert len(n.events("alert")) == 1, n.journal()
     (r,) = t.wait_for(lambda: n.events("recovery"), 10, "recovery")
     assert r["outage_start"] == start_s
+    # the incident page says which locations saw it
+    incs = json.loads(urllib.request.urlopen(
+        f"http://127.0.0.1:{n.http}/api/v2/incidents.json").read())["incidents"]
+    assert incs, incs
+    one = json.loads(urllib.request.urlopen(
+        f"http://127.0.0.1:{n.http}/api/v2/incidents/{incs[0]['id']}.json").read())
+    seen = [x.get("seen_from") for x in one["incident"]["targets"]]
+    assert "osl, fra" in seen, one
     # killed again right after the outage_end, before its step is stored:
     # the results delivered again must not journal the outage a second time
     n.procs["agg"].send_signal(signal.SIGKILL)
@@ -208,6 +220,17 @@ def test_nothing_lost_or_twice_across_nats_faults(t):
         proxy.mend()
         t.wait_for(lambda: "publishing to NATS again" in n.log("fra"), 30, "fra back")
         n.wait_taken_after("fra", time.time() + 2, "fra's new results")
+        # the ams node stopped for a while and started again: what it had
+        # queued at the stop waits in its disk buffer, and goes first
+        n.procs["ams"].send_signal(signal.SIGTERM)
+        assert n.procs["ams"].wait(timeout=30) == 0
+        stopped = time.time()
+        time.sleep(6)
+        n.start("ams", node_conf(t, "ams", nc.url(), "probe", "ams", n.port))
+        n.wait_taken_after("ams", time.time() + 2, "ams after its restart")
+        # ams was silent, never down: no outage from it
+        assert n.events("outage_start") == [], n.journal()
+        assert not [q for q in n.queued("ams") if stopped + 1 < q[2] < stopped + 5]
         # every result queued until now reaches the aggregator exactly once
         want = set()
         for loc in LOCS:
