@@ -17,7 +17,6 @@
 struct http_conf {
 	char *url;
 	char *method;
-	struct conf_strv headers;
 	long *expect_status;
 	size_t nexpect_status;
 	char *body_contains;
@@ -25,6 +24,7 @@ struct http_conf {
 	regex_t *body_regex; /* compiled body_regex_src: only when given */
 	bool has_regex;
 	long max_body;
+	struct curl_slist *hdrs; /* the headers, as curl takes them: built once */
 	bool follow_redirects;
 	bool verify_tls;
 	char *ca_file;
@@ -43,7 +43,7 @@ http_free(void *p)
 		return;
 	free(h->url);
 	free(h->method);
-	conf_strv_free(&h->headers);
+	curl_slist_free_all(h->hdrs);
 	free(h->expect_status);
 	free(h->body_contains);
 	free(h->body_regex_src);
@@ -60,6 +60,7 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	static const char *const methods[] = {
 	    "GET", "HEAD", "POST", "PUT", "OPTIONS", NULL};
 	struct http_conf *h = xcalloc(1, sizeof(*h));
+	struct conf_strv headers = {0};
 	bool ok_method = false;
 	int rc;
 
@@ -69,7 +70,7 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	    conf_check_url(ctx, g, "url", h->url,
 		(const char *const[]){"http", "https", NULL}) < 0 ||
 	    conf_get_str(ctx, g, "method", &h->method) < 0 ||
-	    conf_get_strv(ctx, g, "headers", &h->headers) < 0 ||
+	    conf_get_strv(ctx, g, "headers", &headers) < 0 ||
 	    conf_get_intv(ctx, g, "expect_status", 100, 599, &h->expect_status,
 		&h->nexpect_status) < 0 ||
 	    conf_get_str(ctx, g, "body_contains", &h->body_contains) < 0 ||
@@ -90,14 +91,17 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 		    h->method);
 		goto fail;
 	}
-	for (size_t i = 0; i < h->headers.n; i++) {
-		const char *s = h->headers.v[i], *colon = strchr(s, ':');
+	for (size_t i = 0; i < headers.n; i++) {
+		const char *s = headers.v[i], *colon = strchr(s, ':');
 		if (colon == NULL || colon == s || strpbrk(s, "\r\n")) {
 			conf_error(
 			    ctx, g, "headers", "\"%s\": expected \"Name: value\"", s);
 			goto fail;
 		}
+		if ((h->hdrs = curl_slist_append(h->hdrs, s)) == NULL)
+			fatalx("out of memory");
 	}
+	conf_strv_free(&headers);
 	if (h->body_regex_src) {
 		int err;
 
@@ -123,15 +127,16 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	}
 	return h;
 fail:
+	conf_strv_free(&headers);
 	http_free(h);
 	return NULL;
 }
 
-/* One run: the borrowed easy handle and what came back. */
+/* One run: the borrowed easy handle and what came back; recycled from run
+ * to run (probe_priv_get), as the handle is. */
 struct http_run {
 	struct probe_run *run;
 	CURL *easy;
-	struct curl_slist *hdrs;
 	char *body;
 	size_t len, cap;
 	bool keep_body, too_large;
@@ -174,9 +179,8 @@ http_cancel(struct probe_run *run)
 		return;
 	curlm_cancel(run->env->curlm, r->easy);
 	curl_resolve_clear(&r->cr);
-	curl_slist_free_all(r->hdrs);
 	free(r->body);
-	free(r);
+	probe_priv_put(run, r);
 	run->priv = NULL;
 }
 
@@ -241,7 +245,7 @@ static int
 http_start(struct probe_run *run)
 {
 	const struct http_conf *h = run->conf;
-	struct http_run *r = xcalloc(1, sizeof(*r));
+	struct http_run *r = probe_priv_get(run, sizeof(*r));
 	char host[256];
 	long port;
 	CURL *e;
@@ -249,13 +253,11 @@ http_start(struct probe_run *run)
 	r->run = run;
 	r->keep_body = h->body_contains || h->has_regex;
 	if ((e = curlm_get(run->env->curlm)) == NULL) {
-		free(r);
+		probe_priv_put(run, r);
 		return -1;
 	}
 	r->easy = e;
 	run->priv = r;
-	for (size_t i = 0; i < h->headers.n; i++)
-		r->hdrs = curl_slist_append(r->hdrs, h->headers.v[i]);
 	curl_easy_setopt(e, CURLOPT_URL, h->url);
 	if (strcmp(h->method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -265,7 +267,8 @@ http_start(struct probe_run *run)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
 	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	if (h->hdrs)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	/* the certificate chain and TLS version, for /metrics */
