@@ -25,6 +25,8 @@ struct http_conf {
 	bool has_regex;
 	long max_body;
 	struct curl_slist *hdrs; /* the headers, as curl takes them: built once */
+	char *host; /* the URL's host and port, parsed once (NULL: per run) */
+	long port;
 	bool follow_redirects;
 	bool verify_tls;
 	char *ca_file;
@@ -44,6 +46,7 @@ http_free(void *p)
 	free(h->url);
 	free(h->method);
 	curl_slist_free_all(h->hdrs);
+	free(h->host);
 	free(h->expect_status);
 	free(h->body_contains);
 	free(h->body_regex_src);
@@ -119,6 +122,14 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	if ((h->body_contains || h->has_regex) && strcmp(h->method, "HEAD") == 0) {
 		conf_error(ctx, g, "method", "HEAD has no body to match");
 		goto fail;
+	}
+	/* Parsing the URL is 6 % of a probe's instructions (callgrind): once,
+	 * here. A URL libcurl cannot split is left to the run to report. */
+	{
+		char host[256];
+
+		if (curl_resolve_url(h->url, host, sizeof(host), &h->port) == 0)
+			h->host = xstrdup(host);
 	}
 	if (h->nexpect_status == 0) {
 		h->expect_status = xcalloc(1, sizeof(long));
@@ -291,6 +302,9 @@ http_start(struct probe_run *run)
 		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "slamon");
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (h->host != NULL)
+		return curl_resolve_start(
+		    &r->cr, run, e, h->host, h->port, http_done_cb, r);
 	if (curl_resolve_url(h->url, host, sizeof(host), &port) == -1) {
 		probe_done(run, PROBE_INTERNAL, "cannot parse the URL %s", h->url);
 		return 0;
