@@ -14,22 +14,24 @@
 #include "curl-resolve.h"
 #include "probe.h"
 
+/* One per target: 96 bytes, the small fields together at the end. */
 struct http_conf {
 	char *url;
+	char *host; /* the URL's host, parsed once, in url's allocation after
+		     * its NUL (NULL: parsed per run) */
 	char *method;
 	long *expect_status;
 	size_t nexpect_status;
 	char *body_contains;
 	char *body_regex_src;
 	regex_t *body_regex; /* compiled body_regex_src: only when given */
-	bool has_regex;
 	long max_body;
 	struct curl_slist *hdrs; /* the headers, as curl takes them: built once */
-	char *host; /* the URL's host and port, parsed once (NULL: per run) */
-	long port;
+	char *ca_file;
+	int port; /* with host */
+	bool has_regex;
 	bool follow_redirects;
 	bool verify_tls;
-	char *ca_file;
 };
 
 static const char *const http_keys[] = {"url", "method", "headers", "expect_status",
@@ -46,7 +48,6 @@ http_free(void *p)
 	free(h->url);
 	free(h->method);
 	curl_slist_free_all(h->hdrs);
-	free(h->host);
 	free(h->expect_status);
 	free(h->body_contains);
 	free(h->body_regex_src);
@@ -127,9 +128,16 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	 * here. A URL libcurl cannot split is left to the run to report. */
 	{
 		char host[256];
+		long port;
+		size_t ul = strlen(h->url), hl;
 
-		if (curl_resolve_url(h->url, host, sizeof(host), &h->port) == 0)
-			h->host = xstrdup(host);
+		if (curl_resolve_url(h->url, host, sizeof(host), &port) == 0) {
+			hl = strlen(host);
+			h->url = xreallocarray(h->url, ul + hl + 2, 1);
+			h->host = h->url + ul + 1;
+			memcpy(h->host, host, hl + 1);
+			h->port = (int)port;
+		}
 	}
 	if (h->nexpect_status == 0) {
 		h->expect_status = xcalloc(1, sizeof(long));
