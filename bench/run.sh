@@ -28,6 +28,12 @@ ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -o "$build/bench/probe_curl_multi" \
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -o "$build/bench/probe_fork" bench/probe_fork.c
 echo "== probing throughput"
 python3 bench/probe_throughput.py "$build"
+echo "== overload: demand sweep against the bare loop"
+python3 bench/probe_overload.py "$build"
+if command -v valgrind >/dev/null && command -v callgrind_control >/dev/null; then
+	echo "== cost per probe: callgrind instructions against the bare loop"
+	python3 bench/probe_callgrind.py "$build"
+fi
 echo "== schedule precision"
 python3 bench/schedule_precision.py "$build"
 

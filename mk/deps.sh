@@ -9,8 +9,9 @@ build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
 check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema python3-icalendar python3-dateutil python3-feedparser ca-certificates iproute2 procps
 	prometheus prometheus-alertmanager mandoc systemd chromium nodejs nats-server"
 run="$build rrdtool python3 nats-server"
-# make bench only: the peers slamon is measured against (bench/README.md)
-bench="$check nginx prometheus-blackbox-exporter monitoring-plugins-basic"
+# make bench only: the peers slamon is measured against, and valgrind for
+# callgrind's instruction counts (bench/README.md)
+bench="$check nginx prometheus-blackbox-exporter monitoring-plugins-basic valgrind"
 
 case "${1:-build}" in
 build) want=$build ;;

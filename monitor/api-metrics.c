@@ -23,6 +23,7 @@
 #include "httpd-priv.h"
 #include "log.h"
 #include "notify.h"
+#include "prober.h"
 
 #ifndef SLAMON_VERSION
 #define SLAMON_VERSION "0.1"
@@ -394,6 +395,52 @@ api_metrics_cluster(struct httpd *h, struct api_mx *m, time_t now)
 	}
 }
 
+/* The prober's schedule (issue 17, prober.c): how late probes start, how
+ * many wait for a slot, how many planned starts were skipped. */
+static void
+api_metrics_schedule(struct httpd *h, struct api_mx *m, time_t now)
+{
+	struct prober_stats st;
+	unsigned long long cum = 0;
+	char le[32];
+
+	(void)now;
+	if (h->src.prober == NULL)
+		return;
+	prober_stats(h->src.prober, &st);
+	api_mx_family(m, "slamon_probe_start_lag_seconds", API_MX_HISTOGRAM,
+	    "How late probes started: actual minus planned start.");
+	for (int k = 0; k < PROBER_LAG_NBUCKETS; k++) {
+		cum += st.lag_buckets[k];
+		api_mx_begin(m, "slamon_probe_start_lag_seconds_bucket");
+		snprintf(le, sizeof(le), "%g", prober_lag_buckets[k]);
+		if (m->om && strchr(le, '.') == NULL && strchr(le, 'e') == NULL)
+			strcat(le, ".0"); /* OpenMetrics: a float */
+		api_mx_label(m, "le", le);
+		api_mx_end(m, (double)cum);
+	}
+	api_mx_begin(m, "slamon_probe_start_lag_seconds_bucket");
+	api_mx_label(m, "le", "+Inf");
+	api_mx_end(m, (double)st.started);
+	api_mx_sample(m, "slamon_probe_start_lag_seconds_sum", st.lag_sum_s);
+	api_mx_sample(m, "slamon_probe_start_lag_seconds_count", (double)st.started);
+	api_mx_family(m, "slamon_probes_waiting", API_MX_GAUGE,
+	    "Probes due but not started: every slot of max_inflight taken.");
+	api_mx_sample(m, "slamon_probes_waiting", (double)st.waiting);
+	api_mx_family(
+	    m, "slamon_probes_in_flight", API_MX_GAUGE, "Probes running now.");
+	api_mx_sample(m, "slamon_probes_in_flight", (double)st.in_flight);
+	api_mx_family(m, "slamon_probes_max_in_flight", API_MX_GAUGE,
+	    "The cap on probes running at once (slamon.max_inflight).");
+	api_mx_sample(m, "slamon_probes_max_in_flight", (double)st.max_inflight);
+	api_mx_family(m, "slamon_probes_skipped_total", API_MX_COUNTER,
+	    "Planned probe starts skipped because the target was still waiting.");
+	api_mx_sample(m, "slamon_probes_skipped_total", (double)st.skipped);
+	api_mx_family(m, "slamon_probe_overload", API_MX_GAUGE,
+	    "Whether an overload episode is under way (probes start late).");
+	api_mx_sample(m, "slamon_probe_overload", st.overloaded ? 1 : 0);
+}
+
 /* api-metrics-probe.c */
 void api_metrics_probe_details(struct httpd *, struct api_mx *, time_t now);
 
@@ -405,6 +452,7 @@ static void (*const api_metrics_sections[])(struct httpd *, struct api_mx *, tim
     api_metrics_month,
     api_metrics_notify,
     api_metrics_cluster,
+    api_metrics_schedule,
 };
 
 /* Prometheus asks with "application/openmetrics-text;version=1.0.0,..."; a

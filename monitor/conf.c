@@ -97,7 +97,8 @@ static int
 parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
 	static const char *const keys[] = {"state_dir", "timezone", "listen",
-	    "rrdcached", "public_url", "admin_listen", "admin_tokens", NULL};
+	    "rrdcached", "public_url", "admin_listen", "admin_tokens", "max_inflight",
+	    NULL};
 	config_setting_t *g = conf_get_group(ctx, root, "slamon", false);
 	char *colon;
 
@@ -110,7 +111,8 @@ parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 	    conf_get_str(ctx, g, "timezone", &c->timezone) < 0 ||
 	    conf_get_str(ctx, g, "listen", &c->listen) < 0 ||
 	    conf_get_str(ctx, g, "rrdcached", &c->rrdcached) < 0 ||
-	    conf_get_str(ctx, g, "public_url", &c->public_url) < 0)
+	    conf_get_str(ctx, g, "public_url", &c->public_url) < 0 ||
+	    conf_get_int(ctx, g, "max_inflight", 0, 1000000, &c->max_inflight) < 0)
 		return -1;
 	if (c->state_dir[0] == '\0') {
 		conf_error(ctx, g, "state_dir", "must not be empty");

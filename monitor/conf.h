@@ -174,6 +174,8 @@ struct conf {
 	char *admin_tokens_from; /* the token file, or "(inline)" */
 	struct admin_tokens admin_tokens;
 	struct conf_timing defaults;
+	/* slamon.max_inflight: probes in flight at once; 0 = from the machine */
+	long max_inflight;
 	struct conf_target *targets;
 	size_t ntargets;
 	long min_notice;

@@ -7,7 +7,9 @@
  *
  * Easy handles are pooled: a run borrows one, curl_easy_reset() wipes it
  * when it comes back. The pool grows to the largest number of transfers in
- * flight at once, not to the number of targets.
+ * flight at once, not to the number of targets. So do the per-transfer
+ * records and the per-socket events: once warm, a transfer allocates
+ * nothing of ours (libcurl still allocates inside).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 struct curlm_xfer {
 	curlm_done_cb *done;
 	void *arg;
+	struct curlm_xfer *next; /* in the free list */
 };
 
 struct curlm {
@@ -28,7 +31,17 @@ struct curlm {
 	struct event *timer;
 	CURL **pool;
 	size_t npool, cappool;
+	struct curlm_xfer *idle_xfers;
+	struct event **idle_events;
+	size_t nidle_events, capidle_events;
 };
+
+static void
+curlm_xfer_put(struct curlm *m, struct curlm_xfer *x)
+{
+	x->next = m->idle_xfers;
+	m->idle_xfers = x;
+}
 
 static void curlm_check_info(struct curlm *);
 
@@ -51,7 +64,7 @@ curlm_check_info(struct curlm *m)
 		if (x) {
 			curlm_done_cb *done = x->done;
 			void *arg = x->arg;
-			free(x);
+			curlm_xfer_put(m, x);
 			done(e, rc, arg);
 		}
 	}
@@ -111,8 +124,17 @@ curlm_sock_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 
 	(void)e;
 	if (what == CURL_POLL_REMOVE) {
-		if (ev)
-			event_free(ev);
+		if (ev) {
+			event_del(ev);
+			if (m->nidle_events == m->capidle_events) {
+				m->capidle_events = m->capidle_events
+				    ? m->capidle_events * 2
+				    : 16;
+				m->idle_events = xreallocarray(m->idle_events,
+				    m->capidle_events, sizeof(*m->idle_events));
+			}
+			m->idle_events[m->nidle_events++] = ev;
+		}
 		curl_multi_assign(m->multi, s, NULL);
 		return 0;
 	}
@@ -121,6 +143,10 @@ curlm_sock_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	if (ev) {
 		event_del(ev);
 		event_assign(ev, m->base, s, kind, curlm_event_cb, m);
+	} else if (m->nidle_events > 0) {
+		ev = m->idle_events[--m->nidle_events];
+		event_assign(ev, m->base, s, kind, curlm_event_cb, m);
+		curl_multi_assign(m->multi, s, ev);
 	} else {
 		if ((ev = event_new(m->base, s, kind, curlm_event_cb, m)) == NULL)
 			return -1;
@@ -161,6 +187,14 @@ curlm_free(struct curlm *m)
 	free(m->pool);
 	if (m->multi)
 		curl_multi_cleanup(m->multi);
+	for (size_t i = 0; i < m->nidle_events; i++)
+		event_free(m->idle_events[i]);
+	free(m->idle_events);
+	while (m->idle_xfers) {
+		struct curlm_xfer *x = m->idle_xfers;
+		m->idle_xfers = x->next;
+		free(x);
+	}
 	if (m->timer)
 		event_free(m->timer);
 	free(m);
@@ -188,9 +222,13 @@ curlm_put(struct curlm *m, CURL *e)
 int
 curlm_add(struct curlm *m, CURL *e, curlm_done_cb *done, void *arg)
 {
-	struct curlm_xfer *x = xcalloc(1, sizeof(*x));
+	struct curlm_xfer *x = m->idle_xfers;
 	CURLMcode rc;
 
+	if (x)
+		m->idle_xfers = x->next;
+	else
+		x = xcalloc(1, sizeof(*x));
 	x->done = done;
 	x->arg = arg;
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -201,7 +239,7 @@ curlm_add(struct curlm *m, CURL *e, curlm_done_cb *done, void *arg)
 	if ((rc = curl_multi_add_handle(m->multi, e)) != CURLM_OK) {
 		log_warnx("curl_multi_add_handle: %s", curl_multi_strerror(rc));
 		curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-		free(x);
+		curlm_xfer_put(m, x);
 		return -1;
 	}
 	return 0;
@@ -215,7 +253,7 @@ curlm_cancel(struct curlm *m, CURL *e)
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
 	if (x) {
 		curl_multi_remove_handle(m->multi, e);
-		free(x);
+		curlm_xfer_put(m, x);
 	}
 	curlm_put(m, e);
 }

@@ -307,7 +307,9 @@ lat_slot(struct eng_target *g, time_t step_end, bool create)
 	if (!create)
 		return NULL;
 	if (g->nlat == g->caplat) {
-		g->caplat = g->caplat ? g->caplat * 2 : 4;
+		/* two: the step being filled and the one settling (timeout + 1 s
+		 * after its end); more only when steps are shorter than that */
+		g->caplat = g->caplat ? g->caplat * 2 : 2;
 		g->lat = xreallocarray(g->lat, g->caplat, sizeof(*g->lat));
 	}
 	g->lat[g->nlat] = (struct eng_lat){step_end, 0, 0};

@@ -21,6 +21,7 @@ struct engine;
 struct calendar;
 struct store;
 struct notify;
+struct prober;
 struct httpd;
 
 struct httpd_source {
@@ -30,6 +31,7 @@ struct httpd_source {
 	struct store *store;	     /* may be NULL (dry run): no history */
 	const struct notify *notify; /* may be NULL: no delivery counters */
 	struct cluster *cluster;     /* may be NULL: one location */
+	const struct prober *prober; /* may be NULL: no schedule metrics */
 	time_t (*now)(void *arg);    /* the clock; NULL = time(NULL) */
 	void *arg;
 };

@@ -9,6 +9,8 @@
 #define SLAMON_PROBER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "../probes/probe.h"
@@ -46,5 +48,33 @@ void prober_free(struct prober *);
 
 /* The start offset of a target in [0, interval_ms): a hash of its name. */
 long prober_offset_ms(const char *name, long interval_ms);
+
+/*
+ * The most runs in flight at once when slamon.max_inflight is not given:
+ * 256 per core, and no more than a third of the open files limit less 256
+ * (a socket a run, two more while curl resolves a name). The _auto form
+ * raises the soft open files limit towards the hard one (at most 65,536)
+ * first, as a daemon holding a socket per probe should.
+ */
+size_t prober_max_inflight_for(long ncpu, unsigned long nofile);
+size_t prober_max_inflight_auto(void);
+
+/* The schedule's figures, for /metrics. */
+#define PROBER_LAG_NBUCKETS 13
+extern const double prober_lag_buckets[PROBER_LAG_NBUCKETS]; /* seconds, le */
+
+struct prober_stats {
+	size_t targets;
+	size_t in_flight, max_inflight;
+	size_t waiting;	  /* due, not started: waiting for a slot */
+	uint64_t started; /* runs started since the start */
+	uint64_t skipped; /* planned starts skipped: the target still waited */
+	uint64_t lag_buckets[PROBER_LAG_NBUCKETS]; /* starts by lag, not cumulative */
+	double lag_sum_s; /* start lag: actual minus planned start */
+	bool overloaded;  /* an overload episode is under way */
+};
+
+/* p may be NULL: all zero. */
+void prober_stats(const struct prober *, struct prober_stats *);
 
 #endif

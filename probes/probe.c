@@ -1,11 +1,13 @@
 /* probe.c - the table of probe types and the names of their reasons. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
 #include "../monitor/curlm.h"
+#include "../monitor/log.h"
 #include "probe.h"
 #include "resolve.h"
 
@@ -128,12 +130,52 @@ probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A deadline timer from the env's pool: no allocation once the pool holds as
+ * many as were ever armed at once. */
+static struct event *
+probe_timer_get(struct probe_run *run)
+{
+	struct probe_env *env = run->env;
+	struct event *ev;
+
+	if (env->nidle_timers > 0) {
+		ev = env->idle_timers[--env->nidle_timers];
+		evtimer_assign(ev, env->base, probe_deadline_cb, run);
+		return ev;
+	}
+	return evtimer_new(env->base, probe_deadline_cb, run);
+}
+
+static void
+probe_timer_put(struct probe_env *env, struct event *ev)
+{
+	evtimer_del(ev);
+	if (env->nidle_timers == env->capidle_timers) {
+		env->capidle_timers = env->capidle_timers ? env->capidle_timers * 2
+							  : 16;
+		env->idle_timers = xreallocarray(
+		    env->idle_timers, env->capidle_timers, sizeof(*env->idle_timers));
+	}
+	env->idle_timers[env->nidle_timers++] = ev;
+}
+
+/* The deadline at ms after the run's start (t0), not after now. */
+static void
+probe_arm(struct probe_run *run, double ms)
+{
+	struct timeval tv;
+
+	ms -= probe_elapsed_ms(run);
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((long)ms % 1000) * 1000;
+	evtimer_add(run->deadline, &tv);
+}
+
 void
 probe_start(struct probe_run *run)
 {
-	struct timeval tv;
-	int ms;
-
 	clock_gettime(CLOCK_MONOTONIC, &run->t0);
 	memset(&run->detail, 0, sizeof(run->detail));
 	for (int i = 0; i < PROBE_NTIMINGS; i++)
@@ -142,16 +184,6 @@ probe_start(struct probe_run *run)
 	run->phase = PROBE_PHASE_CONNECT;
 	run->priv = NULL;
 	run->active = true;
-	if (run->deadline == NULL &&
-	    (run->deadline = evtimer_new(run->env->base, probe_deadline_cb, run)) ==
-		NULL) {
-		probe_done(run, PROBE_INTERNAL, "cannot create a timer");
-		return;
-	}
-	ms = run->timeout_ms;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(run->deadline, &tv);
 	if (run->ops->start == NULL) {
 		probe_done(
 		    run, PROBE_INTERNAL, "%s probes cannot run here", run->ops->name);
@@ -161,37 +193,84 @@ probe_start(struct probe_run *run)
 		probe_done(run, PROBE_INTERNAL, "could not start the probe");
 		return;
 	}
-	/* A probe that keeps its own clock (curl knows whether it was still
-	 * connecting) gets only a backstop, so its precise reason wins. */
-	if (run->active && run->phase == PROBE_PHASE_SELF)
+	if (!run->active)
+		return; /* done already, from inside start */
+	/* The deadline is armed once, after the start, so that it knows the
+	 * phase: a probe that keeps its own clock (curl knows whether it was
+	 * still connecting) gets only a backstop, so its precise reason wins. */
+	if (run->deadline == NULL && (run->deadline = probe_timer_get(run)) == NULL) {
+		probe_done(run, PROBE_INTERNAL, "cannot create a timer");
+		return;
+	}
+	if (run->phase == PROBE_PHASE_SELF)
 		probe_phase_self(run);
+	else
+		probe_arm(run, run->timeout_ms);
 }
 
 void
 probe_phase_self(struct probe_run *run)
 {
-	double ms = run->timeout_ms + 1000 - probe_elapsed_ms(run);
-	struct timeval tv;
-
 	run->phase = PROBE_PHASE_SELF;
-	if (ms < 1)
-		ms = 1;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)((long)ms % 1000) * 1000;
-	evtimer_add(run->deadline, &tv);
+	if (run->deadline == NULL)
+		return; /* inside the start: armed as it returns */
+	probe_arm(run, run->timeout_ms + 1000);
 }
 
 static void
 probe_release(struct probe_run *run)
 {
 	if (run->deadline) {
-		event_free(run->deadline);
+		probe_timer_put(run->env, run->deadline);
 		run->deadline = NULL;
 	}
 	if (run->priv && run->ops->cancel)
 		run->ops->cancel(run);
 	run->priv = NULL;
 	run->active = false;
+}
+
+/* The index of a probe type in probe_table: its free list of run state. */
+static size_t
+probe_index(const struct probe_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; probe_table[i] && probe_table[i] != ops; i++)
+		;
+	return i;
+}
+
+#define PROBE_NPRIV (sizeof(((struct probe_env *)0)->idle_priv) / sizeof(void *))
+
+void *
+probe_priv_get(struct probe_run *run, size_t size)
+{
+	size_t i = probe_index(run->ops);
+	void **head;
+
+	if (i >= PROBE_NPRIV || run->env->idle_priv[i] == NULL)
+		return xcalloc(1, size);
+	/* a free object's first word links to the next one */
+	head = run->env->idle_priv[i];
+	run->env->idle_priv[i] = *head;
+	memset(head, 0, size);
+	return head;
+}
+
+void
+probe_priv_put(struct probe_run *run, void *p)
+{
+	size_t i = probe_index(run->ops);
+
+	if (p == NULL)
+		return;
+	if (i >= PROBE_NPRIV) {
+		free(p);
+		return;
+	}
+	*(void **)p = run->env->idle_priv[i];
+	run->env->idle_priv[i] = p;
 }
 
 void
@@ -234,6 +313,17 @@ probe_env_init(struct probe_env *env, struct event_base *base)
 void
 probe_env_clear(struct probe_env *env)
 {
+	for (size_t i = 0; i < env->nidle_timers; i++)
+		event_free(env->idle_timers[i]);
+	free(env->idle_timers);
+	env->idle_timers = NULL;
+	env->nidle_timers = env->capidle_timers = 0;
+	for (size_t i = 0; i < PROBE_NPRIV; i++)
+		while (env->idle_priv[i]) {
+			void **p = env->idle_priv[i];
+			env->idle_priv[i] = *p;
+			free(p);
+		}
 	curlm_free(env->curlm);
 	env->curlm = NULL;
 	resolver_free(env->resolver);

@@ -78,6 +78,12 @@ struct probe_env {
 	struct event_base *base;
 	struct curlm *curlm;
 	struct resolver *resolver;
+	/* Recycled per-run state, so that a run allocates nothing once the
+	 * pools hold as many as were ever in flight at once: deadline timers,
+	 * and each probe type's own state (probe_priv_get). */
+	struct event **idle_timers;
+	size_t nidle_timers, capidle_timers;
+	void *idle_priv[8]; /* free lists, by index in probe_table */
 };
 
 /* Where a run is when its deadline passes decides the reason reported. */
@@ -144,6 +150,10 @@ double probe_elapsed_ms(const struct probe_run *);
 /* The probe keeps its own clock from now on (a transfer started after a
  * lookup): the run's deadline becomes a backstop 1 s after its end. */
 void probe_phase_self(struct probe_run *);
+/* Zeroed per-run state of size bytes for run's probe type, recycled from an
+ * earlier run when one was given back with probe_priv_put. */
+void *probe_priv_get(struct probe_run *, size_t size);
+void probe_priv_put(struct probe_run *, void *);
 double probe_mono_ms(void);
 
 /* What libcurl measured of a finished transfer, into run->detail: phase

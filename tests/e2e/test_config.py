@@ -42,6 +42,8 @@ CASES = [
     ("listen without port", sub('listen = "127.0.0.1:8080";', 'listen = "127.0.0.1"; #!'), "slamon.listen", "HOST:PORT"),
     ("listen port out of range", sub('listen = "127.0.0.1:8080";', 'listen = "127.0.0.1:70000"; #!'), "slamon.listen", "1..65535"),
     ("rrdcached bad address", sub('listen = "127.0.0.1:8080";', 'listen = "127.0.0.1:8080";\n  rrdcached = "nowhere"; #!'), "slamon.rrdcached", "unix:/PATH"),
+    ("max_inflight negative", sub('listen = "127.0.0.1:8080";', 'listen = "127.0.0.1:8080";\n  max_inflight = -1; #!'), "slamon.max_inflight", "out of range"),
+    ("max_inflight a string", sub('listen = "127.0.0.1:8080";', 'listen = "127.0.0.1:8080";\n  max_inflight = "many"; #!'), "slamon.max_inflight", "expected an integer"),
     ("defaults interval zero", BASE + "defaults: { interval = 0; #!\n};\n", "defaults.interval", "out of range"),
     ("defaults slo above 100", BASE + "defaults: { slo = 100.5; #!\n};\n", "defaults.slo", "out of range"),
     ("defaults slo a string", BASE + 'defaults: { slo = "high"; #!\n};\n', "defaults.slo", "expected a number"),

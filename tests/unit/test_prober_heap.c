@@ -1,0 +1,125 @@
+/* test_prober_heap.c - the prober's timer heap (monitor/prober-heap.c) and the
+ * default cap on probes in flight (prober_max_inflight_for). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "prober-heap.h"
+#include "prober.h"
+
+#define N 2000
+
+/* The heap's invariant, and every node's idx pointing at its own slot. */
+static void
+check_heap(const struct prober_heap *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		assert_int_equal(h->v[i]->idx, i);
+		if (i > 0)
+			assert_true(h->v[(i - 1) / 2]->key <= h->v[i]->key);
+	}
+}
+
+static void
+test_order_update_remove(void **state)
+{
+	static struct prober_heap_node nodes[N];
+	struct prober_heap h;
+	bool in[N] = {0};
+	double last = -1;
+	size_t n = 0;
+
+	(void)state;
+	prober_heap_init(&h);
+	srand(17);
+	for (size_t i = 0; i < N; i++) {
+		nodes[i].idx = PROBER_HEAP_NONE;
+		prober_heap_push(&h, &nodes[i], (double)(rand() % 10000));
+		in[i] = true;
+	}
+	check_heap(&h);
+	/* keys moved both ways, as a start (later) and a retry (earlier) do */
+	for (size_t k = 0; k < 3 * N; k++) {
+		size_t i = (size_t)rand() % N;
+		prober_heap_update(&h, &nodes[i], (double)(rand() % 10000));
+	}
+	check_heap(&h);
+	/* removals from anywhere, as a reload does; twice is harmless */
+	for (size_t i = 0; i < N; i += 3) {
+		prober_heap_remove(&h, &nodes[i]);
+		prober_heap_remove(&h, &nodes[i]);
+		assert_int_equal(nodes[i].idx, PROBER_HEAP_NONE);
+		in[i] = false;
+	}
+	check_heap(&h);
+	for (size_t i = 0; i < N; i++)
+		n += in[i];
+	assert_int_equal(h.n, n);
+	/* the count of due nodes agrees with a scan */
+	{
+		size_t due = 0;
+		for (size_t i = 0; i < N; i++)
+			due += in[i] && nodes[i].key <= 2500;
+		assert_int_equal(prober_heap_count_le(&h, 2500), due);
+	}
+	/* popping the top gives the keys in order */
+	while (prober_heap_top(&h)) {
+		struct prober_heap_node *t = prober_heap_top(&h);
+		assert_true(t->key >= last);
+		last = t->key;
+		prober_heap_remove(&h, t);
+		n--;
+	}
+	assert_int_equal(n, 0);
+	prober_heap_clear(&h);
+}
+
+/* Equal keys (targets due in the same ms) all come out, none lost. */
+static void
+test_equal_keys(void **state)
+{
+	static struct prober_heap_node nodes[100];
+	struct prober_heap h;
+
+	(void)state;
+	prober_heap_init(&h);
+	for (size_t i = 0; i < 100; i++)
+		prober_heap_push(&h, &nodes[i], 5.0);
+	assert_int_equal(prober_heap_count_le(&h, 5.0), 100);
+	assert_int_equal(prober_heap_count_le(&h, 4.9), 0);
+	for (size_t i = 0; i < 100; i++)
+		prober_heap_remove(&h, prober_heap_top(&h));
+	assert_null(prober_heap_top(&h));
+	prober_heap_clear(&h);
+}
+
+static void
+test_max_inflight_default(void **state)
+{
+	(void)state;
+	/* cores decide when descriptors are plenty */
+	assert_int_equal(prober_max_inflight_for(2, 65536), 512);
+	assert_int_equal(prober_max_inflight_for(8, 65536), 2048);
+	/* the open files limit decides when it is low: a third of it less 256 */
+	assert_int_equal(prober_max_inflight_for(8, 1024), 256);
+	assert_int_equal(prober_max_inflight_for(8, 4096), 1280);
+	/* never below 16, never from a nonsense core count */
+	assert_int_equal(prober_max_inflight_for(4, 100), 16);
+	assert_int_equal(prober_max_inflight_for(0, 65536), 256);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_order_update_remove),
+	    cmocka_unit_test(test_equal_keys),
+	    cmocka_unit_test(test_max_inflight_default),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
