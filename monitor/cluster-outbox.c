@@ -79,6 +79,11 @@ cluster_outbox_open(struct cluster_outbox *o, const char *state_dir, const char 
 	}
 	o->size = end;
 	o->read_off = load_pos(o->pos_path, o->size);
+	/* the edge is always just after a newline; one that is not (a stale
+	 * position of an earlier, longer file) starts over: a resend is
+	 * dropped by JetStream, a line read from its middle would not be */
+	if (o->read_off > 0 && (pread(o->fd, &c, 1, o->read_off - 1) != 1 || c != '\n'))
+		o->read_off = 0;
 	if (o->read_off == o->size && o->size > 0)
 		cluster_outbox_consume(o, o->size);
 	return 0;

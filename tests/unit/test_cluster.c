@@ -150,6 +150,18 @@ test_outbox_order_bound_and_restart(void **unused)
 	assert_int_equal(n, 1);
 	assert_string_equal(it[0].id, "a:w:5");
 	cluster_outbox_close(&o);
+
+	/* a stale position in the middle of a line: read from the start */
+	snprintf(path, sizeof(path), "%s/outbox.pos", dir);
+	f = fopen(path, "w");
+	fputs("5\n", f);
+	fclose(f);
+	assert_int_equal(
+	    cluster_outbox_open(&o, dir, "outbox", 100, err, sizeof(err)), 0);
+	n = cluster_outbox_peek(&o, it, 8, &buf, &cap);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].id, "a:w:5");
+	cluster_outbox_close(&o);
 	free(buf);
 }
 
