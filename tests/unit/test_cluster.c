@@ -160,6 +160,7 @@ test_outbox_order_bound_and_restart(void **unused)
 	    cluster_outbox_open(&o, dir, "outbox", 100, err, sizeof(err)), 0);
 	n = cluster_outbox_peek(&o, it, 8, &buf, &cap);
 	assert_int_equal(n, 1);
+	assert_string_equal(it[0].subject, "S.results.a.w");
 	assert_string_equal(it[0].id, "a:w:5");
 	cluster_outbox_close(&o);
 	free(buf);
