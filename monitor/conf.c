@@ -213,7 +213,7 @@ static int
 parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
 	static const char *const common[] = {
-	    "name", "component", "type", "groups", NULL};
+	    "name", "component", "type", "groups", "credits", NULL};
 	config_setting_t *list = conf_get_group(ctx, root, "targets", true);
 	int n;
 
@@ -287,7 +287,8 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 				return -1;
 			}
 		t->t = c->defaults;
-		if (parse_timing(ctx, g, &t->t, false) < 0)
+		if (parse_timing(ctx, g, &t->t, false) < 0 ||
+		    conf_parse_credits(ctx, g, &c->credits, &t->credits) < 0)
 			return -1;
 		if ((t->probe = t->ops->configure(ctx, g)) == NULL) {
 			if (!ctx->failed)
@@ -342,8 +343,10 @@ conf_load(const char *path, char *err, size_t errlen)
 	if (parse_slamon(&ctx, root, c) < 0)
 		goto ctxfail;
 	if ((d = conf_get_group(&ctx, root, "defaults", false)) != NULL) {
-		if (conf_check_keys(&ctx, d, timing_keys, NULL) < 0 ||
-		    parse_timing(&ctx, d, &c->defaults, false) < 0)
+		if (conf_check_keys(&ctx, d, timing_keys,
+			(const char *const[]){"credits", NULL}) < 0 ||
+		    parse_timing(&ctx, d, &c->defaults, false) < 0 ||
+		    conf_parse_credits(&ctx, d, NULL, &c->credits) < 0)
 			goto ctxfail;
 	} else if (ctx.failed)
 		goto ctxfail;
@@ -388,8 +391,10 @@ conf_free(struct conf *c)
 		if (t->probe && t->ops)
 			t->ops->free(t->probe);
 		conf_strv_free(&t->groups);
+		conf_credits_free(&t->credits);
 	}
 	free(c->targets);
+	conf_credits_free(&c->credits);
 	for (size_t i = 0; i < c->nwindows; i++)
 		conf_window_free(&c->windows[i]);
 	free(c->windows);

@@ -55,7 +55,7 @@ def test_report_lost_outage_end(t):
     assert "RRD and journal disagree" in text
     # --csv: the row says so too
     csv = report(t, conf, "--month", "2026-03", "--csv")
-    assert csv.stdout.splitlines()[3].endswith(",2,false"), csv.stdout
+    assert csv.stdout.splitlines()[3].endswith(",2,false,,"), csv.stdout
     assert warn in csv.stderr.splitlines()
 
 
