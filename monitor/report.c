@@ -730,8 +730,6 @@ report_text(const struct report *rep, FILE *f)
 		fprintf(f, ", availability %.3f%%",
 		    100.0 * (double)up / (double)(up + down));
 	fprintf(f, ".\n");
-	report_credits_text(rep, f, w);
-	report_months_text(rep, f, w);
 	for (size_t i = 0; i < rep->ntargets; i++) {
 		const struct report_row *r = &rep->targets[i];
 
@@ -754,6 +752,8 @@ report_text(const struct report *rep, FILE *f)
 			fprintf(f, "\n");
 		}
 	}
+	report_credits_text(rep, f, w);
+	report_months_text(rep, f, w);
 	fprintf(f, "\nIncidents:\n");
 	{
 		int n = 0;
