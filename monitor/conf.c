@@ -26,7 +26,7 @@
 #include "tz.h"
 
 static const char *const timing_keys[] = {"interval", "timeout", "retry_interval",
-    "fail_threshold", "alert_after", "alert_repeat", "slo", NULL};
+    "fail_threshold", "alert_after", "alert_repeat", "slo", "latency_slo_ms", NULL};
 
 static int
 parse_timing(struct conf_ctx *ctx, const config_setting_t *g, struct conf_timing *t,
@@ -64,6 +64,11 @@ parse_timing(struct conf_ctx *ctx, const config_setting_t *g, struct conf_timing
 		t->alert_repeat = (int)v;
 	if (conf_get_double(ctx, g, "slo", 0.0, 100.0, &t->slo) < 0)
 		return -1;
+	/* 0 in a target turns off the defaults' objective */
+	if (conf_get_int(ctx, g, "latency_slo_ms", 0, 600000, &v) < 0)
+		return -1;
+	else if (config_setting_get_member(g, "latency_slo_ms"))
+		t->latency_slo_ms = (int)v;
 	if (!retry_given || t->retry_interval > t->interval)
 		t->retry_interval = t->interval < 10 ? t->interval : 10;
 	if (retry_given && config_setting_get_member(g, "retry_interval") &&
@@ -316,7 +321,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->admin_listen = xstrdup("");
 	c->rrdcached = xstrdup("");
-	c->defaults = (struct conf_timing){30, 10, 10, 2, 1800, 0, 99.5};
+	c->defaults = (struct conf_timing){30, 10, 10, 2, 1800, 0, 99.5, 0};
 	c->min_notice = DAY;
 
 	config_init(&cfg);

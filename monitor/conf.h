@@ -25,6 +25,7 @@ struct conf_timing {
 	int alert_after;    /* unplanned seconds of one outage before the alert */
 	int alert_repeat;   /* seconds between repeated alerts, 0 = never */
 	double slo;	    /* percent */
+	int latency_slo_ms; /* latency objective of a step's mean; 0 = none */
 };
 
 struct conf_strv {

@@ -74,6 +74,14 @@ contract_credit(
 }
 
 int
+contract_degraded_s(int up_s, double latency_ms, int latency_slo_ms)
+{
+	if (latency_slo_ms <= 0 || isnan(latency_ms) || up_s <= 0)
+		return 0;
+	return latency_ms > (double)latency_slo_ms ? up_s : 0;
+}
+
+int
 contract_period_months(enum contract_period p)
 {
 	return p == CONTRACT_YEAR ? 12 : p == CONTRACT_QUARTER ? 3 : 1;

@@ -33,6 +33,15 @@ long contract_down_threshold(double below, long countable_s);
 void contract_credit(
     const struct conf_credits *, long up_s, long down_s, struct contract_credit *out);
 
+/*
+ * The seconds of a step that missed the latency objective: its up seconds
+ * when the mean latency of its probes is above latency_slo_ms, else 0.
+ * Up seconds are outside announced maintenance already, so degraded time
+ * inside maintenance is excluded as down time is. No objective (0) or no
+ * latency (NAN) is never degraded.
+ */
+int contract_degraded_s(int up_s, double latency_ms, int latency_slo_ms);
+
 enum contract_period { CONTRACT_MONTH, CONTRACT_QUARTER, CONTRACT_YEAR };
 
 /*

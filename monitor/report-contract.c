@@ -163,6 +163,66 @@ report_credits_text(const struct report *rep, FILE *f, int w)
 		    rep->kind == CONTRACT_YEAR ? "year" : "quarter");
 }
 
+bool
+report_latency_met(const struct report_row *r, double *percent)
+{
+	if (r->latency_slo_ms <= 0 || !r->degraded_known || !r->has_data)
+		return false;
+	*percent = 100.0 * (double)(r->up_s - r->degraded_s) /
+	    (double)(r->up_s + r->down_s);
+	return true;
+}
+
+void
+report_latency_json(json_t *o, const struct report_row *r)
+{
+	double met;
+
+	json_object_set_new(o, "latency_slo_ms",
+	    r->latency_slo_ms > 0 ? json_integer(r->latency_slo_ms) : json_null());
+	json_object_set_new(o, "degraded_s",
+	    r->latency_slo_ms > 0 && r->degraded_known ? json_integer(r->degraded_s)
+						       : json_null());
+	json_object_set_new(
+	    o, "latency_met", report_latency_met(r, &met) ? real6(met) : json_null());
+}
+
+static void
+latency_line(FILE *f, const struct report_row *r, int w)
+{
+	char a[32];
+	double met;
+
+	if (r->latency_slo_ms <= 0)
+		return;
+	fprintf(f, "  %-*s objective %d ms: ", w, r->name, r->latency_slo_ms);
+	if (!r->degraded_known)
+		fprintf(f, "unknown (its RRD file predates slow_s)\n");
+	else if (!report_latency_met(r, &met))
+		fprintf(f, "no data\n");
+	else
+		fprintf(f, "met in %.3f%% of the month; degraded %s (%ld s)\n", met,
+		    report_duration(r->degraded_s, a, sizeof(a)), r->degraded_s);
+}
+
+void
+report_latency_text(const struct report *rep, FILE *f, int w)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < rep->ntargets; i++)
+		any |= rep->targets[i].latency_slo_ms > 0;
+	if (!any)
+		return;
+	fprintf(f,
+	    "\nLatency objective (a step whose mean latency misses it is "
+	    "degraded; maintenance and down time excluded):\n");
+	for (size_t i = 0; i < rep->ncomponents; i++)
+		latency_line(f, &rep->components[i], w);
+	for (size_t i = 0; i < rep->ntargets; i++)
+		latency_line(f, &rep->targets[i], w);
+}
+
 static json_t *
 month_row_json(const struct report_row *r, bool target)
 {
@@ -180,6 +240,7 @@ month_row_json(const struct report_row *r, bool target)
 	json_object_set_new(o, "maintenance_s", json_integer(r->maintenance_s));
 	json_object_set_new(o, "unknown_s", json_integer(r->unknown_s));
 	json_object_set_new(o, "credit", report_credit_json(r));
+	report_latency_json(o, r);
 	return o;
 }
 

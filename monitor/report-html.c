@@ -125,6 +125,20 @@ summary(FILE *f, const struct report_row *cr)
 			snprintf(b, sizeof(b), "service credit (no tier reached)");
 		kpi(f, cr->has_data && cr->credit.tier >= 0 ? "miss" : "met", a, b);
 	}
+	if (cr->latency_slo_ms > 0) {
+		double lmet;
+		bool ok = report_latency_met(cr, &lmet);
+
+		if (ok)
+			snprintf(a, sizeof(a), "%.2f %%", lmet);
+		else
+			snprintf(a, sizeof(a), "-");
+		snprintf(b, sizeof(b),
+		    "of the time counted, up within the latency objective (%d ms; "
+		    "degraded %ld s)",
+		    cr->latency_slo_ms, ok ? cr->degraded_s : 0L);
+		kpi(f, "none", a, b);
+	}
 	snprintf(a, sizeof(a), "%.2f %%", 100.0 * cr->coverage);
 	kpi(f, "none", a, "coverage (time measured or in maintenance)");
 	fputs("</div>\n", f);

@@ -293,12 +293,16 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	r->name = t->name;
 	r->component = t->component;
 	r->slo = t->t.slo;
+	r->latency_slo_ms = t->t.latency_slo_ms;
+	r->degraded_known = true; /* no file: no seconds, none degraded */
 	if (st && rep->data_end > rep->start) {
 		/* store_sum cuts the range at the last row written */
 		if (store_sum(st, t->name, rep->start, rep->data_end, &sums) == 0) {
 			r->up_s = lround(sums.up_s);
 			r->down_s = lround(sums.down_s);
 			r->maintenance_s = lround(sums.maint_s);
+			r->degraded_s = lround(sums.slow_s);
+			r->degraded_known = sums.slow_known || sums.steps == 0;
 			/* rows are unknown only before the file's first one */
 			dfrom = rep->start + (time_t)sums.unknown_steps * STORE_STEP;
 		} else {
@@ -472,6 +476,14 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 			cr->name = t->component;
 			cr->slo = t->slo;
 			cr->consistent = true;
+			cr->degraded_known = true;
+		}
+		if (t->latency_slo_ms > 0) {
+			if (cr->latency_slo_ms == 0 ||
+			    t->latency_slo_ms < cr->latency_slo_ms)
+				cr->latency_slo_ms = t->latency_slo_ms;
+			cr->degraded_s += t->degraded_s;
+			cr->degraded_known = cr->degraded_known && t->degraded_known;
 		}
 		cr->ntargets++;
 		if (t->slo > cr->slo)
@@ -591,6 +603,7 @@ row_json(const struct report_row *r, bool target)
 	    o, "short_notice_by_window", windows_json(r->short_notice, r->nshort));
 	json_object_set_new(o, "consistent", json_boolean(r->consistent));
 	json_object_set_new(o, "credit", report_credit_json(r));
+	report_latency_json(o, r);
 	if (target) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < r->nincidents; i++) {
@@ -753,6 +766,7 @@ report_text(const struct report *rep, FILE *f)
 		}
 	}
 	report_credits_text(rep, f, w);
+	report_latency_text(rep, f, w);
 	report_months_text(rep, f, w);
 	fprintf(f, "\nIncidents:\n");
 	{
@@ -795,7 +809,8 @@ report_csv(const struct report *rep, FILE *f)
 	fprintf(f,
 	    "name,component,availability,slo,slo_met,up_s,down_s,maintenance_s,"
 	    "unknown_s,coverage,error_budget_s,error_budget_left_s,incidents,"
-	    "consistent,credit_percent,credit_below\n");
+	    "consistent,credit_percent,credit_below,latency_slo_ms,degraded_s,"
+	    "latency_met\n");
 	for (size_t i = 0; i < rep->ntargets; i++) {
 		const struct report_row *r = &rep->targets[i];
 		char av[32] = "", bud[64] = ",";
@@ -825,6 +840,19 @@ report_csv(const struct report *rep, FILE *f)
 				fprintf(f, "%g", r->credit.below);
 		} else
 			fputc(',', f);
+		/* the latency objective: empty when there is none (or unknown) */
+		{
+			double met;
+			fputc(',', f);
+			if (r->latency_slo_ms > 0)
+				fprintf(f, "%d", r->latency_slo_ms);
+			fputc(',', f);
+			if (r->latency_slo_ms > 0 && r->degraded_known)
+				fprintf(f, "%ld", r->degraded_s);
+			fputc(',', f);
+			if (report_latency_met(r, &met))
+				fprintf(f, "%.6f", met);
+		}
 		fputc('\n', f);
 	}
 }

@@ -61,6 +61,12 @@ struct report_row {
 	 * the most), NULL or empty when none is agreed */
 	const struct conf_credits *credits;
 	struct contract_credit credit;
+	/* the latency objective: up seconds of steps whose mean latency missed
+	 * it (degraded), known when every file has slow_s; for a component
+	 * the strictest objective of its targets that have one */
+	int latency_slo_ms; /* 0: none */
+	long degraded_s;
+	bool degraded_known;
 };
 
 struct report {
@@ -121,6 +127,12 @@ int report_build_period(struct report *, enum contract_period, const char *spec,
 void report_credits(struct report *, const struct conf *);
 bool report_has_credits(const struct report *);
 json_t *report_credit_json(const struct report_row *);
+/* latency_slo_ms, degraded_s and latency_met (percent) of a row into o */
+void report_latency_json(json_t *o, const struct report_row *);
+/* the share of the countable time (up + down) that was up and met the
+ * latency objective, percent; false when there is none to give */
+bool report_latency_met(const struct report_row *, double *percent);
+void report_latency_text(const struct report *, FILE *, int width);
 json_t *report_months_json(const struct report *);
 void report_credits_text(const struct report *, FILE *, int width);
 void report_months_text(const struct report *, FILE *, int width);

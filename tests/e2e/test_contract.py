@@ -12,7 +12,12 @@ rows, never by slamon:
 - api is down from 20:30 to 23:30 on 7 March, across the announced
   Saturday window 21:00-23:00: 7,200 s in maintenance, 3,600 s unplanned;
 - docs is down 8 h on 18 March;
-- docs is slow (900 ms) for two hours on 3 March: latency, not downtime.
+- docs is slow (900 ms, its objective 500 ms) for two hours on 3 March and
+  from 20:00 to 22:00 on Saturday 7 March, half of it inside the announced
+  window: 7,200 + 3,600 s degraded, not down.
+
+A running daemon shows degraded_performance while a target is slower than
+its objective, and operational again when it is not.
 """
 import csv
 import datetime
@@ -41,7 +46,7 @@ targets = (
   {{ name = "web"; component = "Shop"; type = "tcp"; host = "127.0.0.1"; port = {port}; }},
   {{ name = "api"; component = "Shop"; type = "tcp"; host = "127.0.0.1"; port = {port}; }},
   {{ name = "docs"; component = "Docs"; type = "tcp"; host = "127.0.0.1"; port = {port};
-    credits = ( {{ below = 99.5; percent = 5; }} ); }}
+    credits = ( {{ below = 99.5; percent = 5; }} ); latency_slo_ms = 500; }}
 );
 maintenance: {{
   min_notice = 86400;
@@ -65,7 +70,8 @@ DOWN = {
     "api": [(L(2026, 3, 7, 20, 30), L(2026, 3, 7, 23, 30))],
     "docs": [(L(2026, 3, 18, 6, 0), L(2026, 3, 18, 14, 0))],
 }
-SLOW = {"docs": [(L(2026, 3, 3, 10, 0), L(2026, 3, 3, 12, 0))]}
+SLOW = {"docs": [(L(2026, 3, 3, 10, 0), L(2026, 3, 3, 12, 0)),
+                 (L(2026, 3, 7, 20, 0), L(2026, 3, 7, 22, 0))]}
 # Saturday 21:00-23:00 local in Q1 that fall in a window: all of them apply
 SATURDAYS = [(L(2026, 1, 3, 21) + 7 * 86400 * k, L(2026, 1, 3, 23) + 7 * 86400 * k)
              for k in range(13)]
@@ -150,6 +156,20 @@ def test_credits_month(t):
     assert docs["down_s"] == down == 8 * 3600
     assert docs["credit"]["percent"] == 5 and docs["credit"]["below"] == 99.5
     assert row(doc, "components", "Docs")["credit"]["percent"] == 5
+    # slow, not down: degraded outside the window only
+    degraded = 7200 + 3600
+    assert docs["latency_slo_ms"] == 500 and docs["degraded_s"] == degraded, docs
+    assert abs(docs["latency_met"] - 100.0 * (up - degraded) / (up + down)) < 1e-6
+    assert row(doc, "targets", "web")["latency_slo_ms"] is None
+    assert row(doc, "targets", "web")["degraded_s"] is None
+    assert row(doc, "components", "Docs")["degraded_s"] == degraded
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(
+        t.slamon("report", "--month", "2026-03", "--csv", conf=conf, check=0).stdout))}
+    assert rows["docs"]["degraded_s"] == str(degraded) and rows["docs"]["latency_slo_ms"] == "500"
+    assert rows["web"]["degraded_s"] == "" and rows["web"]["latency_met"] == ""
+    text = t.slamon("report", "--month", "2026-03", conf=conf, check=0).stdout
+    assert (f"docs       objective 500 ms: met in {100.0 * (up - degraded) / (up + down):.3f}% "
+            f"of the month; degraded 3h 0m ({degraded} s)") in text, text
 
 
 def test_quarter_year_sum_months(t):
@@ -164,6 +184,8 @@ def test_quarter_year_sum_months(t):
         for r in q[kind]:
             for k in keys:
                 assert r[k] == sum(row(m, kind, r["name"])[k] for m in q["months"]), (r, k)
+    assert row(q, "targets", "docs")["degraded_s"] == sum(
+        row(m, "targets", "docs")["degraded_s"] for m in q["months"]) == 10800
     for name in ("web", "api", "docs"):
         up, down, maint = expected(name, *Q1)
         r = row(q, "targets", name)
@@ -298,6 +320,9 @@ def test_customer_report_html_pdf(t):
     assert "strictly below its threshold" in shop["text"]
     # Docs: 8 h down of March: its own tier, 5 %
     assert "5 %" in docs["text"] and "tier 1: below 99.5 %" in docs["text"]
+    dup, ddown, _ = expected("docs", *MONTHS[2][1:])
+    assert f"{100.0 * (dup - 10800) / (dup + ddown):.2f} %" in docs["text"]
+    assert "latency objective (500 ms; degraded 10800 s)" in docs["text"]
     # --component: one page; --output: to a file
     out = t.path("docs.html")
     t.slamon("report", "--month", "2026-03", "--component", "Docs", "--format", "html",
@@ -334,3 +359,30 @@ def test_customer_report_html_pdf(t):
     assert p.returncode != 0 and "Chromium" in p.stderr
     p = t.slamon("report", "--month", "2026-03", "--format", "pdf", conf=conf, check=1)
     assert "--output" in p.stderr
+
+
+def test_degraded_performance_live(t):
+    """An HTTP target slower than its latency objective makes its component
+    degraded_performance while it lasts; fast again, operational."""
+    from probelib import targetd
+    web = targetd(t, "--route", "/=delay:400")
+    port = free_port()
+    conf = t.write("slamon.conf", f"""\
+slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = "127.0.0.1:{port}"; }};
+defaults: {{ interval = 1; timeout = 1; fail_threshold = 2; }};
+targets = (
+  {{ name = "web"; component = "Shop"; type = "http"; url = "http://127.0.0.1:{web}/";
+    latency_slo_ms = 150; }}
+);
+maintenance: {{ windows = (); }};
+""")
+    t.spawn([t.bin, "-c", conf, "run"])
+    t.wait_port(port)
+
+    def status():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/components.json",
+                                    timeout=10) as r:
+            return next(c["status"] for c in json.load(r)["components"] if c["name"] == "Shop")
+    t.wait_for(lambda: status() == "degraded_performance", timeout=30, what="degraded")
+    urllib.request.urlopen(f"http://127.0.0.1:{web}/_set?path=/&spec=status:200", timeout=10)
+    t.wait_for(lambda: status() == "operational", timeout=30, what="operational")

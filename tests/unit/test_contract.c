@@ -83,6 +83,25 @@ test_tier_boundaries(void **state)
 	assert_int_equal(contract_down_threshold(99.9, 315360000000L), 315360001L);
 }
 
+/* degraded: the up seconds of a step whose mean latency misses the objective */
+static void
+test_degraded_seconds(void **state)
+{
+	(void)state;
+	assert_int_equal(contract_degraded_s(60, 501, 500), 60);
+	assert_int_equal(contract_degraded_s(60, 500, 500), 0); /* exactly: met */
+	assert_int_equal(contract_degraded_s(60, 499.9, 500), 0);
+	/* down seconds are not degraded: only the up part of a step counts */
+	assert_int_equal(contract_degraded_s(20, 900, 500), 20);
+	/* inside announced maintenance: no up seconds, nothing degraded; a
+	 * step the window's end cuts keeps only its part after the window */
+	assert_int_equal(contract_degraded_s(0, 900, 500), 0);
+	assert_int_equal(contract_degraded_s(35, 900, 500), 35);
+	/* no objective, no latency */
+	assert_int_equal(contract_degraded_s(60, 900, 0), 0);
+	assert_int_equal(contract_degraded_s(60, NAN, 500), 0);
+}
+
 static void
 test_period_bounds(void **state)
 {
@@ -254,6 +273,12 @@ test_quarter_sums_months(void **state)
 	assert_int_equal(store_fill(s, "web", away + 7200, 0, 0, 0), 0);
 	assert_int_equal(store_fill(s, "web", out, 60, 0, 0), 0);
 	assert_int_equal(store_fill(s, "web", out + 2700, 0, 60, 0), 0);
+	/* then 90 slow steps (degraded), and one with 40 s of maintenance: only
+	 * its 20 up seconds are degraded */
+	for (time_t e = out + 2760; e <= out + 2700 + 90 * 60; e += 60)
+		assert_int_equal(store_update_slow(s, "web", e, 60, 0, 0, 900, 60), 0);
+	assert_int_equal(
+	    store_update_slow(s, "web", out + 2700 + 91 * 60, 20, 0, 40, 900, 20), 0);
 	assert_int_equal(store_fill(s, "web", mar, 60, 0, 0), 0);
 	assert_int_equal(store_fill(s, "web", mar + 3600, 0, 0, 60), 0);
 	assert_int_equal(store_fill(s, "web", q1, 60, 0, 0), 0);
@@ -279,9 +304,17 @@ test_quarter_sums_months(void **state)
 		assert_int_equal(rep.targets[0].maintenance_s, maint);
 		assert_int_equal(rep.targets[0].unknown_s, unknown);
 		assert_int_equal(down, 2700);
-		assert_int_equal(maint, 3600);
+		assert_int_equal(maint, 3600 + 40);
 		assert_int_equal(unknown, 7200);
-		assert_int_equal(up, (long)(q1 - q0) - 2700 - 3600 - 7200);
+		assert_int_equal(up, (long)(q1 - q0) - 2700 - 3600 - 7200 - 40);
+		/* the degraded seconds, exact in the hourly archive */
+		assert_true(rep.targets[0].degraded_known);
+		assert_int_equal(rep.targets[0].degraded_s, 90 * 60 + 20);
+		assert_int_equal(rep.months[1].targets[0].degraded_s, 90 * 60 + 20);
+		assert_int_equal(rep.months[0].targets[0].degraded_s +
+			rep.months[1].targets[0].degraded_s +
+			rep.months[2].targets[0].degraded_s,
+		    rep.targets[0].degraded_s);
 	}
 	/* the away hours are split at the month boundary: an hour each */
 	assert_int_equal(rep.months[0].targets[0].unknown_s, 3600);
@@ -322,14 +355,59 @@ test_quarter_sums_months(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A file made before slow_s (four data sources): still written and read,
+ * its degraded seconds unknown rather than 0; `rrdtool tune` adds slow_s.
+ */
+static void
+test_old_file_without_slow(void **state)
+{
+	struct fixture *f = fixture_new();
+	const time_t t0 = 1767222000;
+	struct store_sums sums;
+	struct store *s;
+	char cmd[512];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd),
+	    "mkdir -p %s/rrd && rrdtool create %s/rrd/web.rrd --start %lld --step 60 "
+	    "DS:up_s:GAUGE:60:0:60 DS:down_s:GAUGE:60:0:60 DS:maint_s:GAUGE:60:0:60 "
+	    "DS:latency_ms:GAUGE:60:0:U RRA:AVERAGE:0.5:1:2880 RRA:AVERAGE:0.5:60:9600 "
+	    "2>&1",
+	    f->state, f->state, (long long)t0);
+	free(fixture_run(cmd));
+	s = fixture_store(f, NULL, 3600);
+	assert_int_equal(store_ensure(s, "web", t0 + 60), 0);
+	assert_int_equal(store_update_slow(s, "web", t0 + 60, 60, 0, 0, 900, 60), 0);
+	assert_int_equal(store_fill(s, "web", t0 + 7200, 60, 0, 0), 0);
+	assert_int_equal(store_sum(s, "web", t0, t0 + 7200, &sums), 0);
+	assert_true(sums.up_s == 7200);
+	assert_false(sums.slow_known);
+	/* the upgrade: add the data source with slamon stopped */
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(cmd, sizeof(cmd),
+	    "rrdtool tune %s/rrd/web.rrd DS:slow_s:GAUGE:60:0:60 2>&1", f->state);
+	free(fixture_run(cmd));
+	s = fixture_store(f, NULL, 3600);
+	assert_int_equal(store_ensure(s, "web", t0 + 60), 0);
+	assert_int_equal(store_update_slow(s, "web", t0 + 7260, 60, 0, 0, 900, 60), 0);
+	assert_int_equal(store_sum(s, "web", t0 + 7200, t0 + 7260, &sums), 0);
+	assert_true(sums.slow_known);
+	assert_true(sums.slow_s == 60);
+	fixture_free(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tier_boundaries),
+	    cmocka_unit_test(test_degraded_seconds),
 	    cmocka_unit_test(test_period_bounds),
 	    cmocka_unit_test(test_conf_credits),
 	    cmocka_unit_test(test_quarter_sums_months),
+	    cmocka_unit_test(test_old_file_without_slow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
