@@ -24,16 +24,12 @@ row_credit(struct report_row *r)
 	contract_credit(r->credits, r->up_s, r->down_s, &r->credit);
 }
 
+/* build_target gave each target row its schedule */
 void
-report_credits(struct report *rep, const struct conf *c)
+report_credits(struct report *rep)
 {
-	for (size_t i = 0; i < rep->ntargets; i++) {
-		struct report_row *r = &rep->targets[i];
-		const struct conf_target *t = conf_target_find(c, r->name);
-
-		r->credits = t ? &t->credits : NULL;
-		row_credit(r);
-	}
+	for (size_t i = 0; i < rep->ntargets; i++)
+		row_credit(&rep->targets[i]);
 	for (size_t k = 0; k < rep->ncomponents; k++) {
 		struct report_row *cr = &rep->components[k];
 

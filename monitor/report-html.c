@@ -134,8 +134,8 @@ summary(FILE *f, const struct report_row *cr)
 		else
 			snprintf(a, sizeof(a), "-");
 		snprintf(b, sizeof(b),
-		    "of the time counted, up within the latency objective (%d ms; "
-		    "degraded %ld s)",
+		    "latency objective (%d ms) met, of the time counted; degraded "
+		    "%ld s",
 		    cr->latency_slo_ms, ok ? cr->degraded_s : 0L);
 		kpi(f, "none", a, b);
 	}
@@ -367,7 +367,8 @@ targets_table(FILE *f, const struct report *rep, const char *component)
 }
 
 static void
-method(FILE *f, const struct report *rep, const struct conf *c)
+method(FILE *f, const struct report *rep, const struct conf *c,
+    const struct report_row *cr)
 {
 	char a[64];
 
@@ -387,8 +388,14 @@ method(FILE *f, const struct report *rep, const struct conf *c)
 	    "up the seconds of its checks. Coverage = (up + down + maintenance) / "
 	    "the length of the period. A service-credit tier applies when the "
 	    "availability is strictly below its threshold, decided on the seconds, "
-	    "not on a rounded figure.</p>\n",
+	    "not on a rounded figure.",
 	    report_duration(c->min_notice, a, sizeof(a)));
+	if (cr->latency_slo_ms > 0)
+		fprintf(f,
+		    " A minute whose probes' mean latency is above the latency "
+		    "objective is degraded: its up seconds count as degraded, not as "
+		    "down; the objective is met in the rest of up + down.");
+	fputs("</p>\n", f);
 }
 
 void
@@ -427,7 +434,7 @@ report_html(
 		incidents(f, rep, cr->name);
 		maintenance(f, rep, c, occs, nocc, cr->name);
 		targets_table(f, rep, cr->name);
-		method(f, rep, c);
+		method(f, rep, c, cr);
 		if (!cr->consistent)
 			fputs("<p class=\"miss\">The measured seconds and the incident "
 			      "record disagree for this component; see the operator's "

@@ -294,6 +294,7 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	r->component = t->component;
 	r->slo = t->t.slo;
 	r->latency_slo_ms = t->t.latency_slo_ms;
+	r->credits = &t->credits;
 	r->degraded_known = true; /* no file: no seconds, none degraded */
 	if (st && rep->data_end > rep->start) {
 		/* store_sum cuts the range at the last row written */
@@ -511,7 +512,7 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		report_row_finish(&rep->components[k],
 		    (long)(rep->data_end - rep->start) *
 			(long)rep->components[k].ntargets);
-	report_credits(rep, c);
+	report_credits(rep);
 	free(occs);
 	free(j.v);
 	free(j.open);

@@ -124,7 +124,7 @@ int report_build_period(struct report *, enum contract_period, const char *spec,
     const struct conf *, const struct calendar *, struct store *, time_t now,
     const struct report_filter *, bool *bad_spec, char *err, size_t errlen);
 /* the credit of each row; report_build calls it */
-void report_credits(struct report *, const struct conf *);
+void report_credits(struct report *);
 bool report_has_credits(const struct report *);
 json_t *report_credit_json(const struct report_row *);
 /* latency_slo_ms, degraded_s and latency_met (percent) of a row into o */
