@@ -33,31 +33,28 @@ api_report_label(time_t now, char *buf, size_t len)
 	snprintf(buf, len, "%04d-%02d", l.year, l.mon);
 }
 
-/* The report of month as JSON text (malloc'ed), or NULL with err. */
+/* The report of a month, quarter or year as JSON text (malloc'ed), or NULL
+ * with err. */
 static char *
-api_report_build(
-    struct httpd *h, const char *month, time_t now, char *err, size_t errlen)
+api_report_build(struct httpd *h, enum contract_period kind, const char *spec,
+    time_t now, char *err, size_t errlen)
 {
 	struct report rep;
-	time_t start, end;
+	bool bad;
 	char *s;
 	json_t *j;
 
-	/* report_build takes a zeroed report with its label set */
+	/* report_build takes a zeroed report */
 	memset(&rep, 0, sizeof(rep));
-	rep.month = true;
-	if (report_month_bounds(month, &start, &end, rep.label, sizeof(rep.label)) ==
-	    -1) {
-		snprintf(err, errlen, "month: \"%s\" is not YYYY-MM", month);
-		return NULL;
-	}
 	if (h->src.store == NULL || h->src.cal == NULL) {
 		snprintf(err, errlen, "no stored data (dry run)");
 		return NULL;
 	}
-	if (report_build(&rep, h->src.conf, h->src.cal, h->src.store, start, end, now,
-		NULL, err, errlen) == -1)
+	if (report_build_period(&rep, kind, spec, h->src.conf, h->src.cal, h->src.store,
+		now, NULL, &bad, err, errlen) == -1) {
+		report_free(&rep);
 		return NULL;
+	}
 	j = report_json(&rep);
 	s = json_dumps(j,
 	    JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
@@ -76,7 +73,8 @@ api_report_month(struct httpd *h, time_t now)
 
 	if (!httpd_cache_fresh(&h->month, now, API_REPORT_TTL)) {
 		api_report_label(now, label, sizeof(label));
-		if ((s = api_report_build(h, label, now, err, sizeof(err))) == NULL) {
+		if ((s = api_report_build(
+			 h, CONTRACT_MONTH, label, now, err, sizeof(err))) == NULL) {
 			if (h->src.store != NULL)
 				log_warnx("httpd: report of %s: %s", label, err);
 			return NULL;
@@ -92,8 +90,16 @@ api_report_availability(struct httpd *h, struct evhttp_request *req)
 	time_t now = httpd_now(h);
 	char month[32], label[32], err[512], *s;
 	const char *m = httpd_query(req, "month", month, sizeof(month));
+	enum contract_period kind = CONTRACT_MONTH;
 	time_t a, b;
 
+	/* ?quarter=2026-Q1 and ?year=2026: contract periods, with their months */
+	if (m == NULL &&
+	    (m = httpd_query(req, "quarter", month, sizeof(month))) != NULL)
+		kind = CONTRACT_QUARTER;
+	else if (m == NULL &&
+	    (m = httpd_query(req, "year", month, sizeof(month))) != NULL)
+		kind = CONTRACT_YEAR;
 	if (m == NULL) {
 		json_t *j = api_report_month(h, now);
 
@@ -104,11 +110,15 @@ api_report_availability(struct httpd *h, struct evhttp_request *req)
 		httpd_send_json(req, 200, j);
 		return;
 	}
-	if (report_month_bounds(m, &a, &b, label, sizeof(label)) == -1) {
-		httpd_error(req, 400, "month must be YYYY-MM");
+	if (contract_period_bounds(kind, m, &a, &b, label, sizeof(label)) == -1) {
+		httpd_error(req, 400,
+		    kind == CONTRACT_MONTH ? "month must be YYYY-MM"
+			: kind == CONTRACT_QUARTER
+			? "quarter must be YYYY-Qn (n = 1..4)"
+			: "year must be YYYY");
 		return;
 	}
-	if ((s = api_report_build(h, m, now, err, sizeof(err))) == NULL) {
+	if ((s = api_report_build(h, kind, m, now, err, sizeof(err))) == NULL) {
 		httpd_error(req, 503, err);
 		return;
 	}

@@ -6,7 +6,9 @@
  * any of its targets is down outside announced maintenance (major_outage
  * when all are, partial_outage when some), under_maintenance when a target
  * is in announced maintenance, degraded_performance when a target is
- * failing but not yet confirmed down, operational otherwise. A target
+ * failing but not yet confirmed down or is up but slower than its
+ * latency_slo_ms (its last probe; README "Contract terms"), operational
+ * otherwise. A target
  * that has not been probed yet does not change its component's status.
  */
 #include <math.h>
@@ -17,7 +19,14 @@
 #include "httpd-priv.h"
 #include "log.h"
 
-enum api_tstate { API_T_UNKNOWN, API_T_UP, API_T_SUSPECT, API_T_MAINT, API_T_DOWN };
+enum api_tstate {
+	API_T_UNKNOWN,
+	API_T_UP,
+	API_T_SUSPECT,
+	API_T_MAINT,
+	API_T_DOWN,
+	API_T_SLOW
+};
 
 static const char *const api_tstate_name[] = {
     "unknown",
@@ -25,6 +34,7 @@ static const char *const api_tstate_name[] = {
     "failing",
     "maintenance",
     "down",
+    "degraded",
 };
 
 static const char *
@@ -64,6 +74,12 @@ api_status_target(struct httpd *h, size_t i, bool in_maint, struct engine_status
 		return API_T_DOWN;
 	if (st->suspect)
 		return API_T_SUSPECT;
+	/* up, but its last probe missed the latency objective */
+	if (st->kind == STATE_UP && st->last_ok &&
+	    h->src.conf->targets[i].t.latency_slo_ms > 0 &&
+	    isfinite(st->last_latency_ms) &&
+	    st->last_latency_ms > (double)h->src.conf->targets[i].t.latency_slo_ms)
+		return API_T_SLOW;
 	return st->kind == STATE_UP ? API_T_UP : API_T_UNKNOWN;
 }
 
@@ -123,7 +139,7 @@ api_status_one(struct httpd *h, const char *comp, const bool *in_maint,
 		n++;
 		ndown += s == API_T_DOWN;
 		nmaint += s == API_T_MAINT;
-		nsuspect += s == API_T_SUSPECT;
+		nsuspect += s == API_T_SUSPECT || s == API_T_SLOW;
 		if (st.last_probe > *updated)
 			*updated = st.last_probe;
 		json_array_append_new(

@@ -38,5 +38,10 @@ int conf_parse_page(struct conf_ctx *, const config_setting_t *, struct conf *);
 void conf_page_free(struct conf_page *);
 void conf_window_free(struct conf_window *);
 void conf_ics_free(struct conf_ics *);
+/* conf-contract.c: credits = ( { below; percent; }, ... ) in g, replacing
+ * *out (a copy of inherit when absent). 0, or -1 after conf_error. */
+int conf_parse_credits(struct conf_ctx *, const config_setting_t *g,
+    const struct conf_credits *inherit, struct conf_credits *out);
+void conf_credits_free(struct conf_credits *);
 
 #endif

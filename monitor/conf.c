@@ -26,7 +26,7 @@
 #include "tz.h"
 
 static const char *const timing_keys[] = {"interval", "timeout", "retry_interval",
-    "fail_threshold", "alert_after", "alert_repeat", "slo", NULL};
+    "fail_threshold", "alert_after", "alert_repeat", "slo", "latency_slo_ms", NULL};
 
 static int
 parse_timing(struct conf_ctx *ctx, const config_setting_t *g, struct conf_timing *t,
@@ -64,6 +64,11 @@ parse_timing(struct conf_ctx *ctx, const config_setting_t *g, struct conf_timing
 		t->alert_repeat = (int)v;
 	if (conf_get_double(ctx, g, "slo", 0.0, 100.0, &t->slo) < 0)
 		return -1;
+	/* 0 in a target turns off the defaults' objective */
+	if (conf_get_int(ctx, g, "latency_slo_ms", 0, 600000, &v) < 0)
+		return -1;
+	else if (config_setting_get_member(g, "latency_slo_ms"))
+		t->latency_slo_ms = (int)v;
 	if (!retry_given || t->retry_interval > t->interval)
 		t->retry_interval = t->interval < 10 ? t->interval : 10;
 	if (retry_given && config_setting_get_member(g, "retry_interval") &&
@@ -213,7 +218,7 @@ static int
 parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 {
 	static const char *const common[] = {
-	    "name", "component", "type", "groups", NULL};
+	    "name", "component", "type", "groups", "credits", NULL};
 	config_setting_t *list = conf_get_group(ctx, root, "targets", true);
 	int n;
 
@@ -287,7 +292,8 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 				return -1;
 			}
 		t->t = c->defaults;
-		if (parse_timing(ctx, g, &t->t, false) < 0)
+		if (parse_timing(ctx, g, &t->t, false) < 0 ||
+		    conf_parse_credits(ctx, g, &c->credits, &t->credits) < 0)
 			return -1;
 		if ((t->probe = t->ops->configure(ctx, g)) == NULL) {
 			if (!ctx->failed)
@@ -315,7 +321,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->admin_listen = xstrdup("");
 	c->rrdcached = xstrdup("");
-	c->defaults = (struct conf_timing){30, 10, 10, 2, 1800, 0, 99.5};
+	c->defaults = (struct conf_timing){30, 10, 10, 2, 1800, 0, 99.5, 0};
 	c->min_notice = DAY;
 
 	config_init(&cfg);
@@ -342,8 +348,10 @@ conf_load(const char *path, char *err, size_t errlen)
 	if (parse_slamon(&ctx, root, c) < 0)
 		goto ctxfail;
 	if ((d = conf_get_group(&ctx, root, "defaults", false)) != NULL) {
-		if (conf_check_keys(&ctx, d, timing_keys, NULL) < 0 ||
-		    parse_timing(&ctx, d, &c->defaults, false) < 0)
+		if (conf_check_keys(&ctx, d, timing_keys,
+			(const char *const[]){"credits", NULL}) < 0 ||
+		    parse_timing(&ctx, d, &c->defaults, false) < 0 ||
+		    conf_parse_credits(&ctx, d, NULL, &c->credits) < 0)
 			goto ctxfail;
 	} else if (ctx.failed)
 		goto ctxfail;
@@ -388,8 +396,10 @@ conf_free(struct conf *c)
 		if (t->probe && t->ops)
 			t->ops->free(t->probe);
 		conf_strv_free(&t->groups);
+		conf_credits_free(&t->credits);
 	}
 	free(c->targets);
+	conf_credits_free(&c->credits);
 	for (size_t i = 0; i < c->nwindows; i++)
 		conf_window_free(&c->windows[i]);
 	free(c->windows);

@@ -25,10 +25,26 @@ struct conf_timing {
 	int alert_after;    /* unplanned seconds of one outage before the alert */
 	int alert_repeat;   /* seconds between repeated alerts, 0 = never */
 	double slo;	    /* percent */
+	int latency_slo_ms; /* latency objective of a step's mean; 0 = none */
 };
 
 struct conf_strv {
 	char **v;
+	size_t n;
+};
+
+/*
+ * A service-credit tier of the contract (conf-contract.c): a month whose
+ * availability is below `below` percent earns `percent` of the fee back.
+ * Kept sorted by below, highest first; a lower threshold never gives less.
+ */
+struct conf_credit {
+	double below;
+	double percent;
+};
+
+struct conf_credits {
+	struct conf_credit *v; /* NULL when n == 0: no credits agreed */
 	size_t n;
 };
 
@@ -40,6 +56,7 @@ struct conf_target {
 	void *probe; /* the probe's own parsed settings */
 	struct conf_timing t;
 	struct conf_strv groups;
+	struct conf_credits credits; /* its own copy: defaults' unless repeated */
 	int line;
 };
 
@@ -176,6 +193,7 @@ struct conf {
 	struct conf_timing defaults;
 	/* slamon.max_inflight: probes in flight at once; 0 = from the machine */
 	long max_inflight;
+	struct conf_credits credits; /* defaults.credits */
 	struct conf_target *targets;
 	size_t ntargets;
 	long min_notice;

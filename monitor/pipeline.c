@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "calendar.h"
+#include "contract.h"
 #include "journal.h"
 #include "log.h"
 #include "pipeline.h"
@@ -138,8 +139,10 @@ step_cb(void *arg, const struct conf_target *t, const struct engine_step *s)
 			    s->unknown_s, s->latency_ms);
 	}
 	if (p->store &&
-	    store_update(p->store, t->name, s->end, s->up_s, s->down_s, s->maint_s,
-		s->latency_ms) == -1) {
+	    store_update_slow(p->store, t->name, s->end, s->up_s, s->down_s, s->maint_s,
+		s->latency_ms,
+		contract_degraded_s(s->up_s, s->latency_ms, t->t.latency_slo_ms)) ==
+		-1) {
 		p->steps_failed++;
 		return -1;
 	}

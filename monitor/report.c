@@ -293,12 +293,17 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 	r->name = t->name;
 	r->component = t->component;
 	r->slo = t->t.slo;
+	r->latency_slo_ms = t->t.latency_slo_ms;
+	r->credits = &t->credits;
+	r->degraded_known = true; /* no file: no seconds, none degraded */
 	if (st && rep->data_end > rep->start) {
 		/* store_sum cuts the range at the last row written */
 		if (store_sum(st, t->name, rep->start, rep->data_end, &sums) == 0) {
 			r->up_s = lround(sums.up_s);
 			r->down_s = lround(sums.down_s);
 			r->maintenance_s = lround(sums.maint_s);
+			r->degraded_s = lround(sums.slow_s);
+			r->degraded_known = sums.slow_known || sums.steps == 0;
 			/* rows are unknown only before the file's first one */
 			dfrom = rep->start + (time_t)sums.unknown_steps * STORE_STEP;
 		} else {
@@ -472,6 +477,14 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 			cr->name = t->component;
 			cr->slo = t->slo;
 			cr->consistent = true;
+			cr->degraded_known = true;
+		}
+		if (t->latency_slo_ms > 0) {
+			if (cr->latency_slo_ms == 0 ||
+			    t->latency_slo_ms < cr->latency_slo_ms)
+				cr->latency_slo_ms = t->latency_slo_ms;
+			cr->degraded_s += t->degraded_s;
+			cr->degraded_known = cr->degraded_known && t->degraded_known;
 		}
 		cr->ntargets++;
 		if (t->slo > cr->slo)
@@ -499,6 +512,7 @@ report_build(struct report *rep, const struct conf *c, const struct calendar *ca
 		report_row_finish(&rep->components[k],
 		    (long)(rep->data_end - rep->start) *
 			(long)rep->components[k].ntargets);
+	report_credits(rep);
 	free(occs);
 	free(j.v);
 	free(j.open);
@@ -529,6 +543,11 @@ report_free(struct report *rep)
 	free(rep->components);
 	rep->targets = rep->components = NULL;
 	rep->ntargets = rep->ncomponents = 0;
+	for (size_t m = 0; m < rep->nmonths; m++)
+		report_free(&rep->months[m]);
+	free(rep->months);
+	rep->months = NULL;
+	rep->nmonths = 0;
 }
 
 static json_t *
@@ -584,6 +603,8 @@ row_json(const struct report_row *r, bool target)
 	json_object_set_new(
 	    o, "short_notice_by_window", windows_json(r->short_notice, r->nshort));
 	json_object_set_new(o, "consistent", json_boolean(r->consistent));
+	json_object_set_new(o, "credit", report_credit_json(r));
+	report_latency_json(o, r);
 	if (target) {
 		json_t *a = json_array();
 		for (size_t i = 0; i < r->nincidents; i++) {
@@ -624,6 +645,9 @@ report_json(const struct report *rep)
 	    o, rep->month ? "month" : "period", json_string(rep->label));
 	if (!rep->month)
 		json_object_set_new(o, "month", json_null());
+	if (rep->settled && !rep->month)
+		json_object_set_new(o, rep->kind == CONTRACT_YEAR ? "year" : "quarter",
+		    json_string(rep->label));
 	json_object_set_new(o, "timezone", json_string(rep->timezone));
 	json_object_set_new(o, "start", journal_time(rep->start));
 	json_object_set_new(o, "end", journal_time(rep->end));
@@ -635,6 +659,8 @@ report_json(const struct report *rep)
 		json_array_append_new(c, row_json(&rep->components[i], false));
 	json_object_set_new(o, "targets", t);
 	json_object_set_new(o, "components", c);
+	if (rep->settled && !rep->month)
+		json_object_set_new(o, "months", report_months_json(rep));
 	return o;
 }
 
@@ -740,6 +766,9 @@ report_text(const struct report *rep, FILE *f)
 			fprintf(f, "\n");
 		}
 	}
+	report_credits_text(rep, f, w);
+	report_latency_text(rep, f, w);
+	report_months_text(rep, f, w);
 	fprintf(f, "\nIncidents:\n");
 	{
 		int n = 0;
@@ -781,7 +810,8 @@ report_csv(const struct report *rep, FILE *f)
 	fprintf(f,
 	    "name,component,availability,slo,slo_met,up_s,down_s,maintenance_s,"
 	    "unknown_s,coverage,error_budget_s,error_budget_left_s,incidents,"
-	    "consistent\n");
+	    "consistent,credit_percent,credit_below,latency_slo_ms,degraded_s,"
+	    "latency_met\n");
 	for (size_t i = 0; i < rep->ntargets; i++) {
 		const struct report_row *r = &rep->targets[i];
 		char av[32] = "", bud[64] = ",";
@@ -798,11 +828,32 @@ report_csv(const struct report *rep, FILE *f)
 		if (r->has_data)
 			snprintf(bud, sizeof(bud), "%ld,%ld", r->error_budget_s,
 			    r->error_budget_left_s);
-		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%s,%zu,%s\n", av, r->slo,
+		fprintf(f, "\",%s,%g,%s,%ld,%ld,%ld,%ld,%.6f,%s,%zu,%s,", av, r->slo,
 		    !r->has_data			   ? ""
 			: r->availability + 1e-9 >= r->slo ? "true"
 							   : "false",
 		    r->up_s, r->down_s, r->maintenance_s, r->unknown_s, r->coverage,
 		    bud, r->nincidents, r->consistent ? "true" : "false");
+		/* empty without agreed credits or data; 0 when no tier is reached */
+		if (r->has_data && r->credits && r->credits->n) {
+			fprintf(f, "%g,", r->credit.percent);
+			if (r->credit.tier >= 0)
+				fprintf(f, "%g", r->credit.below);
+		} else
+			fputc(',', f);
+		/* the latency objective: empty when there is none (or unknown) */
+		{
+			double met;
+			fputc(',', f);
+			if (r->latency_slo_ms > 0)
+				fprintf(f, "%d", r->latency_slo_ms);
+			fputc(',', f);
+			if (r->latency_slo_ms > 0 && r->degraded_known)
+				fprintf(f, "%ld", r->degraded_s);
+			fputc(',', f);
+			if (report_latency_met(r, &met))
+				fprintf(f, "%.6f", met);
+		}
+		fputc('\n', f);
 	}
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "contract.h"
 
 struct calendar;
 struct store;
@@ -55,11 +56,27 @@ struct report_row {
 	struct report_excluded *short_notice; /* short-notice windows: counted */
 	size_t nshort;
 	size_t ntargets; /* component rows: how many targets */
+	/* the contract (report-contract.c): the credit schedule that decided
+	 * (a target's own; for a component the one of its targets that gives
+	 * the most), NULL or empty when none is agreed */
+	const struct conf_credits *credits;
+	struct contract_credit credit;
+	/* the latency objective: up seconds of steps whose mean latency missed
+	 * it (degraded), known when every file has slow_s; for a component
+	 * the strictest objective of its targets that have one */
+	int latency_slo_ms; /* 0: none */
+	long degraded_s;
+	bool degraded_known;
 };
 
 struct report {
 	char label[64]; /* "2026-03" or "2026-01-01..2026-04-01" (local) */
 	bool month;
+	/* --quarter and --year: the kind, and the report of each month */
+	bool settled; /* a contract period: month, quarter or year */
+	enum contract_period kind;
+	struct report *months;
+	size_t nmonths;
 	time_t start, end; /* [start, end) */
 	time_t data_end;   /* min(end, now): later seconds do not exist yet */
 	const char *timezone;
@@ -95,6 +112,36 @@ json_t *report_json(const struct report *);
 	(JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 void report_text(const struct report *, FILE *);
 void report_csv(const struct report *, FILE *);
+
+/*
+ * report-contract.c. report_build_period: the report of a contract period
+ * (spec as contract_period_bounds takes it) and, for a quarter or a year,
+ * that of each of its months. The period is read from RRD as a whole, like
+ * a month (exact at local midnights), so its seconds equal its months' sums.
+ * -1 with err; *bad_spec set when spec is not of that form.
+ */
+int report_build_period(struct report *, enum contract_period, const char *spec,
+    const struct conf *, const struct calendar *, struct store *, time_t now,
+    const struct report_filter *, bool *bad_spec, char *err, size_t errlen);
+/* the credit of each row; report_build calls it */
+void report_credits(struct report *);
+bool report_has_credits(const struct report *);
+json_t *report_credit_json(const struct report_row *);
+/* latency_slo_ms, degraded_s and latency_met (percent) of a row into o */
+void report_latency_json(json_t *o, const struct report_row *);
+/* the share of the countable time (up + down) that was up and met the
+ * latency objective, percent; false when there is none to give */
+bool report_latency_met(const struct report_row *, double *percent);
+void report_latency_text(const struct report *, FILE *, int width);
+json_t *report_months_json(const struct report *);
+void report_credits_text(const struct report *, FILE *, int width);
+void report_months_text(const struct report *, FILE *, int width);
+/* report-html.c: the customer's report, one page per component */
+void report_html(
+    const struct report *, const struct conf *, const struct calendar *, FILE *);
+/* report-pdf.c: the HTML rendered by Chromium headless into path */
+int report_pdf(const struct report *, const struct conf *, const struct calendar *,
+    const char *path, char *err, size_t errlen);
 
 /*
  * Pure helpers, unit tested. report_row_finish: unknown, availability,

@@ -23,7 +23,10 @@
 #define STORE_RETAIN 3600
 
 extern const char *const store_ds[];
-#define STORE_NDS 4
+/* up_s, down_s, maint_s, latency_ms, slow_s; files made before slow_s
+ * (README "Contract terms") have the first four (store_target.nds) */
+#define STORE_NDS 5
+#define STORE_NDS_OLD 4
 
 struct store_run { /* steps first..last (ends), all the same row */
 	time_t first, last;
@@ -46,6 +49,7 @@ struct store_target {
 	bool refused; /* steps refused (queue full): the gap they leave is
 				 * written as steps without data by the next update */
 	bool listed;  /* in store.due */
+	int nds;      /* data sources of its file: STORE_NDS or STORE_NDS_OLD */
 };
 
 struct store {
@@ -70,6 +74,7 @@ struct store {
 
 struct store_info {
 	long step;
+	int nds;
 	time_t last;
 	int nrra;
 	struct {

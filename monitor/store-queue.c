@@ -190,19 +190,18 @@ store_queue_push(struct store *s, struct store_target *t, time_t first, time_t l
 	return 0;
 }
 
+/* as many values as the file has data sources (an old file: no slow_s) */
 static void
-format_value(char *buf, size_t len, time_t when, const double v[STORE_NDS])
+format_value(char *buf, size_t len, time_t when, const double v[STORE_NDS], int nds)
 {
-	char f[STORE_NDS][32];
-	int k;
+	size_t n = (size_t)snprintf(buf, len, "%lld", (long long)when);
 
-	for (k = 0; k < STORE_NDS; k++) {
+	for (int k = 0; k < nds && n < len; k++) {
 		if (isnan(v[k]))
-			snprintf(f[k], sizeof(f[k]), "U");
+			n += (size_t)snprintf(buf + n, len - n, ":U");
 		else
-			snprintf(f[k], sizeof(f[k]), "%.15g", v[k]);
+			n += (size_t)snprintf(buf + n, len - n, ":%.15g", v[k]);
 	}
-	snprintf(buf, len, "%lld:%s:%s:%s:%s", (long long)when, f[0], f[1], f[2], f[3]);
 }
 
 /*
@@ -242,7 +241,7 @@ write_values(struct store *s, struct store_target *t, int n, const char **vals)
 static int
 target_sync(struct store *s, struct store_target *t)
 {
-	static const double zero[STORE_NDS] = {0, 0, 0, NAN};
+	static const double zero[STORE_NDS] = {0, 0, 0, NAN, 0};
 	struct store_runs all = {0}, *src[2] = {&t->acked, &t->q};
 	time_t last, first = 0;
 	size_t i, k, before = t->q.len - t->q.head;
@@ -343,7 +342,8 @@ store_queue_target(struct store *s, struct store_target *t)
 		room = STORE_CMD_ROOM - strlen(t->path);
 		for (when = r->first; when <= r->last && n < STORE_BATCH;
 		     when += STORE_STEP) {
-			format_value(buf[n], sizeof(buf[n]), when, r->v);
+			format_value(buf[n], sizeof(buf[n]), when, r->v,
+			    t->nds ? t->nds : STORE_NDS);
 			if (strlen(buf[n]) + 1 > room)
 				break;
 			room -= strlen(buf[n]) + 1;

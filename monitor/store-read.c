@@ -26,8 +26,8 @@ fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to, long
 	time_t start = from, end = to, when;
 	unsigned long step = (unsigned long)len, nds = 0, k;
 	char **names = NULL;
-	rrd_value_t *data = NULL, v[3];
-	int idx[3] = {-1, -1, -1}, rc, j;
+	rrd_value_t *data = NULL, v[3], slow;
+	int idx[3] = {-1, -1, -1}, islow = -1, rc, j;
 	long rows, i, steps = len / STORE_STEP;
 
 	rrd_clear_error();
@@ -46,6 +46,8 @@ fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to, long
 		for (j = 0; j < 3; j++)
 			if (strcmp(names[k], store_ds[j]) == 0)
 				idx[j] = (int)k;
+		if (strcmp(names[k], store_ds[4]) == 0)
+			islow = (int)k;
 		free(names[k]);
 	}
 	free(names);
@@ -71,6 +73,9 @@ fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to, long
 		out->down_s += v[1] * (double)steps;
 		out->maint_s += v[2] * (double)steps;
 		out->steps += steps;
+		/* slow_s is written with the others: known when they are */
+		if (islow >= 0 && !isnan(slow = data[(size_t)i * nds + (size_t)islow]))
+			out->slow_s += slow * (double)steps;
 	}
 	free(data);
 	if (len > out->resolution)
@@ -161,6 +166,8 @@ sum_range(struct store *s, struct store_target *t, const struct store_info *fi,
 	out->up_s = exact(out->up_s);
 	out->down_s = exact(out->down_s);
 	out->maint_s = exact(out->maint_s);
+	out->slow_s = exact(out->slow_s);
+	out->slow_known = fi->nds == STORE_NDS;
 	return 0;
 }
 

@@ -38,7 +38,7 @@
 #include "store.h"
 #include "tz.h"
 
-const char *const store_ds[] = {"up_s", "down_s", "maint_s", "latency_ms"};
+const char *const store_ds[] = {"up_s", "down_s", "maint_s", "latency_ms", "slow_s"};
 
 const char *
 store_rrd_err(void)
@@ -280,13 +280,17 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 				fi->rra[idx].steps = (long)i->value.u_cnt;
 		}
 	}
-	if (fi->step != STORE_STEP || nds != STORE_NDS) {
+	/* a file from before slow_s has the first four: it is written and
+	 * read without it (its degraded seconds are unknown) */
+	if (fi->step != STORE_STEP || (nds != STORE_NDS && nds != STORE_NDS_OLD)) {
 		log_warnx("store: %s (%s): step %lds and %d of the data sources "
-			  "up_s, down_s, maint_s, latency_ms; slamon writes step %ds "
-			  "and all four: move the file away to start a new one",
+			  "up_s, down_s, maint_s, latency_ms, slow_s; slamon writes "
+			  "step %ds and all five (or the first four): move the file "
+			  "away to start a new one",
 		    t->name, t->path, fi->step, nds, STORE_STEP);
 		goto fail;
 	}
+	fi->nds = nds;
 	rrd_info_free(info);
 	return 0;
 fail:
@@ -310,7 +314,7 @@ file_create(struct store *s, struct store_target *t, time_t start)
 	 * missed row shows up as unknown instead of being interpolated */
 	for (i = 0; i < STORE_NDS; i++) {
 		snprintf(ds[i], sizeof(ds[i]), "DS:%s:GAUGE:%d:0:%s", store_ds[i],
-		    STORE_STEP, i < 3 ? "60" : "U");
+		    STORE_STEP, i == 3 ? "U" : "60");
 		argv[argc++] = ds[i];
 	}
 	for (i = 0; i < n; i++) {
@@ -384,6 +388,7 @@ store_target_open(
 	if (store_file_info(s, t, &fi) == -1)
 		goto fail;
 	t->last = fi.last;
+	t->nds = fi.nds;
 	return 0;
 fail:
 	/* keep the target known but unusable: updates fail with a message */
@@ -437,19 +442,28 @@ int
 store_update(struct store *s, const char *target, time_t step_end, double up_s,
     double down_s, double maint_s, double latency_ms)
 {
+	return store_update_slow(
+	    s, target, step_end, up_s, down_s, maint_s, latency_ms, 0);
+}
+
+int
+store_update_slow(struct store *s, const char *target, time_t step_end, double up_s,
+    double down_s, double maint_s, double latency_ms, double slow_s)
+{
 	struct store_target *t;
-	double v[STORE_NDS] = {up_s, down_s, maint_s, latency_ms};
+	double v[STORE_NDS] = {up_s, down_s, maint_s, latency_ms, slow_s};
 
 	if ((t = writable(s, target, step_end, "update")) == NULL)
 		return -1;
-	if (!valid_seconds(up_s, down_s, maint_s) || latency_ms < 0) {
+	if (!valid_seconds(up_s, down_s, maint_s) || latency_ms < 0 ||
+	    !(slow_s >= 0 && slow_s <= up_s)) {
 		log_warnx("store: %s: step ending %lld: up %g down %g maint %g "
 			  "latency %g: out of range",
 		    target, (long long)step_end, up_s, down_s, maint_s, latency_ms);
 		return -1;
 	}
 	if (step_end > t->last + STORE_STEP && t->refused) {
-		static const double zero[STORE_NDS] = {0, 0, 0, NAN};
+		static const double zero[STORE_NDS] = {0, 0, 0, NAN, 0};
 
 		if (store_queue_push(
 			s, t, t->last + STORE_STEP, step_end - STORE_STEP, zero) == -1)
@@ -477,7 +491,7 @@ store_fill(struct store *s, const char *target, time_t to, double up_s, double d
     double maint_s)
 {
 	struct store_target *t;
-	double v[STORE_NDS] = {up_s, down_s, maint_s, NAN};
+	double v[STORE_NDS] = {up_s, down_s, maint_s, NAN, 0};
 
 	if ((t = writable(s, target, to, "fill")) == NULL)
 		return -1;

@@ -50,6 +50,11 @@ time_t store_last(struct store *, const char *target);
  */
 int store_update(struct store *, const char *target, time_t step_end, double up_s,
     double down_s, double maint_s, double latency_ms);
+/* The same with slow_s, the step's up seconds that missed the latency
+ * objective (contract_degraded_s); store_update writes 0. A file made
+ * before slow_s does not keep it. */
+int store_update_slow(struct store *, const char *target, time_t step_end, double up_s,
+    double down_s, double maint_s, double latency_ms, double slow_s);
 
 /*
  * Rows for every step ending in (store_last, to] with these values and an
@@ -101,6 +106,8 @@ struct store_sums {
 	long steps;		      /* steps of [from, to) in known rows */
 	long unknown_steps;	      /* steps in rows with an unknown up/down/maint */
 	long resolution;	      /* coarsest row length used, seconds */
+	double slow_s;		      /* up seconds that missed the latency objective */
+	bool slow_known;	      /* the file has slow_s (made since it exists) */
 };
 
 /*
