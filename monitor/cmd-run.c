@@ -145,6 +145,16 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
 	httpd_observe(ctx->httpd, i, res);
+	if (probe_local(res->reason)) {
+		/* this host failed, not the target: its time is unknown, never
+		 * down. In a cluster it is not published: a location that cannot
+		 * probe is silent, which design.md 9 counts as unknown. */
+		if (!ctx->aggregating) {
+			engine_observe_fault(ctx->pl->engine, i, start, res->text);
+			run_flush_kick(ctx);
+		}
+		return engine_suspect(ctx->pl->engine, i);
+	}
 	if (ctx->cluster) {
 		struct cluster_result r;
 
