@@ -23,6 +23,7 @@
 #include "cluster-agg.h"
 #include "cluster.h"
 #include "cmd.h"
+#include "fdlimit.h"
 #include "httpd.h"
 #include "ics-fetch.h"
 #include "journal.h"
@@ -131,6 +132,25 @@ max_timeout(const struct conf *c)
 		if (c->targets[i].t.timeout > m)
 			m = c->targets[i].t.timeout;
 	return m;
+}
+
+/* The HTTP server gets what the probes leave (fdlimit.c). */
+static void
+run_fd_budget(struct run_ctx *ctx, long limit)
+{
+	long open = fdlimit_open_now();
+	long budget = fdlimit_http_budget(limit, open, ctx->conf->ntargets);
+	long need = FDLIMIT_BASE + FDLIMIT_PER_TARGET * (long)ctx->conf->ntargets;
+	long cap = httpd_cap_connections(ctx->httpd, budget);
+
+	if (limit - open < need)
+		log_warnx("open files: %ld descriptors are not enough for %zu targets "
+			  "(about %ld wanted); probes that find none are monitor "
+			  "faults, their time unknown",
+		    limit, ctx->conf->ntargets, need + open);
+	log_info("open files: %ld in use, %ld kept for probing, at most %ld for "
+		 "the status page",
+	    open, need, cap);
 }
 
 static bool
@@ -303,8 +323,12 @@ run_flush_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (store_flush_some(ctx->pl->store, RUN_FLUSH_SLICE))
 		run_flush_kick(ctx);
-	else if (ctx->aggregating)
-		cluster_agg_settle(&ctx->agg); /* what was just written: acked */
+	else {
+		if (ctx->aggregating) /* what was just written: acked */
+			cluster_agg_settle(&ctx->agg);
+		/* the steps of this round are all stored: reports are stale */
+		httpd_data_changed(ctx->httpd);
+	}
 }
 
 static void
@@ -513,6 +537,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	struct pipeline_opts o;
 	char err[1024];
 	int ch, lock = -1, rc = EXIT_INTERNAL;
+	long fd_limit;
 
 	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -545,6 +570,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		return EXIT_USER;
 	}
 	tz_set(ctx.conf->timezone);
+	fd_limit = fdlimit_raise();
 	signal(SIGPIPE, SIG_IGN);
 	/* the default coarse clock would blur start times by a few ms */
 	if ((cfg = event_config_new()) == NULL ||
@@ -636,6 +662,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 			rc = EXIT_USER;
 			goto fail;
 		}
+		run_fd_budget(&ctx, fd_limit);
 	}
 	if (ctx.conf->admin_listen[0] != '\0') {
 		struct admin_source asrc;
