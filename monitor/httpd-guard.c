@@ -36,6 +36,7 @@
 #define GUARD_MAX_CLIENTS 65536	  /* addresses remembered for the rate */
 #define GUARD_ACCEPT_PAUSE_MS 100 /* out of descriptors: try again after */
 #define GUARD_EXPENSIVE_BURST 10  /* expensive answers in a row before the rate */
+#define GUARD_EVICT_MS 1000	  /* full: a slot idle this long goes to a newcomer */
 
 struct guard_client {
 	char addr[64];
@@ -50,6 +51,8 @@ struct guard_conn {
 	struct evhttp_connection *evcon;
 	struct guard_client *client;
 	struct event *deadline;
+	double since_ms; /* accepted, or its last answer written */
+	bool in_request; /* a whole request arrived, its answer not yet written */
 	struct guard_conn *prev, *next;
 };
 
@@ -62,12 +65,12 @@ struct httpd_guard {
 	struct event *fresh, *resume;
 	struct bufferevent **pending;
 	size_t npending, cappending;
-	struct guard_conn *conns;
+	struct guard_conn *conns, *oldest; /* newest first */
 	long nconns;
 	struct guard_client *clients[GUARD_BUCKETS];
 	long nclients;
 	unsigned long accepted, refused_total, refused_client, deadlines, accept_pauses,
-	    rate_limited;
+	    rate_limited, evicted;
 	time_t last_pause_log;
 	struct httpd_guard *next_guard;
 };
@@ -168,6 +171,8 @@ guard_close_cb(struct evhttp_connection *evcon, void *arg)
 		g->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		g->oldest = c->prev;
 	g->nconns--;
 	if (c->client)
 		c->client->conns--;
@@ -196,9 +201,43 @@ guard_refuse(struct evhttp_connection *evcon, evutil_socket_t fd)
 	    "Content-Type: text/plain\r\nContent-Length: 20\r\n"
 	    "Connection: close\r\n\r\ntoo many connections";
 
-	if (fd >= 0)
+	char buf[4096];
+
+	if (fd >= 0) {
+		/* what the client sent already is read first: closing a socket
+		 * with unread data resets it, and the 503 would be lost */
+		for (int i = 0; i < 4 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0;
+		     i++)
+			;
 		(void)send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
 	evhttp_connection_free(evcon);
+}
+
+/*
+ * Full: make room by closing the oldest connection without a request in
+ * progress (still sending its headers, or idle between requests) that
+ * either has held its slot for more than GUARD_EVICT_MS or belongs to a
+ * client holding more slots than the newcomer's. Slowloris connections are
+ * such; a client being answered is not. Without this a few hundred slow
+ * connections from a handful of addresses lock every honest client out.
+ */
+static bool
+guard_evict(struct httpd_guard *g, const struct guard_client *newcomer)
+{
+	double now = guard_mono_ms();
+	int looked = 0;
+
+	for (struct guard_conn *c = g->oldest; c != NULL && looked < 64;
+	     c = c->prev, looked++)
+		if (!c->in_request &&
+		    (now - c->since_ms > GUARD_EVICT_MS ||
+			(c->client && c->client->conns > newcomer->conns + 1))) {
+			g->evicted++;
+			evhttp_connection_free(c->evcon); /* guard_close_cb frees c */
+			return true;
+		}
+	return false;
 }
 
 static void
@@ -217,13 +256,13 @@ guard_admit(struct httpd_guard *g, struct bufferevent *bev)
 	g->accepted++;
 	evhttp_connection_get_peer(evcon, &addr, &port);
 	client = guard_client(g, addr ? addr : "?");
-	if (g->nconns >= g->max || client == NULL) {
-		g->refused_total++;
+	if (client != NULL && client->conns >= g->lim.max_connections_per_client) {
+		g->refused_client++;
 		guard_refuse(evcon, bufferevent_getfd(bev));
 		return;
 	}
-	if (client->conns >= g->lim.max_connections_per_client) {
-		g->refused_client++;
+	if (client == NULL || (g->nconns >= g->max && !guard_evict(g, client))) {
+		g->refused_total++;
 		guard_refuse(evcon, bufferevent_getfd(bev));
 		return;
 	}
@@ -231,12 +270,15 @@ guard_admit(struct httpd_guard *g, struct bufferevent *bev)
 	c->g = g;
 	c->evcon = evcon;
 	c->client = client;
+	c->since_ms = guard_mono_ms();
 	if ((c->deadline = evtimer_new(g->base, guard_deadline_cb, c)) == NULL)
 		fatalx("evtimer_new");
 	client->conns++;
 	c->next = g->conns;
 	if (g->conns)
 		g->conns->prev = c;
+	else
+		g->oldest = c;
 	g->conns = c;
 	g->nconns++;
 	evhttp_connection_set_closecb(evcon, guard_close_cb, c);
@@ -362,8 +404,11 @@ guard_done_cb(struct evhttp_request *req, void *arg)
 	struct guard_conn *c = guard_find(g, evhttp_request_get_connection(req));
 
 	/* answered: the next request must come whole within keep-alive */
-	if (c)
+	if (c) {
+		c->in_request = false;
+		c->since_ms = guard_mono_ms();
 		guard_arm(c, g->lim.keepalive_timeout);
+	}
 }
 
 void
@@ -373,8 +418,10 @@ httpd_guard_request(struct httpd_guard *g, struct evhttp_request *req)
 
 	if (g == NULL)
 		return;
-	if ((c = guard_find(g, evhttp_request_get_connection(req))) != NULL)
+	if ((c = guard_find(g, evhttp_request_get_connection(req))) != NULL) {
 		evtimer_del(c->deadline); /* ours now, however long the answer takes */
+		c->in_request = true;
+	}
 	evhttp_request_set_on_complete_cb(req, guard_done_cb, g);
 }
 
@@ -418,6 +465,10 @@ httpd_guard_metrics(const struct httpd_guard *g, struct evbuffer *b)
 	    "# TYPE slamon_http_connections_refused_total counter\n"
 	    "slamon_http_connections_refused_total{limit=\"total\"} %lu\n"
 	    "slamon_http_connections_refused_total{limit=\"per_client\"} %lu\n"
+	    "# HELP slamon_http_connections_evicted_total Connections without a "
+	    "request in progress closed to make room for a new one.\n"
+	    "# TYPE slamon_http_connections_evicted_total counter\n"
+	    "slamon_http_connections_evicted_total %lu\n"
 	    "# HELP slamon_http_request_timeouts_total Connections closed because "
 	    "a request did not arrive whole in time.\n"
 	    "# TYPE slamon_http_request_timeouts_total counter\n"
@@ -431,7 +482,7 @@ httpd_guard_metrics(const struct httpd_guard *g, struct evbuffer *b)
 	    "# TYPE slamon_http_rate_limited_total counter\n"
 	    "slamon_http_rate_limited_total %lu\n",
 	    g->nconns, g->max, g->accepted, g->refused_total, g->refused_client,
-	    g->deadlines, g->accept_pauses, g->rate_limited);
+	    g->evicted, g->deadlines, g->accept_pauses, g->rate_limited);
 }
 
 void
