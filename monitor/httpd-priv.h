@@ -59,8 +59,6 @@ struct httpd {
 	char *www;		   /* directory of the page's files */
 	struct httpd_tmetrics *tm; /* parallel to src.conf->targets */
 	size_t ntm;
-	struct httpd_cache bars;  /* /api/v1/uptime.json */
-	struct httpd_cache month; /* this month's report, for the page and /metrics */
 	/* the journal's incidents, read again when the file changes */
 	struct httpd_incident *inc;
 	size_t ninc;

@@ -529,8 +529,6 @@ httpd_set_source(struct httpd *h, const struct httpd_source *src)
 {
 	h->src = *src;
 	httpd_tm_remap(h, src->conf);
-	httpd_cache_drop(&h->bars);
-	httpd_cache_drop(&h->month);
 	httpd_job_invalidate(h);
 	h->jread = false; /* names and components may have changed */
 }
@@ -611,8 +609,6 @@ httpd_free(struct httpd *h)
 	if (h->http)
 		evhttp_free(h->http);
 	httpd_tm_free(h);
-	httpd_cache_drop(&h->bars);
-	httpd_cache_drop(&h->month);
 	free(h->inc);
 	free(h->www);
 	free(h);

@@ -337,3 +337,24 @@ def test_isolate_request_deadline(t):
     st, _, body = _get(hport, "/metrics")
     assert st == 200
     assert _metric(body.decode(), "slamon_http_request_timeouts_total") >= 2, body.decode()[-2000:]
+
+
+def test_isolate_config_errors(t):
+    """The server's bounds are checked like every other key: FILE:LINE: field."""
+    cases = [
+        ("http_workers = 0;", "slamon.http_workers: 0 is out of range 1..64"),
+        ("http_max_connections = 10; http_max_connections_per_client = 20;",
+         "slamon.http_max_connections_per_client: 20 is more than http_max_connections (10)"),
+        ('http_header_timeout = "10";', "slamon.http_header_timeout: expected an integer"),
+        ("http_max_header_bytes = 100;", "slamon.http_max_header_bytes: 100 is out of range"),
+        ("http_bogus = 1;", "slamon.http_bogus: unknown setting"),
+    ]
+    for extra, msg in cases:
+        conf = _conf(t, free_port(), ['{ name = "a"; type = "tcp"; host = "127.0.0.1"; port = 9; }'],
+                     extra=extra, interval=5)
+        p = t.slamon("check", conf=conf, check=1)
+        assert re.match(r"^\S+slamon\.conf:2: " + re.escape(msg), p.stderr), (extra, p.stderr)
+    conf = _conf(t, free_port(), ['{ name = "a"; type = "tcp"; host = "127.0.0.1"; port = 9; }'],
+                 extra="http_max_connections = 100; http_header_timeout = 3; http_workers = 4;",
+                 interval=5)
+    t.slamon("check", conf=conf, check=0)
