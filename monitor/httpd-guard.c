@@ -35,6 +35,7 @@
 #define GUARD_BUCKETS 1024
 #define GUARD_MAX_CLIENTS 65536	  /* addresses remembered for the rate */
 #define GUARD_ACCEPT_PAUSE_MS 100 /* out of descriptors: try again after */
+#define GUARD_ACCEPT_BATCH 32	  /* connections accepted per turn of the loop */
 #define GUARD_EXPENSIVE_BURST 10  /* expensive answers in a row before the rate */
 #define GUARD_EVICT_MS 1000	  /* full: a slot idle this long goes to a newcomer */
 
@@ -63,6 +64,9 @@ struct httpd_guard {
 	struct conf_http lim;
 	long max; /* lim.max_connections, or less (descriptor budget) */
 	struct event *fresh, *resume;
+	int batch;	    /* connections accepted in this turn of the loop */
+	bool batch_paused;  /* ... enough of them: accepting again next turn */
+	bool pause_accepts; /* out of descriptors: accepting again on resume */
 	struct bufferevent **pending;
 	size_t npending, cappending;
 	struct guard_conn *conns, *oldest; /* newest first */
@@ -297,6 +301,12 @@ guard_fresh_cb(evutil_socket_t fd, short what, void *arg)
 		bufferevent_decref(g->pending[i]);
 	}
 	g->npending = 0;
+	g->batch = 0;
+	if (g->batch_paused) {
+		g->batch_paused = false;
+		if (!g->pause_accepts)
+			evconnlistener_enable(g->lev);
+	}
 }
 
 /* evhttp_set_bevcb: each accepted connection's bufferevent, made here. */
@@ -316,6 +326,13 @@ guard_bev_cb(struct event_base *base, void *arg)
 	bufferevent_incref(bev); /* alive until guard_fresh_cb looks at it */
 	g->pending[g->npending++] = bev;
 	event_active(g->fresh, EV_TIMEOUT, 0);
+	/* libevent's listener accepts until the backlog is empty: under a
+	 * flood of connections that is never, and probes would wait. A batch
+	 * a turn; the rest wait in the backlog for the next. */
+	if (++g->batch >= GUARD_ACCEPT_BATCH && !g->batch_paused) {
+		g->batch_paused = true;
+		evconnlistener_disable(g->lev);
+	}
 	return bev;
 }
 
@@ -326,7 +343,9 @@ guard_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(g->lev);
+	g->pause_accepts = false;
+	if (!g->batch_paused)
+		evconnlistener_enable(g->lev);
 }
 
 /*
@@ -355,6 +374,7 @@ guard_accept_error_cb(struct evconnlistener *lev, void *arg)
 			  "far, %ld connections open)",
 		    strerror(err), GUARD_ACCEPT_PAUSE_MS, g->accept_pauses, g->nconns);
 	}
+	g->pause_accepts = true;
 	evconnlistener_disable(lev);
 	evtimer_add(g->resume, &tv);
 }
