@@ -358,3 +358,33 @@ def test_isolate_config_errors(t):
                  extra="http_max_connections = 100; http_header_timeout = 3; http_workers = 4;",
                  interval=5)
     t.slamon("check", conf=conf, check=0)
+
+
+def test_isolate_no_resolver_is_unknown(t):
+    """With no nameserver configured (an empty /etc/resolv.conf in a private
+    mount namespace), names cannot be resolved: a monitor fault of reason
+    resolver_unavailable for http, tcp and dns targets alike, never an
+    outage."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        raise AssertionError("unshare -m is needed (CI runs as root)")
+    hport = free_port()
+    targets = ['{ name = "web"; type = "http"; url = "http://nowhere.invalid:8080/"; }',
+               '{ name = "api"; type = "tcp"; host = "nowhere.invalid"; port = 443; }',
+               '{ name = "dns"; type = "dns"; host = "example.com"; }']
+    conf = _conf(t, hport, targets, interval=1)
+    p = t.spawn(["unshare", "-m", "sh", "-c",
+                 'mount --bind /dev/null /etc/resolv.conf && exec "$0" -v -c "$1" run',
+                 t.bin, conf])
+
+    def log():
+        with open(p.errpath) as f:
+            return f.read()
+
+    for name in ("web", "api", "dns"):
+        t.wait_for(lambda: re.search(r"slamon: %s: result resolver_unavailable: " % name, log()),
+                   30, f"{name} failing with resolver_unavailable: " + log()[-3000:])
+    t.wait_for(lambda: log().count("monitor fault, time unknown (not down)") >= 3, 10,
+               "the fault logged once per target")
+    p.send_signal(15)
+    assert p.wait(timeout=30) == 0, log()[-3000:]
+    assert not [e for e in _journal(t) if e["event"] == "outage_start"], _journal(t)
