@@ -429,6 +429,11 @@ run_reload(struct run_ctx *ctx)
 			  "the old one stays");
 		conf_cluster_copy(&nc->cluster, &ctx->conf->cluster);
 	}
+	/* the server's bounds and descriptor budget were set up at start */
+	if (memcmp(&nc->http, &ctx->conf->http, sizeof(nc->http)) != 0)
+		log_warnx("reload: the http_* settings change only with a restart; "
+			  "the old values stay");
+	nc->http = ctx->conf->http;
 	tz_set(nc->timezone);
 	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
 		log_warnx(
