@@ -447,10 +447,15 @@ void api_metrics_probe_details(struct httpd *, struct api_mx *, time_t now);
 void api_metrics_isolate(struct httpd *, struct api_mx *, time_t now);
 
 static void (*const api_metrics_sections[])(struct httpd *, struct api_mx *, time_t) = {
-    api_metrics_build, api_metrics_targets, api_metrics_probes,
-    api_metrics_probe_details, api_metrics_month, api_metrics_notify,
-    api_metrics_cluster, api_metrics_schedule,
-    api_metrics_isolate, /* api-metrics-isolate.c */
+    api_metrics_build,
+    api_metrics_targets,
+    api_metrics_probes,
+    api_metrics_probe_details,
+    api_metrics_month,
+    api_metrics_notify,
+    api_metrics_cluster,
+    api_metrics_schedule,
+    api_metrics_isolate,
 };
 
 /* Prometheus asks with "application/openmetrics-text;version=1.0.0,..."; a

@@ -465,44 +465,20 @@ httpd_guard_expensive(struct httpd_guard *g, struct evhttp_request *req, int *re
 }
 
 void
-httpd_guard_metrics(const struct httpd_guard *g, struct evbuffer *b)
+httpd_guard_stats(const struct httpd_guard *g, struct httpd_guard_stats *st)
 {
+	memset(st, 0, sizeof(*st));
 	if (g == NULL)
 		return;
-	evbuffer_add_printf(b,
-	    "# HELP slamon_http_connections Connections to the status page open now.\n"
-	    "# TYPE slamon_http_connections gauge\n"
-	    "slamon_http_connections %ld\n"
-	    "# HELP slamon_http_connections_max Connections allowed at once "
-	    "(http_max_connections, or less for the descriptor budget).\n"
-	    "# TYPE slamon_http_connections_max gauge\n"
-	    "slamon_http_connections_max %ld\n"
-	    "# HELP slamon_http_connections_accepted_total Connections accepted.\n"
-	    "# TYPE slamon_http_connections_accepted_total counter\n"
-	    "slamon_http_connections_accepted_total %lu\n"
-	    "# HELP slamon_http_connections_refused_total Connections refused at "
-	    "accept, by limit.\n"
-	    "# TYPE slamon_http_connections_refused_total counter\n"
-	    "slamon_http_connections_refused_total{limit=\"total\"} %lu\n"
-	    "slamon_http_connections_refused_total{limit=\"per_client\"} %lu\n"
-	    "# HELP slamon_http_connections_evicted_total Connections without a "
-	    "request in progress closed to make room for a new one.\n"
-	    "# TYPE slamon_http_connections_evicted_total counter\n"
-	    "slamon_http_connections_evicted_total %lu\n"
-	    "# HELP slamon_http_request_timeouts_total Connections closed because "
-	    "a request did not arrive whole in time.\n"
-	    "# TYPE slamon_http_request_timeouts_total counter\n"
-	    "slamon_http_request_timeouts_total %lu\n"
-	    "# HELP slamon_http_accept_pauses_total Pauses in accepting because the "
-	    "process was out of descriptors (or buffers, memory).\n"
-	    "# TYPE slamon_http_accept_pauses_total counter\n"
-	    "slamon_http_accept_pauses_total %lu\n"
-	    "# HELP slamon_http_rate_limited_total Expensive requests refused with "
-	    "429 (http_expensive_per_minute).\n"
-	    "# TYPE slamon_http_rate_limited_total counter\n"
-	    "slamon_http_rate_limited_total %lu\n",
-	    g->nconns, g->max, g->accepted, g->refused_total, g->refused_client,
-	    g->evicted, g->deadlines, g->accept_pauses, g->rate_limited);
+	st->connections = g->nconns;
+	st->max = g->max;
+	st->accepted = g->accepted;
+	st->refused_total = g->refused_total;
+	st->refused_client = g->refused_client;
+	st->evicted = g->evicted;
+	st->deadlines = g->deadlines;
+	st->accept_pauses = g->accept_pauses;
+	st->rate_limited = g->rate_limited;
 }
 
 void

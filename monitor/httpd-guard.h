@@ -33,7 +33,12 @@ void httpd_guard_request(struct httpd_guard *, struct evhttp_request *);
 /* May this request's client have an expensive answer now? When not, *retry
  * is the seconds until it may. */
 bool httpd_guard_expensive(struct httpd_guard *, struct evhttp_request *, int *retry);
-/* Counters for /metrics. */
-void httpd_guard_metrics(const struct httpd_guard *, struct evbuffer *);
+/* Counters for /metrics (api-metrics-isolate.c). */
+struct httpd_guard_stats {
+	long connections, max;
+	unsigned long accepted, refused_total, refused_client, evicted, deadlines,
+	    accept_pauses, rate_limited;
+};
+void httpd_guard_stats(const struct httpd_guard *, struct httpd_guard_stats *);
 
 #endif

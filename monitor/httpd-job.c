@@ -462,22 +462,14 @@ httpd_job_free(struct httpd *h)
 }
 
 void
-httpd_job_metrics(struct httpd *h, struct evbuffer *b)
+httpd_job_stats(struct httpd *h, struct httpd_job_stats *st)
 {
 	struct httpd_jobs *j = jobs_of(h);
 
-	evbuffer_add_printf(b,
-	    "# HELP slamon_http_answers_total Expensive answers (reports, bars, "
-	    "graphs), by how they were given.\n"
-	    "# TYPE slamon_http_answers_total counter\n"
-	    "slamon_http_answers_total{how=\"computed\"} %lu\n"
-	    "slamon_http_answers_total{how=\"cached\"} %lu\n"
-	    "slamon_http_answers_total{how=\"stale\"} %lu\n"
-	    "slamon_http_answers_total{how=\"refused\"} %lu\n"
-	    "slamon_http_answers_total{how=\"failed\"} %lu\n"
-	    "# HELP slamon_http_workers_busy Expensive answers being computed now.\n"
-	    "# TYPE slamon_http_workers_busy gauge\n"
-	    "slamon_http_workers_busy %ld\n",
-	    j->computed, j->served_cached, j->served_stale, j->refused, j->failed,
-	    j->running);
+	st->computed = j->computed;
+	st->cached = j->served_cached;
+	st->stale = j->served_stale;
+	st->refused = j->refused;
+	st->failed = j->failed;
+	st->running = j->running;
 }

@@ -52,6 +52,10 @@ void httpd_job_data_changed(struct httpd *);
 /* After a reload: every answer is stale (those in flight are still given). */
 void httpd_job_invalidate(struct httpd *);
 void httpd_job_free(struct httpd *);
-void httpd_job_metrics(struct httpd *, struct evbuffer *);
+struct httpd_job_stats {
+	unsigned long computed, cached, stale, refused, failed;
+	long running;
+};
+void httpd_job_stats(struct httpd *, struct httpd_job_stats *);
 
 #endif

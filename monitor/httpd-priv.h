@@ -141,9 +141,6 @@ json_t *api_report_month(struct httpd *, time_t now);
 bool api_report_month_defer(struct httpd *, struct evhttp_request *,
     void (*then)(struct httpd *, struct evhttp_request *));
 
-/* httpd.c: monitor faults, server bounds, workers (issue 20) */
-void httpd_isolate_metrics(struct httpd *, struct evbuffer *);
-
 /* api-metrics.c */
 void api_metrics_req(struct httpd *, struct evhttp_request *);
 

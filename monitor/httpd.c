@@ -500,30 +500,6 @@ httpd_data_changed(struct httpd *h)
 	httpd_job_data_changed(h);
 }
 
-/* What issue 20 adds to /metrics: monitor faults by reason, the server's
- * bounds, the expensive answers. */
-void
-httpd_isolate_metrics(struct httpd *h, struct evbuffer *b)
-{
-	evbuffer_add_printf(b,
-	    "# HELP slamon_monitor_faults_total Probes that failed for a reason of "
-	    "this host, not the target (their time is unknown, not down).\n"
-	    "# TYPE slamon_monitor_faults_total counter\n");
-	for (int r = 0; r < PROBE_NREASONS; r++) {
-		unsigned long n = 0;
-
-		if (!probe_local((enum probe_reason)r))
-			continue;
-		for (size_t i = 0; i < h->ntm; i++)
-			n += h->tm[i].reasons[r];
-		evbuffer_add_printf(b,
-		    "slamon_monitor_faults_total{reason=\"%s\"} %lu\n",
-		    probe_reason_name((enum probe_reason)r), n);
-	}
-	httpd_guard_metrics(h->guard, b);
-	httpd_job_metrics(h, b);
-}
-
 void
 httpd_set_source(struct httpd *h, const struct httpd_source *src)
 {

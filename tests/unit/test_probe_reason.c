@@ -51,7 +51,7 @@ test_local_set(void **unused)
 	assert_false(probe_local(PROBE_OK));
 	assert_false(probe_local(PROBE_CONNECT_TIMEOUT));
 	assert_false(probe_local(PROBE_DNS_FAILURE)); /* the target's DNS */
-	assert_true(probe_local(PROBE_RESOLVER));	/* this host's resolver */
+	assert_true(probe_local(PROBE_RESOLVER));     /* this host's resolver */
 	assert_false(probe_local(PROBE_CANCELLED));
 }
 
