@@ -206,53 +206,32 @@ api_graph_req(
  */
 #define API_GRAPH_POINTS 240
 
-void
-api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
-{
-	static const struct {
-		const char *key;
-		long secs;
-	} ranges[] = {
-	    {"24h", 86400L},
-	    {"7d", 7 * 86400L},
-	    {"30d", 30 * 86400L},
-	    {"90d", 90 * 86400L},
-	};
-	const struct conf *c = h->src.conf;
-	char cbuf[32], rbuf[8], id[HTTPD_ID_LEN + 1];
-	const char *cid = httpd_query(req, "component", cbuf, sizeof(cbuf));
-	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *comp = NULL;
-	struct store_point *pts;
-	double down[API_GRAPH_POINTS] = {0}, maint[API_GRAPH_POINTS] = {0};
-	time_t now = httpd_now(h), start, end;
-	json_t *targets, *j, *dj, *mj;
-	size_t ri = 0, n = API_GRAPH_POINTS;
+static const struct {
+	const char *key;
+	long secs;
+} api_latency_ranges[] = {
+    {"24h", 86400L},
+    {"7d", 7 * 86400L},
+    {"30d", 30 * 86400L},
+    {"90d", 90 * 86400L},
+};
 
-	for (size_t i = 0; cid != NULL && i < c->ntargets && comp == NULL; i++) {
-		httpd_id("component", c->targets[i].component, 0, id);
-		if (strcmp(id, cid) == 0 &&
-		    !conf_page_hidden(c, c->targets[i].component))
-			comp = c->targets[i].component;
-	}
-	if (comp == NULL) {
-		httpd_error(req, 404, "no such component");
-		return;
-	}
-	for (ri = 0; r != NULL && ri < sizeof(ranges) / sizeof(ranges[0]); ri++)
-		if (strcmp(r, ranges[ri].key) == 0)
-			break;
-	if (r == NULL)
-		ri = 0;
-	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
-		httpd_error(req, 400, "range must be 24h, 7d, 30d or 90d");
-		return;
-	}
-	if (h->src.store == NULL) {
-		httpd_error(req, 503, "no stored data (dry run)");
-		return;
-	}
+/* In the worker (httpd-job.c): arg is "<range index>:<component name>". */
+static int
+api_graph_latency_job(struct httpd *h, const char *arg, time_t now,
+    struct evbuffer *out, char *ctype, size_t ctlen)
+{
+	const struct conf *c = h->src.conf;
+	const char *comp = arg + 2;
+	size_t ri = (size_t)(arg[0] - '0'), n = API_GRAPH_POINTS;
+	double down[API_GRAPH_POINTS] = {0}, maint[API_GRAPH_POINTS] = {0};
+	char id[HTTPD_ID_LEN + 1], *text;
+	struct store_point *pts;
+	json_t *targets, *j, *dj, *mj;
+	time_t start, end;
+
 	end = now - now % STORE_STEP;
-	start = end - ranges[ri].secs;
+	start = end - api_latency_ranges[ri].secs;
 	pts = xcalloc(n, sizeof(*pts));
 	targets = json_array();
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -285,9 +264,55 @@ api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
 	}
 	httpd_id("component", comp, 0, id);
 	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:o,s:o}", "component", id, "name",
-	    comp, "range", ranges[ri].key, "start", httpd_time(start), "end",
-	    httpd_time(end), "bucket_s", (json_int_t)(ranges[ri].secs / (long)n),
-	    "targets", targets, "down_s", dj, "maintenance_s", mj);
+	    comp, "range", api_latency_ranges[ri].key, "start", httpd_time(start),
+	    "end", httpd_time(end), "bucket_s",
+	    (json_int_t)(api_latency_ranges[ri].secs / (long)n), "targets", targets,
+	    "down_s", dj, "maintenance_s", mj);
 	free(pts);
-	httpd_send_json(req, 200, j);
+	text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (text == NULL)
+		return api_graph_fail(out, 500, "cannot format the answer");
+	snprintf(ctype, ctlen, "application/json");
+	evbuffer_add(out, text, strlen(text));
+	free(text);
+	return 200;
+}
+
+void
+api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
+{
+	const struct conf *c = h->src.conf;
+	char cbuf[32], rbuf[8], id[HTTPD_ID_LEN + 1], arg[300], key[320];
+	const char *cid = httpd_query(req, "component", cbuf, sizeof(cbuf));
+	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *comp = NULL;
+	size_t ri = 0, nr = sizeof(api_latency_ranges) / sizeof(api_latency_ranges[0]);
+
+	for (size_t i = 0; cid != NULL && i < c->ntargets && comp == NULL; i++) {
+		httpd_id("component", c->targets[i].component, 0, id);
+		if (strcmp(id, cid) == 0 &&
+		    !conf_page_hidden(c, c->targets[i].component))
+			comp = c->targets[i].component;
+	}
+	if (comp == NULL) {
+		httpd_error(req, 404, "no such component");
+		return;
+	}
+	for (ri = 0; r != NULL && ri < nr; ri++)
+		if (strcmp(r, api_latency_ranges[ri].key) == 0)
+			break;
+	if (r == NULL)
+		ri = 0;
+	else if (ri == nr) {
+		httpd_error(req, 400, "range must be 24h, 7d, 30d or 90d");
+		return;
+	}
+	if (h->src.store == NULL) {
+		httpd_error(req, 503, "no stored data (dry run)");
+		return;
+	}
+	snprintf(arg, sizeof(arg), "%zu:%s", ri, comp);
+	snprintf(key, sizeof(key), "latency:%s", arg);
+	/* every target of the component over up to 90 days: a worker's job */
+	httpd_job_serve(h, req, key, false, api_graph_latency_job, arg);
 }
