@@ -388,3 +388,36 @@ def test_isolate_no_resolver_is_unknown(t):
     p.send_signal(15)
     assert p.wait(timeout=30) == 0, log()[-3000:]
     assert not [e for e in _journal(t) if e["event"] == "outage_start"], _journal(t)
+
+
+def test_isolate_report_single_flight(t):
+    """Ten identical requests for a month's report at once cost one
+    computation, in a worker; every one gets the same answer."""
+    hport = free_port()
+    # up targets (the page's own port): no journal record to make a past
+    # month's answer stale meanwhile
+    targets = [f'{{ name = "t{i}"; type = "tcp"; host = "127.0.0.1"; port = {hport}; }}'
+               for i in range(20)]
+    conf = _conf(t, hport, targets, interval=5)
+    t.spawn([t.bin, "-c", conf, "run"])
+    t.wait_port(hport)
+    out = [None] * 10
+
+    def ask(k):
+        out[k] = _get(hport, "/api/v1/availability?month=2026-01", src=f"127.0.2.{k + 1}", timeout=60)
+
+    ths = [threading.Thread(target=ask, args=(k,)) for k in range(10)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(90)
+    assert all(o is not None and o[0] == 200 for o in out), [o and o[:2] for o in out]
+    assert len({o[2] for o in out}) == 1
+    assert json.loads(out[0][2])["month"] == "2026-01"
+    # a past month stays cached: asked again, nothing is computed
+    assert _get(hport, "/api/v1/availability?month=2026-01")[0] == 200
+    st, _, body = _get(hport, "/metrics")
+    text = body.decode()
+    # 2026-01 once, and this month once (for /metrics itself)
+    assert _metric(text, "slamon_http_answers_total", how="computed") == 2, text[-1500:]
+    assert _metric(text, "slamon_http_answers_total", how="cached") >= 1, text[-1500:]
