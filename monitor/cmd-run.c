@@ -134,20 +134,28 @@ max_timeout(const struct conf *c)
 	return m;
 }
 
-/* The HTTP server gets what the probes leave (fdlimit.c). */
+/*
+ * The HTTP server gets what the probes leave (fdlimit.c): at most
+ * max_inflight probes run at once (prober.c), each with up to
+ * FDLIMIT_PER_PROBE descriptors.
+ */
 static void
 run_fd_budget(struct run_ctx *ctx, long limit)
 {
 	long open = fdlimit_open_now();
-	long budget = fdlimit_http_budget(limit, open, ctx->conf->ntargets);
-	long need = FDLIMIT_BASE + FDLIMIT_PER_TARGET * (long)ctx->conf->ntargets;
+	long inflight = ctx->conf->max_inflight > 0 ? ctx->conf->max_inflight
+						    : (long)prober_max_inflight_auto();
+	long probes = (long)ctx->conf->ntargets < inflight ? (long)ctx->conf->ntargets
+							   : inflight;
+	long budget = fdlimit_http_budget(limit, open, (size_t)probes);
+	long need = FDLIMIT_BASE + FDLIMIT_PER_PROBE * probes;
 	long cap = httpd_cap_connections(ctx->httpd, budget);
 
 	if (limit - open < need)
-		log_warnx("open files: %ld descriptors are not enough for %zu targets "
-			  "(about %ld wanted); probes that find none are monitor "
-			  "faults, their time unknown",
-		    limit, ctx->conf->ntargets, need + open);
+		log_warnx("open files: %ld descriptors are not enough for %ld probes "
+			  "at once (about %ld wanted); probes that find none are "
+			  "monitor faults, their time unknown",
+		    limit, probes, need + open);
 	log_info("open files: %ld in use, %ld kept for probing, at most %ld for "
 		 "the status page",
 	    open, need, cap);

@@ -5,7 +5,8 @@
  * status page reachable from the internet can be made to hold that many
  * connections: probes then fail with EMFILE. The soft limit goes up to the
  * hard one (usually 512K under systemd), and the HTTP server gets only what
- * is left after a reserve for probing: every target's probe, twice over.
+ * is left after a reserve for probing: the probes that may run at once
+ * (slamon.max_inflight), three descriptors each.
  * What is still short is the monitor's own fault (probe_local), never the
  * target's.
  */
@@ -66,9 +67,9 @@ fdlimit_open_now(void)
 }
 
 long
-fdlimit_http_budget(long limit, long open, size_t ntargets)
+fdlimit_http_budget(long limit, long open, size_t nprobes)
 {
-	long reserve = FDLIMIT_BASE + FDLIMIT_PER_TARGET * (long)ntargets;
+	long reserve = FDLIMIT_BASE + FDLIMIT_PER_PROBE * (long)nprobes;
 	long left = limit - open - reserve;
 
 	return left > FDLIMIT_MIN_HTTP ? left : FDLIMIT_MIN_HTTP;

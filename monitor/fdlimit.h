@@ -10,8 +10,9 @@
 
 /* Descriptors kept for the daemon's own files, rrdcached, alerts, logs. */
 #define FDLIMIT_BASE 64
-/* Per target: a probe's socket, and a second for curl's happy eyeballs. */
-#define FDLIMIT_PER_TARGET 2
+/* Per probe in flight: its socket, and two more while libcurl's threaded
+ * resolver works on a name (prober.c counts the same). */
+#define FDLIMIT_PER_PROBE 3
 /* The page stays reachable even on a starved limit. */
 #define FDLIMIT_MIN_HTTP 8
 
@@ -21,8 +22,9 @@ long fdlimit_raise(void);
 long fdlimit_open_now(void);
 /*
  * Connections the HTTP server may hold with limit descriptors in all, open
- * already open and ntargets to probe (pure; at least FDLIMIT_MIN_HTTP).
+ * already open and at most nprobes probes in flight (pure; at least
+ * FDLIMIT_MIN_HTTP).
  */
-long fdlimit_http_budget(long limit, long open, size_t ntargets);
+long fdlimit_http_budget(long limit, long open, size_t nprobes);
 
 #endif
