@@ -44,6 +44,10 @@ ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$build/bench/cluster_pub" bench/cluster
 echo "== bench/cluster_bench.py"
 python3 bench/cluster_bench.py "$build"
 
+# probe start lag with and without an attack on the status page (issue 20)
+echo "== bench/isolate_bench.py"
+python3 bench/isolate_bench.py "$build"
+
 # replay throughput and RRD updates per second, direct and through rrdcached
 echo "== bench/replay_bench.py"
 python3 bench/replay_bench.py "$build" "${REPLAY_BENCH_TARGETS:-1000}"

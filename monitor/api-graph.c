@@ -15,6 +15,7 @@
 
 #include <rrd.h>
 
+#include "httpd-job.h"
 #include "httpd-priv.h"
 #include "log.h"
 #include "store.h"
@@ -35,57 +36,49 @@ api_graph_def(
 	snprintf(out + o, len - o, ":%s:AVERAGE", ds);
 }
 
-void
-api_graph_req(
-    struct httpd *h, struct evhttp_request *req, const char *name, size_t nlen)
+static const struct {
+	const char *key, *label;
+	long secs;
+} api_graph_ranges[] = {
+    {"1d", "last day", 86400L},
+    {"7d", "last 7 days", 7 * 86400L},
+    {"30d", "last 30 days", 30 * 86400L},
+    {"90d", "last 90 days", 90 * 86400L},
+};
+
+static int
+api_graph_fail(struct evbuffer *out, int code, const char *msg)
 {
-	static const struct {
-		const char *key, *label;
-		long secs;
-	} ranges[] = {
-	    {"1d", "last day", 86400L},
-	    {"7d", "last 7 days", 7 * 86400L},
-	    {"30d", "last 30 days", 30 * 86400L},
-	    {"90d", "last 90 days", 90 * 86400L},
-	};
+	evbuffer_add_printf(
+	    out, "{\"error\":{\"code\":%d,\"message\":\"%s\"}}", code, msg);
+	return code;
+}
+
+/* In the worker (httpd-job.c): arg is "<range index>:<target>". */
+static int
+api_graph_job(struct httpd *h, const char *arg, time_t now, struct evbuffer *out,
+    char *ctype, size_t ctlen)
+{
 	const struct conf *c = h->src.conf;
-	const struct conf_target *t = NULL;
-	char rbuf[8], title[256], avail[160], startb[32], endb[32];
+	const struct conf_target *t;
+	char title[256], avail[160], startb[32], endb[32];
 	char dlat[4200], dup[4200], ddown[4200], dmaint[4200];
-	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *path, *e;
+	const char *path, *e;
 	const char *argv[40];
 	rrd_info_t *info, *i;
 	struct store_sums sums;
-	time_t now = httpd_now(h), end, start;
+	time_t end, start;
 	int argc = 0, k;
-	size_t ri;
+	size_t ri = (size_t)(arg[0] - '0');
 
-	for (size_t j = 0; j < c->ntargets; j++)
-		if (strlen(c->targets[j].name) == nlen &&
-		    memcmp(c->targets[j].name, name, nlen) == 0)
-			t = &c->targets[j];
-	if (t == NULL) {
-		httpd_error(req, 404, "no such target");
-		return;
-	}
-	for (ri = 0; r != NULL && ri < sizeof(ranges) / sizeof(ranges[0]); ri++)
-		if (strcmp(r, ranges[ri].key) == 0)
-			break;
-	if (r == NULL)
-		ri = 0;
-	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
-		httpd_error(req, 400, "range must be 1d, 7d, 30d or 90d");
-		return;
-	}
-	if (h->src.store == NULL ||
-	    (path = store_path(h->src.store, t->name)) == NULL) {
-		httpd_error(req, 503, "no stored data for this target");
-		return;
-	}
+	if ((t = conf_target_find(c, arg + 2)) == NULL)
+		return api_graph_fail(out, 404, "no such target");
+	if (h->src.store == NULL)
+		return api_graph_fail(out, 503, "no stored data for this target");
 	end = now - now % STORE_STEP;
-	start = end - ranges[ri].secs;
+	start = end - api_graph_ranges[ri].secs;
 	/* beyond the minute archive's two days the sums come from hourly rows */
-	if (ranges[ri].secs > 86400L)
+	if (api_graph_ranges[ri].secs > 86400L)
 		start -= start % 3600;
 	if (store_sum(h->src.store, t->name, start, end, &sums) == 0 &&
 	    sums.up_s + sums.down_s > 0)
@@ -96,7 +89,10 @@ api_graph_req(
 		    sums.maint_s);
 	else
 		snprintf(avail, sizeof(avail), "COMMENT:availability\\: no data\\n");
-	snprintf(title, sizeof(title), "%s, %s", t->name, ranges[ri].label);
+	/* after store_sum, which opened the file in this (the worker's) store */
+	if ((path = store_path(h->src.store, t->name)) == NULL)
+		return api_graph_fail(out, 503, "no stored data for this target");
+	snprintf(title, sizeof(title), "%s, %s", t->name, api_graph_ranges[ri].label);
 	snprintf(startb, sizeof(startb), "%lld", (long long)start);
 	snprintf(endb, sizeof(endb), "%lld", (long long)end);
 	api_graph_def(dlat, sizeof(dlat), "lat", path, "latency_ms");
@@ -151,19 +147,54 @@ api_graph_req(
 		log_warnx("httpd: graph of %s: %s", t->name, rrd_get_error());
 		rrd_info_free(info);
 		rrd_clear_error();
-		httpd_error(req, 500, "cannot draw the graph");
-		return;
+		return api_graph_fail(out, 500, "cannot draw the graph");
 	}
 	for (i = info, k = 0; i != NULL; i = i->next)
 		if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO) {
-			httpd_send_str(req, 200, "image/svg+xml",
-			    (const char *)i->value.u_blo.ptr, i->value.u_blo.size);
+			snprintf(ctype, ctlen, "image/svg+xml");
+			evbuffer_add(out, i->value.u_blo.ptr, i->value.u_blo.size);
 			k = 1;
 			break;
 		}
 	rrd_info_free(info);
-	if (!k)
-		httpd_error(req, 500, "the graph has no image");
+	return k ? 200 : api_graph_fail(out, 500, "the graph has no image");
+}
+
+void
+api_graph_req(
+    struct httpd *h, struct evhttp_request *req, const char *name, size_t nlen)
+{
+	const struct conf *c = h->src.conf;
+	const struct conf_target *t = NULL;
+	char rbuf[8], arg[300], key[320];
+	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf));
+	size_t ri, nr = sizeof(api_graph_ranges) / sizeof(api_graph_ranges[0]);
+
+	for (size_t j = 0; j < c->ntargets; j++)
+		if (strlen(c->targets[j].name) == nlen &&
+		    memcmp(c->targets[j].name, name, nlen) == 0)
+			t = &c->targets[j];
+	if (t == NULL) {
+		httpd_error(req, 404, "no such target");
+		return;
+	}
+	for (ri = 0; r != NULL && ri < nr; ri++)
+		if (strcmp(r, api_graph_ranges[ri].key) == 0)
+			break;
+	if (r == NULL)
+		ri = 0;
+	else if (ri == nr) {
+		httpd_error(req, 400, "range must be 1d, 7d, 30d or 90d");
+		return;
+	}
+	if (h->src.store == NULL || store_path(h->src.store, t->name) == NULL) {
+		httpd_error(req, 503, "no stored data for this target");
+		return;
+	}
+	snprintf(arg, sizeof(arg), "%zu:%s", ri, t->name);
+	snprintf(key, sizeof(key), "graph:%s", arg);
+	/* drawn by a worker: rrd_graph reads a month of rows */
+	httpd_job_serve(h, req, key, false, api_graph_job, arg);
 }
 
 /*
@@ -175,53 +206,32 @@ api_graph_req(
  */
 #define API_GRAPH_POINTS 240
 
-void
-api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
-{
-	static const struct {
-		const char *key;
-		long secs;
-	} ranges[] = {
-	    {"24h", 86400L},
-	    {"7d", 7 * 86400L},
-	    {"30d", 30 * 86400L},
-	    {"90d", 90 * 86400L},
-	};
-	const struct conf *c = h->src.conf;
-	char cbuf[32], rbuf[8], id[HTTPD_ID_LEN + 1];
-	const char *cid = httpd_query(req, "component", cbuf, sizeof(cbuf));
-	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *comp = NULL;
-	struct store_point *pts;
-	double down[API_GRAPH_POINTS] = {0}, maint[API_GRAPH_POINTS] = {0};
-	time_t now = httpd_now(h), start, end;
-	json_t *targets, *j, *dj, *mj;
-	size_t ri = 0, n = API_GRAPH_POINTS;
+static const struct {
+	const char *key;
+	long secs;
+} api_latency_ranges[] = {
+    {"24h", 86400L},
+    {"7d", 7 * 86400L},
+    {"30d", 30 * 86400L},
+    {"90d", 90 * 86400L},
+};
 
-	for (size_t i = 0; cid != NULL && i < c->ntargets && comp == NULL; i++) {
-		httpd_id("component", c->targets[i].component, 0, id);
-		if (strcmp(id, cid) == 0 &&
-		    !conf_page_hidden(c, c->targets[i].component))
-			comp = c->targets[i].component;
-	}
-	if (comp == NULL) {
-		httpd_error(req, 404, "no such component");
-		return;
-	}
-	for (ri = 0; r != NULL && ri < sizeof(ranges) / sizeof(ranges[0]); ri++)
-		if (strcmp(r, ranges[ri].key) == 0)
-			break;
-	if (r == NULL)
-		ri = 0;
-	else if (ri == sizeof(ranges) / sizeof(ranges[0])) {
-		httpd_error(req, 400, "range must be 24h, 7d, 30d or 90d");
-		return;
-	}
-	if (h->src.store == NULL) {
-		httpd_error(req, 503, "no stored data (dry run)");
-		return;
-	}
+/* In the worker (httpd-job.c): arg is "<range index>:<component name>". */
+static int
+api_graph_latency_job(struct httpd *h, const char *arg, time_t now,
+    struct evbuffer *out, char *ctype, size_t ctlen)
+{
+	const struct conf *c = h->src.conf;
+	const char *comp = arg + 2;
+	size_t ri = (size_t)(arg[0] - '0'), n = API_GRAPH_POINTS;
+	double down[API_GRAPH_POINTS] = {0}, maint[API_GRAPH_POINTS] = {0};
+	char id[HTTPD_ID_LEN + 1], *text;
+	struct store_point *pts;
+	json_t *targets, *j, *dj, *mj;
+	time_t start, end;
+
 	end = now - now % STORE_STEP;
-	start = end - ranges[ri].secs;
+	start = end - api_latency_ranges[ri].secs;
 	pts = xcalloc(n, sizeof(*pts));
 	targets = json_array();
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -254,9 +264,55 @@ api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
 	}
 	httpd_id("component", comp, 0, id);
 	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:o,s:o}", "component", id, "name",
-	    comp, "range", ranges[ri].key, "start", httpd_time(start), "end",
-	    httpd_time(end), "bucket_s", (json_int_t)(ranges[ri].secs / (long)n),
-	    "targets", targets, "down_s", dj, "maintenance_s", mj);
+	    comp, "range", api_latency_ranges[ri].key, "start", httpd_time(start),
+	    "end", httpd_time(end), "bucket_s",
+	    (json_int_t)(api_latency_ranges[ri].secs / (long)n), "targets", targets,
+	    "down_s", dj, "maintenance_s", mj);
 	free(pts);
-	httpd_send_json(req, 200, j);
+	text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(j);
+	if (text == NULL)
+		return api_graph_fail(out, 500, "cannot format the answer");
+	snprintf(ctype, ctlen, "application/json");
+	evbuffer_add(out, text, strlen(text));
+	free(text);
+	return 200;
+}
+
+void
+api_graph_latency_req(struct httpd *h, struct evhttp_request *req)
+{
+	const struct conf *c = h->src.conf;
+	char cbuf[32], rbuf[8], id[HTTPD_ID_LEN + 1], arg[300], key[320];
+	const char *cid = httpd_query(req, "component", cbuf, sizeof(cbuf));
+	const char *r = httpd_query(req, "range", rbuf, sizeof(rbuf)), *comp = NULL;
+	size_t ri = 0, nr = sizeof(api_latency_ranges) / sizeof(api_latency_ranges[0]);
+
+	for (size_t i = 0; cid != NULL && i < c->ntargets && comp == NULL; i++) {
+		httpd_id("component", c->targets[i].component, 0, id);
+		if (strcmp(id, cid) == 0 &&
+		    !conf_page_hidden(c, c->targets[i].component))
+			comp = c->targets[i].component;
+	}
+	if (comp == NULL) {
+		httpd_error(req, 404, "no such component");
+		return;
+	}
+	for (ri = 0; r != NULL && ri < nr; ri++)
+		if (strcmp(r, api_latency_ranges[ri].key) == 0)
+			break;
+	if (r == NULL)
+		ri = 0;
+	else if (ri == nr) {
+		httpd_error(req, 400, "range must be 24h, 7d, 30d or 90d");
+		return;
+	}
+	if (h->src.store == NULL) {
+		httpd_error(req, 503, "no stored data (dry run)");
+		return;
+	}
+	snprintf(arg, sizeof(arg), "%zu:%s", ri, comp);
+	snprintf(key, sizeof(key), "latency:%s", arg);
+	/* every target of the component over up to 90 days: a worker's job */
+	httpd_job_serve(h, req, key, false, api_graph_latency_job, arg);
 }

@@ -443,6 +443,8 @@ api_metrics_schedule(struct httpd *h, struct api_mx *m, time_t now)
 
 /* api-metrics-probe.c */
 void api_metrics_probe_details(struct httpd *, struct api_mx *, time_t now);
+/* api-metrics-isolate.c */
+void api_metrics_isolate(struct httpd *, struct api_mx *, time_t now);
 
 static void (*const api_metrics_sections[])(struct httpd *, struct api_mx *, time_t) = {
     api_metrics_build,
@@ -453,6 +455,7 @@ static void (*const api_metrics_sections[])(struct httpd *, struct api_mx *, tim
     api_metrics_notify,
     api_metrics_cluster,
     api_metrics_schedule,
+    api_metrics_isolate,
 };
 
 /* Prometheus asks with "application/openmetrics-text;version=1.0.0,..."; a
@@ -474,6 +477,10 @@ api_metrics_req(struct httpd *h, struct evhttp_request *req)
 
 	if (m.b == NULL)
 		fatal("evbuffer_new");
+	if (api_report_month_defer(h, req, api_metrics_req)) {
+		evbuffer_free(m.b); /* again once a worker has the month (issue 20) */
+		return;
+	}
 	for (size_t i = 0;
 	     i < sizeof(api_metrics_sections) / sizeof(api_metrics_sections[0]); i++)
 		api_metrics_sections[i](h, &m, now);

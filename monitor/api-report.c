@@ -4,8 +4,8 @@
  * this month when no month is given), /api/v1/uptime.json (the page's
  * daily bars: HTTPD_BAR_DAYS local days per component) and /calendar.ics.
  *
- * The bars and this month's report read every target's RRD file; both are
- * kept for API_REPORT_TTL seconds so that a busy page costs nothing more.
+ * The bars and the reports read every target's RRD file: they are computed
+ * by a worker and cached (httpd-job.c), never on the event loop.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "httpd-job.h"
 #include "httpd-priv.h"
 #include "ics.h"
 #include "log.h"
@@ -20,7 +21,6 @@
 #include "store.h"
 #include "tz.h"
 
-#define API_REPORT_TTL 60
 /* A day shows as maintenance when its targets spent this long in it on average. */
 #define API_REPORT_MAINT_DAY 3600
 
@@ -66,29 +66,74 @@ api_report_build(struct httpd *h, enum contract_period kind, const char *spec,
 	return s;
 }
 
+/* In the worker (httpd-job.c): the report of the month arg. */
+static enum contract_period
+api_report_kind(char k)
+{
+	return k == 'Q' ? CONTRACT_QUARTER : k == 'Y' ? CONTRACT_YEAR : CONTRACT_MONTH;
+}
+
+/* In the worker (httpd-job.c): the report of arg, "M:2026-03", "Q:2026-Q1"
+ * or "Y:2026". */
+static int
+api_report_job(struct httpd *h, const char *arg, time_t now, struct evbuffer *out,
+    char *ctype, size_t ctlen)
+{
+	char err[512], *s;
+
+	if ((s = api_report_build(
+		 h, api_report_kind(arg[0]), arg + 2, now, err, sizeof(err))) == NULL) {
+		json_t *j = json_pack(
+		    "{s:{s:i,s:s}}", "error", "code", 503, "message", err);
+		char *e = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+		json_decref(j);
+		evbuffer_add_printf(out, "%s", e ? e : "{}");
+		free(e);
+		return 503;
+	}
+	snprintf(ctype, ctlen, "application/json");
+	evbuffer_add(out, s, strlen(s));
+	free(s);
+	return 200;
+}
+
 json_t *
 api_report_month(struct httpd *h, time_t now)
 {
-	char label[32], err[512], *s;
+	char label[32], key[64], arg[40];
+	const char *body;
 
-	if (!httpd_cache_fresh(&h->month, now, API_REPORT_TTL)) {
-		api_report_label(now, label, sizeof(label));
-		if ((s = api_report_build(
-			 h, CONTRACT_MONTH, label, now, err, sizeof(err))) == NULL) {
-			if (h->src.store != NULL)
-				log_warnx("httpd: report of %s: %s", label, err);
-			return NULL;
-		}
-		httpd_cache_set(&h->month, s, now);
-	}
-	return json_loads(h->month.body, 0, NULL);
+	if (h->src.store == NULL)
+		return NULL;
+	api_report_label(now, label, sizeof(label));
+	snprintf(arg, sizeof(arg), "M:%s", label);
+	snprintf(key, sizeof(key), "availability:%s", arg);
+	/* never computed here: the last answer, or none while the first is made */
+	if ((body = httpd_job_peek(h, key, false, api_report_job, arg)) == NULL)
+		return NULL;
+	return json_loads(body, 0, NULL);
+}
+
+bool
+api_report_month_defer(struct httpd *h, struct evhttp_request *req,
+    void (*then)(struct httpd *, struct evhttp_request *))
+{
+	char label[32], key[64], arg[40];
+
+	if (h->src.store == NULL)
+		return false;
+	api_report_label(httpd_now(h), label, sizeof(label));
+	snprintf(arg, sizeof(arg), "M:%s", label);
+	snprintf(key, sizeof(key), "availability:%s", arg);
+	return httpd_job_defer(h, req, key, false, api_report_job, arg, then);
 }
 
 void
 api_report_availability(struct httpd *h, struct evhttp_request *req)
 {
 	time_t now = httpd_now(h);
-	char month[32], label[32], err[512], *s;
+	char month[32], cur[32], label[32], key[64], arg[40];
 	const char *m = httpd_query(req, "month", month, sizeof(month));
 	enum contract_period kind = CONTRACT_MONTH;
 	time_t a, b;
@@ -101,14 +146,8 @@ api_report_availability(struct httpd *h, struct evhttp_request *req)
 	    (m = httpd_query(req, "year", month, sizeof(month))) != NULL)
 		kind = CONTRACT_YEAR;
 	if (m == NULL) {
-		json_t *j = api_report_month(h, now);
-
-		if (j == NULL) {
-			httpd_error(req, 503, "no report: no stored data");
-			return;
-		}
-		httpd_send_json(req, 200, j);
-		return;
+		api_report_label(now, cur, sizeof(cur));
+		m = cur;
 	}
 	if (contract_period_bounds(kind, m, &a, &b, label, sizeof(label)) == -1) {
 		httpd_error(req, 400,
@@ -118,12 +157,18 @@ api_report_availability(struct httpd *h, struct evhttp_request *req)
 			: "year must be YYYY");
 		return;
 	}
-	if ((s = api_report_build(h, kind, m, now, err, sizeof(err))) == NULL) {
-		httpd_error(req, 503, err);
+	if (h->src.store == NULL) {
+		httpd_error(req, 503, "no stored data (dry run)");
 		return;
 	}
-	httpd_send_str(req, 200, "application/json", s, strlen(s));
-	free(s);
+	snprintf(arg, sizeof(arg), "%c:%s",
+	    kind == CONTRACT_QUARTER	? 'Q'
+		: kind == CONTRACT_YEAR ? 'Y'
+					: 'M',
+	    m);
+	snprintf(key, sizeof(key), "availability:%s", arg);
+	/* a period that ended before now changes only with the journal */
+	httpd_job_serve(h, req, key, b + 120 <= now, api_report_job, arg);
 }
 
 /* Midnight of the local day holding t, `days` days later. */
@@ -244,20 +289,31 @@ api_report_bars(struct httpd *h, time_t now)
 	return s;
 }
 
+static int
+api_report_bars_job(struct httpd *h, const char *arg, time_t now, struct evbuffer *out,
+    char *ctype, size_t ctlen)
+{
+	char *s;
+
+	(void)arg;
+	(void)ctlen;
+	if ((s = api_report_bars(h, now)) == NULL) {
+		evbuffer_add_printf(out,
+		    "{\"error\":{\"code\":500,\"message\":"
+		    "\"cannot format the bars\"}}");
+		return 500;
+	}
+	snprintf(ctype, ctlen, "application/json");
+	evbuffer_add(out, s, strlen(s));
+	free(s);
+	return 200;
+}
+
 void
 api_report_uptime(struct httpd *h, struct evhttp_request *req)
 {
-	time_t now = httpd_now(h);
-	char *s;
-
-	if (!httpd_cache_fresh(&h->bars, now, API_REPORT_TTL)) {
-		if ((s = api_report_bars(h, now)) == NULL) {
-			httpd_error(req, 500, "cannot format the bars");
-			return;
-		}
-		httpd_cache_set(&h->bars, s, now);
-	}
-	httpd_send_str(req, 200, "application/json", h->bars.body, h->bars.len);
+	/* 90 days of every target's file: computed by a worker, cached */
+	httpd_job_serve(h, req, "uptime", false, api_report_bars_job, "");
 }
 
 void

@@ -23,6 +23,7 @@
 #include "cluster-agg.h"
 #include "cluster.h"
 #include "cmd.h"
+#include "fdlimit.h"
 #include "httpd.h"
 #include "ics-fetch.h"
 #include "journal.h"
@@ -133,6 +134,33 @@ max_timeout(const struct conf *c)
 	return m;
 }
 
+/*
+ * The HTTP server gets what the probes leave (fdlimit.c): at most
+ * max_inflight probes run at once (prober.c), each with up to
+ * FDLIMIT_PER_PROBE descriptors.
+ */
+static void
+run_fd_budget(struct run_ctx *ctx, long limit)
+{
+	long open = fdlimit_open_now();
+	long inflight = ctx->conf->max_inflight > 0 ? ctx->conf->max_inflight
+						    : (long)prober_max_inflight_auto();
+	long probes = (long)ctx->conf->ntargets < inflight ? (long)ctx->conf->ntargets
+							   : inflight;
+	long budget = fdlimit_http_budget(limit, open, (size_t)probes);
+	long need = FDLIMIT_BASE + FDLIMIT_PER_PROBE * probes;
+	long cap = httpd_cap_connections(ctx->httpd, budget);
+
+	if (limit - open < need)
+		log_warnx("open files: %ld descriptors are not enough for %ld probes "
+			  "at once (about %ld wanted); probes that find none are "
+			  "monitor faults, their time unknown",
+		    limit, probes, need + open);
+	log_info("open files: %ld in use, %ld kept for probing, at most %ld for "
+		 "the status page",
+	    open, need, cap);
+}
+
 static bool
 run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start,
     const struct probe_result *res)
@@ -145,6 +173,16 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
 	httpd_observe(ctx->httpd, i, res);
+	if (probe_local(res->reason)) {
+		/* this host failed, not the target: its time is unknown, never
+		 * down. In a cluster it is not published: a location that cannot
+		 * probe is silent, which design.md 9 counts as unknown. */
+		if (!ctx->aggregating) {
+			engine_observe_fault(ctx->pl->engine, i, start, res->text);
+			run_flush_kick(ctx);
+		}
+		return engine_suspect(ctx->pl->engine, i);
+	}
 	if (ctx->cluster) {
 		struct cluster_result r;
 
@@ -293,8 +331,12 @@ run_flush_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (store_flush_some(ctx->pl->store, RUN_FLUSH_SLICE))
 		run_flush_kick(ctx);
-	else if (ctx->aggregating)
-		cluster_agg_settle(&ctx->agg); /* what was just written: acked */
+	else {
+		if (ctx->aggregating) /* what was just written: acked */
+			cluster_agg_settle(&ctx->agg);
+		/* the steps of this round are all stored: reports are stale */
+		httpd_data_changed(ctx->httpd);
+	}
 }
 
 static void
@@ -395,6 +437,11 @@ run_reload(struct run_ctx *ctx)
 			  "the old one stays");
 		conf_cluster_copy(&nc->cluster, &ctx->conf->cluster);
 	}
+	/* the server's bounds and descriptor budget were set up at start */
+	if (memcmp(&nc->http, &ctx->conf->http, sizeof(nc->http)) != 0)
+		log_warnx("reload: the http_* settings change only with a restart; "
+			  "the old values stay");
+	nc->http = ctx->conf->http;
 	tz_set(nc->timezone);
 	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
 		log_warnx(
@@ -503,6 +550,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	struct pipeline_opts o;
 	char err[1024];
 	int ch, lock = -1, rc = EXIT_INTERNAL;
+	long fd_limit;
 
 	while ((ch = getopt_long(argc, argv, "n", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -535,6 +583,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		return EXIT_USER;
 	}
 	tz_set(ctx.conf->timezone);
+	fd_limit = fdlimit_raise();
 	signal(SIGPIPE, SIG_IGN);
 	/* the default coarse clock would blur start times by a few ms */
 	if ((cfg = event_config_new()) == NULL ||
@@ -626,6 +675,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 			rc = EXIT_USER;
 			goto fail;
 		}
+		run_fd_budget(&ctx, fd_limit);
 	}
 	if (ctx.conf->admin_listen[0] != '\0') {
 		struct admin_source asrc;

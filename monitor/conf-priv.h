@@ -43,5 +43,8 @@ void conf_ics_free(struct conf_ics *);
 int conf_parse_credits(struct conf_ctx *, const config_setting_t *g,
     const struct conf_credits *inherit, struct conf_credits *out);
 void conf_credits_free(struct conf_credits *);
+extern const char *const conf_http_keys[];
+void conf_http_defaults(struct conf_http *);
+int conf_http_parse(struct conf_ctx *, const config_setting_t *, struct conf_http *);
 
 #endif

@@ -111,7 +111,8 @@ parse_slamon(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c)
 		return -1;
 	if (g == NULL)
 		goto zone;
-	if (conf_check_keys(ctx, g, keys, NULL) ||
+	if (conf_check_keys(ctx, g, keys, conf_http_keys) ||
+	    conf_http_parse(ctx, g, &c->http) < 0 ||
 	    conf_get_str(ctx, g, "state_dir", &c->state_dir) < 0 ||
 	    conf_get_str(ctx, g, "timezone", &c->timezone) < 0 ||
 	    conf_get_str(ctx, g, "listen", &c->listen) < 0 ||
@@ -321,6 +322,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->admin_listen = xstrdup("");
 	c->rrdcached = xstrdup("");
+	conf_http_defaults(&c->http);
 	c->defaults = (struct conf_timing){30, 10, 10, 2, 1800, 0, 99.5, 0};
 	c->min_notice = DAY;
 

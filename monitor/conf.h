@@ -180,6 +180,17 @@ struct conf_page {
 	size_t ngroups;
 };
 
+/* The public server's bounds (conf-http.c): slamon.http_* keys. */
+struct conf_http {
+	long max_connections;		 /* at once; more are refused at accept */
+	long max_connections_per_client; /* at once from one address */
+	long header_timeout;		 /* seconds to send a whole request */
+	long keepalive_timeout;		 /* seconds idle between requests */
+	long max_header_bytes, max_body_bytes;
+	long expensive_per_minute; /* reports and graphs, per client */
+	long workers;		   /* expensive answers computed at once */
+};
+
 struct conf {
 	char *path;
 	char *state_dir;
@@ -190,6 +201,7 @@ struct conf {
 	char *admin_listen;	 /* design.md 10: "" = none, HOST:PORT or unix:/PATH */
 	char *admin_tokens_from; /* the token file, or "(inline)" */
 	struct admin_tokens admin_tokens;
+	struct conf_http http;
 	struct conf_timing defaults;
 	/* slamon.max_inflight: probes in flight at once; 0 = from the machine */
 	long max_inflight;

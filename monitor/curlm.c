@@ -11,6 +11,9 @@
  * records and the per-socket events: once warm, a transfer allocates
  * nothing of ours (libcurl still allocates inside).
  */
+#include <sys/socket.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,6 +26,7 @@ struct curlm_xfer {
 	curlm_done_cb *done;
 	void *arg;
 	struct curlm_xfer *next; /* in the free list */
+	int sock_errno;		 /* socket() failed with it (curl does not say why) */
 };
 
 struct curlm {
@@ -34,6 +38,7 @@ struct curlm {
 	struct curlm_xfer *idle_xfers;
 	struct event **idle_events;
 	size_t nidle_events, capidle_events;
+	int done_errno; /* the finishing transfer's sock_errno, during done() */
 };
 
 static void
@@ -64,8 +69,10 @@ curlm_check_info(struct curlm *m)
 		if (x) {
 			curlm_done_cb *done = x->done;
 			void *arg = x->arg;
+			m->done_errno = x->sock_errno;
 			curlm_xfer_put(m, x);
 			done(e, rc, arg);
+			m->done_errno = 0;
 		}
 	}
 }
@@ -219,6 +226,30 @@ curlm_put(struct curlm *m, CURL *e)
 	m->pool[m->npool++] = e;
 }
 
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: the socket as curl would open it, but its
+ * errno kept: curl reports a failed socket() (EMFILE, ENOBUFS...) as a
+ * plain "couldn't connect" with no OS errno, which would read as the
+ * target's fault.
+ */
+static curl_socket_t
+curlm_opensocket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct curlm_xfer *x = arg;
+	curl_socket_t s;
+
+	(void)purpose;
+	if ((s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) == -1)
+		x->sock_errno = errno;
+	return s == -1 ? CURL_SOCKET_BAD : s;
+}
+
+int
+curlm_errno(const struct curlm *m)
+{
+	return m ? m->done_errno : 0;
+}
+
 int
 curlm_add(struct curlm *m, CURL *e, curlm_done_cb *done, void *arg)
 {
@@ -231,11 +262,14 @@ curlm_add(struct curlm *m, CURL *e, curlm_done_cb *done, void *arg)
 		x = xcalloc(1, sizeof(*x));
 	x->done = done;
 	x->arg = arg;
+	x->sock_errno = 0; /* a record from the free list */
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	/* A transfer that ends while libcurl's threaded resolver is still
 	 * waiting would join that thread here, in the event loop; quick exit
 	 * leaves the thread to finish alone. */
 	curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, curlm_opensocket_cb);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 	if ((rc = curl_multi_add_handle(m->multi, e)) != CURLM_OK) {
 		log_warnx("curl_multi_add_handle: %s", curl_multi_strerror(rc));
 		curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);

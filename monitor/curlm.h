@@ -19,6 +19,9 @@ CURL *curlm_get(struct curlm *);
 void curlm_put(struct curlm *, CURL *);
 /* Run the transfer; done comes from the event loop, never from here. */
 int curlm_add(struct curlm *, CURL *, curlm_done_cb *, void *arg);
+/* Inside a done callback: the errno of a socket() that failed in that
+ * transfer, else 0. */
+int curlm_errno(const struct curlm *);
 /* Abandon a transfer in flight and return its handle to the pool. */
 void curlm_cancel(struct curlm *, CURL *);
 

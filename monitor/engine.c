@@ -56,8 +56,9 @@ struct eng_target {
 	time_t last_probe;
 	time_t inflight_since; /* a probe started then has not reported, 0: none */
 	bool last_ok;
+	bool blind; /* the last probe was a monitor fault */
 	double last_latency;
-	unsigned long probes, failures, outages, alerts;
+	unsigned long probes, failures, outages, alerts, faults;
 };
 
 struct engine {
@@ -500,7 +501,10 @@ notice(struct eng_target *g, enum engine_notice_kind kind, time_t t, time_t end,
 static void
 fire_due(struct eng_target *g, time_t now)
 {
-	while (g->outage_start && g->due && g->due <= now && tgt_have_last(g)) {
+	/* blind (monitor faults): the target may have recovered meanwhile;
+	 * the next real result decides (engine_observe) */
+	while (g->outage_start && g->due && g->due <= now && tgt_have_last(g) &&
+	    !g->blind) {
 		/* a probe in flight since before the deadline may be the recovery:
 		 * wait for it, but never longer than it may take */
 		if (g->inflight_since && g->inflight_since < g->due &&
@@ -638,11 +642,20 @@ engine_observe_at(struct engine *e, size_t i, int loc, time_t t, bool ok,
 	struct eng_target *g = &e->tg[i];
 	char where[512];
 	struct eng_lat *l;
+	bool was_blind;
 
 	if (!g->begun)
 		engine_begin(e, i, t, t, 0, false, NULL);
 	g->inflight_since = 0;
-	fire_due(g, t);
+	was_blind = g->blind;
+	g->blind = false;
+	if (was_blind)
+		say(g, "probing again after monitor faults (%s)",
+		    ok ? "up" : (detail ? detail : "failed"));
+	/* an alert that fell due while blind goes out only if the target is
+	 * still failing: a success says nothing of when it recovered */
+	if (!(was_blind && ok))
+		fire_due(g, t);
 	if (g->probes == 0 && ok && g->outage_start == 0)
 		say(g, "UP (%s)", detail ? detail : "ok");
 	g->probes++;
@@ -681,6 +694,27 @@ engine_observe_at(struct engine *e, size_t i, int loc, time_t t, bool ok,
 	case STATE_NO_CHANGE:
 		break;
 	}
+}
+
+void
+engine_observe_fault(struct engine *e, size_t i, time_t t, const char *detail)
+{
+	struct eng_target *g = &e->tg[i];
+
+	if (!g->begun)
+		engine_begin(e, i, t, t, 0, false, NULL);
+	g->inflight_since = 0;
+	g->faults++;
+	/* once per blind stretch: a host out of descriptors fails every probe */
+	/* several locations: this one is silent, which the quorum counts as
+	 * unknown already (design.md 9) */
+	if (g->q)
+		return;
+	if (!g->blind)
+		say(g, "monitor fault, time unknown (not down): %s",
+		    detail ? detail : "local failure");
+	g->blind = true;
+	state_observe_unknown(&g->st, t, span_cb, g);
 }
 
 void
@@ -908,6 +942,8 @@ engine_status(const struct engine *e, size_t i, struct engine_status *s)
 	memset(s, 0, sizeof(*s));
 	if (g->outage_start)
 		s->kind = STATE_DOWN;
+	else if (g->blind)
+		s->kind = STATE_UNKNOWN;
 	else if (g->last_probe)
 		s->kind = STATE_UP;
 	else
@@ -923,6 +959,8 @@ engine_status(const struct engine *e, size_t i, struct engine_status *s)
 	s->failures = g->failures;
 	s->outages = g->outages;
 	s->alerts = g->alerts;
+	s->blind = g->blind;
+	s->faults = g->faults;
 }
 
 struct recover_ctx {

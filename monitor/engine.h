@@ -79,6 +79,8 @@ struct engine_status {
 	double last_latency_ms;
 	char reason[256]; /* last failure */
 	unsigned long probes, failures, outages, alerts;
+	bool blind;	      /* the last probe was a monitor fault */
+	unsigned long faults; /* monitor faults (engine_observe_fault) */
 };
 
 struct engine;
@@ -140,6 +142,13 @@ void engine_observe(struct engine *, size_t i, time_t t, bool ok, double latency
  * locations (design.md 9); loc -1 is the one location of a plain setup. */
 void engine_observe_at(struct engine *, size_t i, int loc, time_t t, bool ok,
     double latency_ms, const char *detail);
+/*
+ * A probe of target i at wall time t that failed for a reason of this host,
+ * not the target's (probes/probe.h: probe_local): its time is unknown until
+ * the next real result, no outage starts, and an alert due meanwhile waits
+ * for a real failure (a success then ends the outage without one).
+ */
+void engine_observe_fault(struct engine *, size_t i, time_t t, const char *detail);
 /* Everything due up to now: alert deadlines, settled steps. */
 void engine_advance(struct engine *, time_t now);
 /* The earliest time something is due (an alert), or 0. */

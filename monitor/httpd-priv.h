@@ -53,12 +53,12 @@ struct httpd {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
+	struct httpd_guard *guard;
+	struct httpd_jobs *jobs; /* expensive answers (httpd-job.c) */
 	struct httpd_source src;
 	char *www;		   /* directory of the page's files */
 	struct httpd_tmetrics *tm; /* parallel to src.conf->targets */
 	size_t ntm;
-	struct httpd_cache bars;  /* /api/v1/uptime.json */
-	struct httpd_cache month; /* this month's report, for the page and /metrics */
 	/* the journal's incidents, read again when the file changes */
 	struct httpd_incident *inc;
 	size_t ninc;
@@ -137,6 +137,9 @@ char *api_report_bars(struct httpd *, time_t now); /* its body */
 void api_report_ics(struct httpd *, struct evhttp_request *);
 /* this month's report as JSON (cached a minute), NULL without a store */
 json_t *api_report_month(struct httpd *, time_t now);
+/* No report of this month cached yet: then(h, req) once one is (true). */
+bool api_report_month_defer(struct httpd *, struct evhttp_request *,
+    void (*then)(struct httpd *, struct evhttp_request *));
 
 /* api-metrics.c */
 void api_metrics_req(struct httpd *, struct evhttp_request *);

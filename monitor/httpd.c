@@ -6,8 +6,8 @@
  * CORS preflight, 405 otherwise), the path is compared with a fixed list
  * (api-routes.c) and never turned into a file name
  * (the page's three files are the only files read, by fixed names; a graph
- * names a configured target or nothing), request size and idle time are
- * bounded by evhttp, and nothing served changes state.
+ * names a configured target or nothing), request size, time and
+ * connections are bounded (httpd-guard.c), and nothing served changes state.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +25,8 @@
 #include <event2/event.h>
 #include <event2/keyvalq_struct.h>
 
+#include "httpd-guard.h"
+#include "httpd-job.h"
 #include "httpd-priv.h"
 #include "journal.h"
 #include "log.h"
@@ -148,6 +150,9 @@ httpd_send(struct evhttp_request *req, int code, const char *ctype, struct evbuf
 		break;
 	case 405:
 		why = "Method Not Allowed";
+		break;
+	case 429:
+		why = "Too Many Requests";
 		break;
 	case 503:
 		why = "Service Unavailable";
@@ -298,7 +303,9 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *p = u ? evhttp_uri_get_path(u) : NULL;
+	int retry;
 
+	httpd_guard_request(h->guard, req);
 	/* CORS preflight: browsers send it before a cross-origin GET with headers */
 	if (m == EVHTTP_REQ_OPTIONS) {
 		struct evkeyvalq *o = evhttp_request_get_output_headers(req);
@@ -321,6 +328,17 @@ httpd_request_cb(struct evhttp_request *req, void *arg)
 	}
 	if (p == NULL || *p == '\0')
 		p = "/";
+	/* what reads every RRD file or draws: at a rate per client */
+	if ((strcmp(p, "/api/v1/availability") == 0 || strncmp(p, "/graph/", 7) == 0) &&
+	    !httpd_guard_expensive(h->guard, req, &retry)) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", retry);
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Retry-After", ra);
+		httpd_error(req, 429, "too many requests for reports and graphs");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(httpd_files) / sizeof(httpd_files[0]); i++)
 		if (strcmp(p, httpd_files[i].path) == 0) {
 			httpd_file(h, req, &httpd_files[i]);
@@ -477,12 +495,17 @@ httpd_observe(struct httpd *h, size_t i, const struct probe_result *res)
 }
 
 void
+httpd_data_changed(struct httpd *h)
+{
+	httpd_job_data_changed(h);
+}
+
+void
 httpd_set_source(struct httpd *h, const struct httpd_source *src)
 {
 	h->src = *src;
 	httpd_tm_remap(h, src->conf);
-	httpd_cache_drop(&h->bars);
-	httpd_cache_drop(&h->month);
+	httpd_job_invalidate(h);
 	h->jread = false; /* names and components may have changed */
 }
 
@@ -508,15 +531,14 @@ httpd_new(struct event_base *base, const char *listen, const struct httpd_source
 	    EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 		EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 		EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_max_headers_size(h->http, HTTPD_MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(h->http, HTTPD_MAX_BODY_SIZE);
-	evhttp_set_timeout(h->http, HTTPD_TIMEOUT);
 	evhttp_set_gencb(h->http, httpd_request_cb, h);
 	if ((h->sock = evhttp_bind_socket_with_handle(h->http, host, port)) == NULL) {
 		snprintf(err, errlen, "listen \"%s\": cannot bind: %s", listen,
 		    strerror(errno));
 		goto fail;
 	}
+	/* sizes, deadlines, connection caps (httpd-guard.c) */
+	h->guard = httpd_guard_new(base, h->http, h->sock, &src->conf->http);
 	h->www = httpd_find_www();
 	httpd_set_source(h, src);
 	log_info("status page and API on http://%s/", listen);
@@ -524,6 +546,15 @@ httpd_new(struct event_base *base, const char *listen, const struct httpd_source
 fail:
 	httpd_free(h);
 	return NULL;
+}
+
+long
+httpd_cap_connections(struct httpd *h, long max)
+{
+	if (h == NULL || h->guard == NULL)
+		return 0;
+	httpd_guard_cap(h->guard, max);
+	return httpd_guard_max(h->guard);
 }
 
 int
@@ -549,11 +580,11 @@ httpd_free(struct httpd *h)
 {
 	if (h == NULL)
 		return;
+	httpd_job_free(h); /* its waiting requests answered first */
+	httpd_guard_free(h->guard);
 	if (h->http)
 		evhttp_free(h->http);
 	httpd_tm_free(h);
-	httpd_cache_drop(&h->bars);
-	httpd_cache_drop(&h->month);
 	free(h->inc);
 	free(h->www);
 	free(h);

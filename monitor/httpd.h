@@ -36,12 +36,9 @@ struct httpd_source {
 	void *arg;
 };
 
-/* Limits on what a client may send or hold (slowloris, header floods). */
-#define HTTPD_MAX_HEADERS_SIZE 8192 /* bytes of request line and headers */
-#define HTTPD_MAX_BODY_SIZE 1024    /* GET and HEAD have no business sending one */
-#define HTTPD_TIMEOUT 10	    /* seconds a connection may stay idle or slow */
-#define HTTPD_UPCOMING_DAYS 30	    /* scheduled-maintenances/upcoming.json */
-#define HTTPD_BAR_DAYS 90	    /* daily bars on the page */
+/* What a client may send or hold: conf->http (slamon.http_* keys). */
+#define HTTPD_UPCOMING_DAYS 30 /* scheduled-maintenances/upcoming.json */
+#define HTTPD_BAR_DAYS 90      /* daily bars on the page */
 
 /*
  * Listen on "host:port" ("[::1]:port" for IPv6). The page's files are read
@@ -61,6 +58,12 @@ void httpd_free(struct httpd *);
  * configuration.
  */
 void httpd_observe(struct httpd *, size_t i, const struct probe_result *);
+
+/* New steps were stored: cached answers about the present are stale. */
+void httpd_data_changed(struct httpd *);
+
+/* Lower the connection cap (the descriptor budget); returns the cap. */
+long httpd_cap_connections(struct httpd *, long max);
 
 /* The bound port (for listen = "127.0.0.1:0"), or -1. */
 int httpd_port(const struct httpd *);

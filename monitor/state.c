@@ -111,6 +111,14 @@ cover(struct state *s, time_t upto, bool final, state_span_cb *cb, void *arg)
 		from = s->pend[s->npend - 1].end;
 	if (from < s->last)
 		from = s->last;
+	if (s->last_unknown) {
+		/* after a monitor fault nothing is known until the next probe */
+		if (state_suspect(s))
+			pend(s, from, upto, true);
+		else
+			emit(s, from, upto, STATE_UNKNOWN, cb, arg);
+		return;
+	}
 	hold_end = upto;
 	/* a gap of more than two intervals is unknown after the first */
 	if (upto - s->last > 2 * (time_t)s->interval ||
@@ -139,6 +147,7 @@ state_observe(struct state *s, time_t t, bool ok, state_span_cb *cb, void *arg)
 	s->have_last = true;
 	s->last = t;
 	s->last_ok = ok;
+	s->last_unknown = false;
 	if (ok) {
 		resolve(s, STATE_UP, cb, arg);
 		if (s->down)
@@ -158,6 +167,21 @@ state_observe(struct state *s, time_t t, bool ok, state_span_cb *cb, void *arg)
 	return ch;
 }
 
+void
+state_observe_unknown(struct state *s, time_t t, state_span_cb *cb, void *arg)
+{
+	if (s->have_last && t < s->last)
+		t = s->last;
+	if (!s->have_last && t > s->settled_to)
+		emit(s, s->settled_to, t, STATE_UNKNOWN, cb, arg);
+	cover(s, t, false, cb, arg);
+	if (!s->have_last)
+		s->last_ok = true; /* nothing failed yet */
+	s->have_last = true;
+	s->last = t;
+	s->last_unknown = true;
+}
+
 /*
  * Settle what can be settled at now without a new probe: the last state
  * holds for one interval; past two intervals without a probe the time after
@@ -172,6 +196,10 @@ state_advance(struct state *s, time_t now, state_span_cb *cb, void *arg)
 	}
 	if (state_suspect(s))
 		return; /* pending until confirmed or refuted */
+	if (s->last_unknown) {
+		emit(s, s->settled_to, now, STATE_UNKNOWN, cb, arg);
+		return;
+	}
 	if (now - s->last > 2 * (time_t)s->interval) {
 		cover(s, now, false, cb, arg);
 		return;
@@ -202,8 +230,11 @@ state_close(struct state *s, time_t now, state_span_cb *cb, void *arg)
 		cover(s, end, false, cb, arg);
 		resolve(s, STATE_UP, cb, arg);
 	} else
-		emit(
-		    s, s->settled_to, end, s->last_ok ? STATE_UP : STATE_DOWN, cb, arg);
+		emit(s, s->settled_to, end,
+		    s->last_unknown  ? STATE_UNKNOWN
+			: s->last_ok ? STATE_UP
+				     : STATE_DOWN,
+		    cb, arg);
 	emit(s, s->settled_to, now, STATE_UNKNOWN, cb, arg);
 }
 

@@ -46,7 +46,8 @@ struct state {
 	bool have_last;
 	time_t last; /* time of the last probe */
 	bool last_ok;
-	int fails; /* consecutive failures so far */
+	bool last_unknown; /* the last probe was a monitor fault: no verdict */
+	int fails;	   /* consecutive failures so far */
 	time_t first_fail;
 	bool down;
 	time_t outage_start;
@@ -58,6 +59,12 @@ void state_init(struct state *, int interval, int threshold, time_t start);
 void state_free(struct state *);
 enum state_change state_observe(
     struct state *, time_t t, bool ok, state_span_cb *, void *);
+/*
+ * A probe at t that the monitor itself failed (out of descriptors...): it
+ * neither confirms nor refutes anything, and its interval is unknown. A run
+ * of failures around it stays one run, as across a gap; an outage stays open.
+ */
+void state_observe_unknown(struct state *, time_t t, state_span_cb *, void *);
 void state_advance(struct state *, time_t now, state_span_cb *, void *);
 void state_close(struct state *, time_t now, state_span_cb *, void *);
 void state_resume(struct state *, time_t outage_start, time_t stopped_at, time_t now,

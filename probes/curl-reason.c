@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
+#include <string.h>
 
 #include "../monitor/curlm.h"
 #include "probe.h"
@@ -17,16 +18,35 @@ curlm_reason(struct probe_run *run, void *curl, int curlcode, const char *err,
 	long os_errno = 0;
 	const char *msg = err[0] ? err : curl_easy_strerror(rc);
 
+	int sock_errno = curlm_errno(run->env->curlm);
+	enum probe_reason local;
+
+	/* this host's trouble (descriptors, buffers, ports, memory) first: it
+	 * says nothing of the target, whatever curl made of it */
+	if (rc != CURLE_OK) {
+		if (sock_errno == 0)
+			curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+		else
+			os_errno = sock_errno;
+		if ((local = probe_errno_reason((int)os_errno, PROBE_OK)) != PROBE_OK) {
+			snprintf(text, len, "%s: %s",
+			    sock_errno ? "cannot open a socket" : "cannot connect",
+			    strerror((int)os_errno));
+			return local;
+		}
+	}
 	switch (rc) {
 	case CURLE_OK:
 		snprintf(text, len, "ok");
 		return PROBE_OK;
+	case CURLE_OUT_OF_MEMORY:
+		snprintf(text, len, "out of memory: %s", msg);
+		return PROBE_LOCAL_MEMORY;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		snprintf(text, len, "DNS failure: %s", msg);
 		return PROBE_DNS_FAILURE;
 	case CURLE_COULDNT_CONNECT:
-		curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
 		if (os_errno == ECONNREFUSED) {
 			snprintf(text, len, "connection refused");
 			return PROBE_CONNECT_REFUSED;

@@ -151,7 +151,8 @@ icmp_start(struct probe_run *run)
 	/* distinct from the previous run's, so a late reply cannot count */
 	r->seq = (uint16_t)(run->t0.tv_sec * 1000 + run->t0.tv_nsec / 1000000);
 	if ((r->fd = icmp_socket(c->addr.ss_family)) == -1) {
-		probe_done(run, PROBE_INTERNAL, "ping socket: %s", strerror(errno));
+		probe_done(run, probe_errno_reason(errno, PROBE_INTERNAL),
+		    "ping socket: %s", strerror(errno));
 		return 0;
 	}
 	memset(pkt, 0, sizeof(pkt));
@@ -167,8 +168,8 @@ icmp_start(struct probe_run *run)
 	}
 	if (sendto(r->fd, pkt, sizeof(pkt), 0, (const struct sockaddr *)&c->addr,
 		c->addrlen) == -1) {
-		probe_done(run, PROBE_NETWORK, "cannot send an echo request to %s: %s",
-		    c->host, strerror(errno));
+		probe_done(run, probe_errno_reason(errno, PROBE_NETWORK),
+		    "cannot send an echo request to %s: %s", c->host, strerror(errno));
 		return 0;
 	}
 	return 0;

@@ -1,4 +1,5 @@
 /* probe.c - the table of probe types and the names of their reasons. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,10 @@ probe_reason_name(enum probe_reason r)
 	    [PROBE_NETWORK] = "network",
 	    [PROBE_INTERNAL] = "internal",
 	    [PROBE_RESOLVER] = "resolver_unavailable",
+	    [PROBE_LOCAL_FDS] = "local_fds",
+	    [PROBE_LOCAL_MEMORY] = "local_memory",
+	    [PROBE_LOCAL_BUFFERS] = "local_buffers",
+	    [PROBE_LOCAL_PORTS] = "local_ports",
 	};
 
 	if ((unsigned)r >= PROBE_NREASONS)
@@ -73,6 +78,40 @@ probe_timing_name(enum probe_timing t)
 	if ((unsigned)t >= PROBE_NTIMINGS)
 		return "unknown";
 	return names[t];
+}
+
+bool
+probe_local(enum probe_reason r)
+{
+	switch (r) {
+	case PROBE_INTERNAL:
+	case PROBE_LOCAL_FDS:
+	case PROBE_LOCAL_MEMORY:
+	case PROBE_LOCAL_BUFFERS:
+	case PROBE_LOCAL_PORTS:
+	case PROBE_RESOLVER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum probe_reason
+probe_errno_reason(int err, enum probe_reason otherwise)
+{
+	switch (err) {
+	case EMFILE:
+	case ENFILE:
+		return PROBE_LOCAL_FDS;
+	case ENOMEM:
+		return PROBE_LOCAL_MEMORY;
+	case ENOBUFS:
+		return PROBE_LOCAL_BUFFERS;
+	case EADDRNOTAVAIL:
+		return PROBE_LOCAL_PORTS;
+	default:
+		return otherwise;
+	}
 }
 
 /*
@@ -189,8 +228,13 @@ probe_start(struct probe_run *run)
 		    run, PROBE_INTERNAL, "%s probes cannot run here", run->ops->name);
 		return;
 	}
+	errno = 0;
 	if (run->ops->start(run) == -1 && run->active) {
-		probe_done(run, PROBE_INTERNAL, "could not start the probe");
+		int err = errno;
+		/* out of descriptors or memory: say which, it is no fault of the target */
+		probe_done(run, probe_errno_reason(err, PROBE_INTERNAL),
+		    "could not start the probe%s%s", err ? ": " : "",
+		    err ? strerror(err) : "");
 		return;
 	}
 	if (!run->active)

@@ -31,10 +31,23 @@ enum probe_reason {
 	PROBE_NETWORK,	 /* any other transport error */
 	PROBE_INTERNAL,	 /* a local resource failure, not the target's fault */
 	PROBE_RESOLVER,	 /* the monitoring host's own resolver is unusable */
+	/* Monitor faults: this host, not the target, failed (probe_local). */
+	PROBE_LOCAL_FDS,     /* EMFILE, ENFILE: out of file descriptors */
+	PROBE_LOCAL_MEMORY,  /* ENOMEM, CURLE_OUT_OF_MEMORY */
+	PROBE_LOCAL_BUFFERS, /* ENOBUFS: the kernel's socket buffers */
+	PROBE_LOCAL_PORTS,   /* EADDRNOTAVAIL: no local port or address left */
 	PROBE_NREASONS
 };
 
 const char *probe_reason_name(enum probe_reason);
+/*
+ * Whether the reason is a monitor fault: an error of this host (descriptors,
+ * memory, buffers, local ports, its resolver setup), which says nothing of
+ * the target. Such a result makes the target's time unknown, never down.
+ */
+bool probe_local(enum probe_reason);
+/* The monitor-fault reason of an errno (EMFILE...), or `otherwise`. */
+enum probe_reason probe_errno_reason(int err, enum probe_reason otherwise);
 
 /* The parts of an HTTP(S) transfer whose durations /metrics shows, as
  * blackbox_exporter names them. */

@@ -138,8 +138,8 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (err == ECONNREFUSED)
 			probe_done(run, PROBE_CONNECT_REFUSED, "connection refused");
 		else
-			probe_done(run, PROBE_NETWORK, "cannot connect: %s",
-			    evutil_socket_error_to_string(err));
+			probe_done(run, probe_errno_reason(err, PROBE_NETWORK),
+			    "cannot connect: %s", evutil_socket_error_to_string(err));
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
@@ -173,9 +173,12 @@ tcp_connect(struct probe_run *run, const struct sockaddr *sa, int len)
 	/* a refusal may be reported from inside connect: the event callback then
 	 * ends the run before we return */
 	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)sa, len) == -1 &&
-	    run->active)
-		probe_done(run, PROBE_NETWORK, "cannot connect: %s",
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	    run->active) {
+		int err = EVUTIL_SOCKET_ERROR();
+		/* socket() itself failed (EMFILE...): the monitor's fault */
+		probe_done(run, probe_errno_reason(err, PROBE_NETWORK),
+		    "cannot connect: %s", evutil_socket_error_to_string(err));
+	}
 }
 
 /*

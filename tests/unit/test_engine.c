@@ -534,6 +534,68 @@ test_alert_waits_no_longer_than_a_probe_may_take(void **unused)
 	teardown_f(f);
 }
 
+/* Monitor faults (issue 20): unknown seconds, no outage, no alert. */
+static void
+test_monitor_fault_opens_nothing(void **unused)
+{
+	struct fixture *f = setup(10, 1, 60);
+	int up = 0, down = 0, unknown = 0;
+	struct engine_status st;
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 60, 10, true);
+	for (time_t t = T0 + 60; t < T0 + 600; t += 10)
+		engine_observe_fault(
+		    f->e, 0, t, "cannot open a socket: Too many open files");
+	engine_status(f->e, 0, &st);
+	assert_true(st.blind);
+	assert_int_equal(st.faults, 54);
+	assert_int_equal(st.kind, STATE_UNKNOWN);
+	assert_int_equal(st.outages, 0);
+	probes(f, T0 + 600, T0 + 660, 10, true);
+	engine_close(f->e, T0 + 660);
+	for (int i = 0; i < f->nsteps; i++) {
+		up += f->steps[i].up_s;
+		down += f->steps[i].down_s;
+		unknown += f->steps[i].unknown_s;
+	}
+	assert_int_equal(down, 0);
+	assert_int_equal(unknown, 540);
+	assert_int_equal(up, 120);
+	assert_int_equal(f->nnotices, 0);
+	teardown_f(f);
+}
+
+/* An alert that falls due while the monitor is blind waits for a real
+ * failure; a success after it ends the outage without paging anyone. */
+static void
+test_monitor_fault_holds_alert(void **unused)
+{
+	struct fixture *f = setup(10, 1, 60);
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	engine_observe(f->e, 0, T0, false, NAN, "timeout");
+	assert_int_equal(engine_next_due(f->e), T0 + 60);
+	engine_observe_fault(
+	    f->e, 0, T0 + 10, "cannot open a socket: Too many open files");
+	engine_advance(f->e, T0 + 100);
+	assert_int_equal(f->nnotices, 0);
+	engine_observe(f->e, 0, T0 + 110, true, 1.0, NULL);
+	assert_int_equal(f->nnotices, 0); /* no alert, and so no recovery */
+	/* the same, still failing after the blind stretch: the alert goes out */
+	engine_observe(f->e, 0, T0 + 200, false, NAN, "timeout");
+	engine_observe_fault(
+	    f->e, 0, T0 + 210, "cannot open a socket: Too many open files");
+	engine_advance(f->e, T0 + 300);
+	assert_int_equal(f->nnotices, 0);
+	engine_observe(f->e, 0, T0 + 310, false, NAN, "timeout");
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
+	teardown_f(f);
+}
+
 int
 main(void)
 {
@@ -554,6 +616,8 @@ main(void)
 	    cmocka_unit_test(test_restart_keeps_outage_and_alert),
 	    cmocka_unit_test(test_outage_never_ends_before_it_starts),
 	    cmocka_unit_test(test_restart_before_alert_alerts_once_when_still_down),
+	    cmocka_unit_test(test_monitor_fault_opens_nothing),
+	    cmocka_unit_test(test_monitor_fault_holds_alert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

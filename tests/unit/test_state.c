@@ -154,6 +154,75 @@ test_threshold_one(void **unused)
 	state_free(&s);
 }
 
+/* A monitor fault (issue 20): no verdict, its interval unknown, no outage. */
+static void
+test_monitor_fault_is_unknown(void **unused)
+{
+	struct state s;
+	struct rec r = {0};
+
+	(void)unused;
+	state_init(&s, 30, 1, T0);
+	state_observe(&s, T0, true, rec_cb, &r);
+	state_observe_unknown(&s, T0 + 30, rec_cb, &r);
+	state_observe_unknown(&s, T0 + 60, rec_cb, &r);
+	assert_false(state_suspect(&s));
+	state_advance(&s, T0 + 80, rec_cb, &r);
+	assert_int_equal(sum(&r, STATE_UP), 30);
+	assert_int_equal(sum(&r, STATE_UNKNOWN), 50);
+	assert_int_equal(state_observe(&s, T0 + 90, true, rec_cb, &r), STATE_NO_CHANGE);
+	state_close(&s, T0 + 120, rec_cb, &r);
+	assert_int_equal(sum(&r, STATE_UP), 60);
+	assert_int_equal(sum(&r, STATE_UNKNOWN), 60);
+	assert_int_equal(sum(&r, STATE_DOWN), 0);
+	state_free(&s);
+}
+
+/* Failures on both sides of a fault are one run; the fault stays unknown. */
+static void
+test_monitor_fault_inside_failure_run(void **unused)
+{
+	struct state s;
+	struct rec r = {0};
+
+	(void)unused;
+	state_init(&s, 30, 2, T0);
+	state_observe(&s, T0, true, rec_cb, &r);
+	state_observe(&s, T0 + 30, false, rec_cb, &r);
+	state_observe_unknown(&s, T0 + 60, rec_cb, &r);
+	assert_true(state_suspect(&s));
+	state_advance(&s, T0 + 200, rec_cb, &r); /* pending: nothing settles */
+	assert_int_equal(
+	    state_observe(&s, T0 + 90, false, rec_cb, &r), STATE_OUTAGE_START);
+	assert_int_equal(s.outage_start, T0 + 30);
+	assert_int_equal(sum(&r, STATE_DOWN), 30);
+	assert_int_equal(sum(&r, STATE_UNKNOWN), 30);
+	/* faults during the outage: unknown, and the outage stays open */
+	state_observe_unknown(&s, T0 + 120, rec_cb, &r);
+	assert_true(s.down);
+	state_close(&s, T0 + 180, rec_cb, &r);
+	assert_int_equal(sum(&r, STATE_DOWN), 60);
+	assert_int_equal(sum(&r, STATE_UNKNOWN), 90);
+	state_free(&s);
+}
+
+/* A fault before any probe, then failures: only real failures count. */
+static void
+test_monitor_fault_first(void **unused)
+{
+	struct state s;
+	struct rec r = {0};
+
+	(void)unused;
+	state_init(&s, 10, 1, T0);
+	state_observe_unknown(&s, T0 + 5, rec_cb, &r);
+	assert_false(state_suspect(&s));
+	state_close(&s, T0 + 40, rec_cb, &r);
+	assert_int_equal(sum(&r, STATE_UNKNOWN), 40);
+	assert_int_equal(sum(&r, STATE_DOWN) + sum(&r, STATE_UP), 0);
+	state_free(&s);
+}
+
 int
 main(void)
 {
@@ -164,6 +233,9 @@ main(void)
 	    cmocka_unit_test(test_resume_continues_outage),
 	    cmocka_unit_test(test_advance_holds_one_interval),
 	    cmocka_unit_test(test_threshold_one),
+	    cmocka_unit_test(test_monitor_fault_is_unknown),
+	    cmocka_unit_test(test_monitor_fault_inside_failure_run),
+	    cmocka_unit_test(test_monitor_fault_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
