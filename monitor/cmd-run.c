@@ -307,6 +307,9 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 		if (t != 0) /* 0: an aggregator before its first delivery */
 			engine_advance(ctx->pl->engine, t);
 	}
+	if (ctx->pl->journal)
+		journal_retry(
+		    ctx->pl->journal); /* records kept while the disk was full */
 	if (ctx->pl->store) {
 		store_requeue(ctx->pl->store); /* writes that failed: again */
 		run_flush_kick(ctx);

@@ -474,8 +474,9 @@ journal_or_warn(struct engine *e, time_t t, const char *event, json_t *fields)
 		json_decref(fields);
 		return;
 	}
-	if (journal_append(e->journal, t, event, fields) == -1)
-		log_warnx("journal: %s record could not be written", event);
+	/* not on disk yet: kept in memory and retried by the journal (which
+	 * logs it); what was decided is acted on all the same */
+	journal_append(e->journal, t, event, fields);
 }
 
 static void
