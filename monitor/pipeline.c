@@ -20,6 +20,7 @@
 #include "contract.h"
 #include "journal.h"
 #include "log.h"
+#include "orphans.h"
 #include "pipeline.h"
 #include "store.h"
 #include "tz.h"
@@ -227,6 +228,8 @@ begin_target(struct pipeline *p, size_t i, time_t now)
 	}
 	engine_begin(p->engine, i, from, p->opts.aggregate && from < now ? from : now,
 	    p->open_outage[i], p->alerted[i], NULL);
+	if (p->open_outage[i])
+		engine_resume_known(p->engine, i, p->journal_last);
 	return rc;
 }
 
@@ -305,6 +308,7 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 	p->engine = engine_new(c, p->journal, &maint, &hooks);
 	if (p->opts.one_location)
 		engine_one_location(p->engine);
+	p->journal_last = last;
 	if (p->journal) {
 		f = json_object();
 		json_object_set_new(
@@ -316,6 +320,10 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 			goto fail;
 		}
 	}
+	/* outages the journal has open for targets no longer configured
+	 * (removed while the monitor was stopped): closed, not left open */
+	if (p->journal)
+		orphans_close(p->journal, c, last, now);
 	for (size_t i = 0; i < c->ntargets; i++)
 		begin_target(p, i, now); /* a file that fails: that target's own */
 	if (p->journal)
@@ -370,6 +378,8 @@ pipeline_reload(
 		log_warnx("reload: %s/journal.jsonl could not be read; added targets "
 			  "start without their open outages",
 		    c->state_dir);
+	else
+		p->journal_last = last;
 	for (size_t i = 0; i < c->ntargets; i++)
 		if (!engine_begun(p->engine, i) && begin_target(p, i, now) == -1)
 			log_warnx("%s: its steps wait until its RRD file can be "

@@ -415,7 +415,8 @@ test_restart_keeps_outage_and_alert(void **unused)
 	assert_int_equal(f->nnotices, 1);
 	assert_int_equal(f->notices[0].kind, ENGINE_RECOVERY);
 	assert_int_equal(f->notices[0].outage_start, T0);
-	assert_int_equal(f->notices[0].down_s, 3000);
+	/* the 1800 s the monitor was away are unknown, not down */
+	assert_int_equal(f->notices[0].down_s, 3000 - 1800);
 	totals(f, &up, &down, &maint, &unk);
 	assert_int_equal(unk, 1800);
 	assert_int_equal(down, 600);
@@ -451,13 +452,19 @@ test_restart_before_alert_alerts_once_when_still_down(void **unused)
 
 	(void)unused;
 	engine_begin(f->e, 0, T0 + 600, T0 + 2400, T0, false, "timeout");
-	/* the deadline passed while stopped: alert at the first probe that fails */
+	/* 600 s seen down before the stop; the 1800 s away are unknown, not
+	 * unplanned: the alert comes after 1200 s more seen down, once */
 	engine_advance(f->e, T0 + 2400);
 	assert_int_equal(f->nnotices, 0);
 	probes(f, T0 + 2400, T0 + 2520, 60, false);
+	assert_int_equal(f->nnotices, 0);
+	assert_int_equal(engine_next_due(f->e), T0 + 3600);
+	probes(f, T0 + 2520, T0 + 3720, 60, false);
 	assert_int_equal(f->nnotices, 1);
 	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
 	assert_int_equal(f->notices[0].outage_start, T0);
+	assert_int_equal(f->notices[0].time, T0 + 3600);
+	assert_int_equal(f->notices[0].unplanned_s, 1800);
 	teardown_f(f);
 }
 
