@@ -344,7 +344,8 @@ conf_slurp(FILE *f, const char *path, char *err, size_t errlen)
 	}
 	buf[len] = '\0';
 	if (strlen(buf) != len) {
-		snprintf(err, errlen, "%s:0: (file): a NUL byte: not a text file", path);
+		snprintf(
+		    err, errlen, "%s:0: (file): a NUL byte: not a text file", path);
 		free(buf);
 		return NULL;
 	}

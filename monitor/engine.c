@@ -439,8 +439,9 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 		else
 			state_resume(&g->st, open_outage, start,
 			    now > start ? now : start, span_cb, g);
-		/* the time away is not unplanned: the deadline moves by it */
-		g->outage_away = g->outage_unknown;
+		/* the time away is unknown in the records, but real time of an
+		 * outage nobody saw end: the alert keeps its deadline (a clock
+		 * jump, fake time, moves it: engine_clock_jump) */
 		if (!alerted)
 			set_due(g,
 			    engine_alert_deadline(&e->maint, i, open_outage,
@@ -591,8 +592,7 @@ outage_ended(struct eng_target *g, time_t t, time_t end, long unknown, const cha
 	if (span < 0 || unknown < 0 || unknown + m > span) {
 		log_warnx("BUG: %s: outage from %lld to %lld with %lds unknown and "
 			  "%lds of maintenance; recorded within its span",
-		    g->t->name, (long long)g->outage_start, (long long)end, unknown,
-		    m);
+		    g->t->name, (long long)g->outage_start, (long long)end, unknown, m);
 		if (span < 0) {
 			end = g->outage_start;
 			span = 0;
@@ -615,8 +615,9 @@ outage_ended(struct eng_target *g, time_t t, time_t end, long unknown, const cha
 	if (g->q) /* every location that was down during it */
 		json_object_set_new(f, "locations", loc_names(g, g->q->seen_down));
 	journal_or_warn(g->e, t, "outage_end", f);
-	say(g, "UP after %lds down (%lds unplanned, %lds in maintenance, %lds "
-	       "unknown)%s%s",
+	say(g,
+	    "UP after %lds down (%lds unplanned, %lds in maintenance, %lds "
+	    "unknown)%s%s",
 	    down, down - m, m, unknown, why ? ": " : "", why ? why : "");
 	if (g->alerted) {
 		f = json_object();
@@ -737,9 +738,9 @@ engine_observe_at(struct engine *e, size_t i, int loc, time_t t, bool ok,
 			time_t from = g->resume_from > g->outage_start
 			    ? g->resume_from
 			    : g->outage_start;
-			long unk = end > from ? (long)(end - from) -
-				maint_overlap(e, i, from, end)
-					      : 0;
+			long unk = end > from
+			    ? (long)(end - from) - maint_overlap(e, i, from, end)
+			    : 0;
 
 			outage_ended(g, t, end, unk, NULL);
 		} else

@@ -113,8 +113,10 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 		log_warnx("%s: the last line is incomplete (%lld bytes, a crash or a "
 			  "full disk while writing); cut",
 		    j->path, (long long)(size - keep));
-		if (ftruncate(j->fd, keep) == -1 || fsync(j->fd) == -1)
+		if (ftruncate(j->fd, keep) == -1)
 			log_warn("%s: cutting the incomplete line", j->path);
+		else
+			(void)fsync(j->fd);
 	}
 	flock(j->fd, LOCK_UN);
 	return j;
@@ -209,9 +211,13 @@ write_line(struct journal *j, const char *line)
 	rc = 0;
 	goto out;
 rollback:
-	/* a cut never needs room; if even it fails, open cuts the torn line */
-	if (ftruncate(j->fd, size) == -1 || fsync(j->fd) == -1)
+	/* a cut never needs room; if even it fails, open cuts the torn line.
+	 * Its fsync may fail on the same full disk: the cut size is what the
+	 * kernel serves either way, and the next record's fsync settles it */
+	if (ftruncate(j->fd, size) == -1)
 		log_warn("%s: cutting a partly written record", j->path);
+	else
+		(void)fsync(j->fd);
 out:
 	flock(j->fd, LOCK_UN);
 	return rc;

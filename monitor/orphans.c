@@ -111,8 +111,7 @@ orphans_close(struct journal *j, const struct conf *c, time_t known, time_t now)
 				  "closed at the last time the monitor knew of "
 				  "(%lld)%s",
 			    x->name, (long long)end,
-			    x->alerted ? "; its recovery notice cannot be sent"
-				       : "");
+			    x->alerted ? "; its recovery notice cannot be sent" : "");
 			closed++;
 		}
 		free(x->name);

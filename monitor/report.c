@@ -351,7 +351,7 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		 * month, as far as the part in it holds them) */
 		{
 			long unk = ji->unknown_s < inc->unplanned_s ? ji->unknown_s
-								 : inc->unplanned_s;
+								    : inc->unplanned_s;
 			if (unk > 0) {
 				inc->down_s -= unk;
 				inc->unplanned_s -= unk;
