@@ -788,6 +788,31 @@ engine_advance(struct engine *e, time_t now)
 	}
 }
 
+/*
+ * The wall clock jumped forward over [from, to) (run's monitor clock saw
+ * it): those seconds are unknown for every target, and not unplanned, so an
+ * open outage's alert deadline moves by them; an outage whose first probe
+ * after the jump finds the target up ends there, with the jump unknown in it.
+ */
+void
+engine_clock_jump(struct engine *e, time_t from, time_t to)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct eng_target *g = &e->tg[i];
+
+		if (!g->begun || to <= from || g->st.settled_to >= to)
+			continue;
+		state_gap(&g->st, from, to, span_cb, g);
+		if (!g->outage_start)
+			continue;
+		g->outage_away += (long)(to - from) - maint_overlap(e, i, from, to);
+		if (!g->alerted)
+			set_due(g,
+			    engine_alert_deadline(&e->maint, i, g->outage_start,
+				g->t->t.alert_after + g->outage_away));
+	}
+}
+
 void
 engine_set_lag(struct engine *e, int seconds)
 {

@@ -106,6 +106,8 @@ int engine_recover(const char *state_dir, const struct conf *,
     time_t *open_outage /* [ntargets] */, bool *alerted /* [ntargets] */,
     time_t *last_time);
 
+/* The wall clock jumped forward over [from, to): unknown for every target. */
+void engine_clock_jump(struct engine *, time_t from, time_t to);
 /* Steps settle `seconds` behind now, so a probe still in flight (started
  * earlier, reported later) is never older than what is settled. */
 void engine_set_lag(struct engine *, int seconds);
