@@ -61,6 +61,7 @@ def test_rrd_garbage_deleted_and_disk_full(t):
         conf = t.write("slamon.conf", CONF % {"state": state, "targets": two})
         run = t.spawn([t.bin, "-v", "-c", conf, "run"], env=S.faketime_env(offset_to_phase(45)))
         t.wait_for(lambda: F.journal(t, "monitor_start", state=state), 20, "monitor_start")
+        t.wait_for(lambda: "running with" in log(run), 20, "every target begun")
         # the garbage: moved aside, a new file in its place
         aside = [n for n in os.listdir(rrd) if n.startswith("b.rrd.corrupt-")]
         assert len(aside) == 1, os.listdir(rrd)
@@ -97,12 +98,15 @@ def test_rrd_garbage_deleted_and_disk_full(t):
         recs = F.check_journal(os.path.join(state, "journal.jsonl"))
         assert [r["target"] for r in recs if r["event"] == "outage_start"] == ["c"]
         assert [r["event"] for r in recs].count("monitor_start") == 1
-        # c's file holds the down seconds of the steps kept while it could
-        # not be made (its first rows), and none is unknown
+        # c's file begins with the step of its first failure, kept while the
+        # file could not be made, and holds its down seconds; no step since
+        # is missing
+        c_start = F.epoch(recs[[r["event"] for r in recs].index("outage_start")]["start"])
+        first = c_start - c_start % 60 + 60
         last = last_update(c_path)
-        steps = {e: v for e, v in S.steps_of(c_path, last - 1200, last).items()
+        steps = {e: v for e, v in S.steps_of(c_path, first - 600, last).items()
                  if v[0] == v[0]}
-        assert steps and sum(v[1] for v in steps.values()) > 60, steps
+        assert first - 60 <= min(steps) <= first and steps[first][1] > 0, (first, steps)
         assert sorted(steps) == list(range(min(steps), last + 1, 60)), steps
         assert "LOST" not in log(run)
     finally:
