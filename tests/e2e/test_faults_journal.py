@@ -7,6 +7,7 @@ at the last second known, not at the first probe after the restart.
 The disk is full for the journal only: faultfs (tests/tools/preload/) makes
 write(2) on journal.jsonl put down half a record and then fail with ENOSPC,
 as a disk that fills in the middle of a record does."""
+import json
 import os
 import signal
 
@@ -138,3 +139,25 @@ def test_lost_outage_end_is_not_invented_down_time(t):
     rec = F.journal(t, "recovery")
     assert len(rec) == 1 and rec[0]["end"] == end["end"], rec
     assert [r["event"] for r in recs].count("outage_end") == 1
+
+
+def test_stop_while_the_disk_is_full_says_what_is_lost(t):
+    """Stopped before there is room: the records still waiting are logged,
+    whole, one a line, so that nothing decided disappears silently."""
+    port = targetd(t)
+    conf = t.write("slamon.conf", CONF % {"port": port, "hook": "http://127.0.0.1:9/x"})
+    conf = t.write("slamon.conf", open(conf).read().replace("alerts = ( {", "alerts = (); #"))
+    run = t.spawn([t.bin, "-v", "-c", conf, "run"], env=F.fault_env(t))
+    t.wait_for(lambda: "result ok" in log(run), 20, "a good probe")
+    F.fault(t, "write journal.jsonl")
+    F.set_route(port, "status:503")
+    t.wait_for(lambda: ": DOWN since" in log(run), 20, "the outage, decided")
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=20) == 0
+    lost = [x.split("lost journal record: ", 1)[1] for x in log(run).splitlines()
+            if "lost journal record: " in x]
+    events = [json.loads(x)["event"] for x in lost]
+    assert events[0] == "outage_start" and events[-1] == "monitor_stop", events
+    assert "records could not be written (No space left on device) and are LOST" in log(run)
+    recs = F.check_journal(t.path("state", "journal.jsonl"))
+    assert [r["event"] for r in recs] == ["monitor_start"], recs
