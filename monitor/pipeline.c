@@ -200,6 +200,31 @@ loc_step_cb(void *arg, const struct conf_target *t, const char *loc,
 }
 
 /*
+ * The last second target i is known to have been down before a restart into
+ * its open outage: the journal's last record, or later, the end of the last
+ * stored step that was down all through (an hour back at most). A step with
+ * up time in it is not taken: an end the journal lost (a full disk) is not
+ * turned into down time.
+ */
+static time_t
+known_down(struct pipeline *p, size_t i, time_t from)
+{
+	const char *name = p->conf->targets[i].name;
+	time_t known = p->journal_last > p->open_outage[i] ? p->journal_last
+							  : p->open_outage[i];
+	struct store_sums s;
+
+	for (time_t e = from; p->store && e - STORE_STEP >= known && e > from - 3600;
+	     e -= STORE_STEP) {
+		if (store_sum(p->store, name, e - STORE_STEP, e, &s) == -1)
+			break;
+		if (s.steps == 1 && s.unknown_steps == 0 && s.up_s == 0 && s.down_s > 0)
+			return e;
+	}
+	return known;
+}
+
+/*
  * Where target i's accounting starts, and its file. A file that cannot be
  * had (a full disk, not an RRD file, unreadable) is this target's trouble
  * alone: it is probed and journaled from now, and its steps wait in the
@@ -229,7 +254,8 @@ begin_target(struct pipeline *p, size_t i, time_t now)
 	engine_begin(p->engine, i, from, p->opts.aggregate && from < now ? from : now,
 	    p->open_outage[i], p->alerted[i], NULL);
 	if (p->open_outage[i])
-		engine_resume_known(p->engine, i, p->journal_last);
+		engine_resume_known(
+		    p->engine, i, known_down(p, i, rc == 0 && last > 0 ? last : 0));
 	return rc;
 }
 
