@@ -211,7 +211,7 @@ known_down(struct pipeline *p, size_t i, time_t from)
 {
 	const char *name = p->conf->targets[i].name;
 	time_t known = p->journal_last > p->open_outage[i] ? p->journal_last
-							  : p->open_outage[i];
+							   : p->open_outage[i];
 	struct store_sums s;
 
 	for (time_t e = from; p->store && e - STORE_STEP >= known && e > from - 3600;
