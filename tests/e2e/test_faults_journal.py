@@ -10,6 +10,8 @@ as a disk that fills in the middle of a record does."""
 import json
 import os
 import signal
+import subprocess
+import time
 
 import faultlib as F
 from lib import free_port
@@ -161,3 +163,35 @@ def test_stop_while_the_disk_is_full_says_what_is_lost(t):
     assert "records could not be written (No space left on device) and are LOST" in log(run)
     recs = F.check_journal(t.path("state", "journal.jsonl"))
     assert [r["event"] for r in recs] == ["monitor_start"], recs
+
+
+def test_restart_ends_a_lost_outage_at_its_last_stored_down_step(t):
+    """kill -9 long after the outage's last journal record, the outage over
+    by the restart: it ends at the end of the last stored step that was down
+    all through, which the monitor knew, not at its last record, nor at the
+    first probe after the restart."""
+    port = targetd(t)
+    conf = t.write("slamon.conf", CONF % {"port": port, "hook": "http://127.0.0.1:9/x"})
+    conf = t.write("slamon.conf", open(conf).read().replace("alerts = ( {", "alerts = (); #"))
+    t0 = int(time.time()) // 60 * 60
+    rrd = t.path("state", "rrd", "web.rrd")
+    os.makedirs(os.path.dirname(rrd))
+    subprocess.run(["rrdtool", "create", rrd, "--start", str(t0 - 600), "--step", "60",
+                    "DS:up_s:GAUGE:60:0:60", "DS:down_s:GAUGE:60:0:60",
+                    "DS:maint_s:GAUGE:60:0:60", "DS:latency_ms:GAUGE:60:0:U",
+                    "RRA:AVERAGE:0.5:1:2880"], check=True)
+    rows = [f"{e}:60:0:0:5" for e in range(t0 - 540, t0 - 299, 60)]
+    rows += [f"{e}:0:60:0:U" for e in range(t0 - 240, t0 + 1, 60)]
+    subprocess.run(["rrdtool", "update", rrd] + rows, check=True)
+    z = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s))  # noqa: E731
+    t.write("state/journal.jsonl", "\n".join([
+        '{"time":"%s","event":"monitor_start","mode":"run"}' % z(t0 - 600),
+        '{"time":"%s","event":"outage_start","target":"web","start":"%s","reason":"HTTP 503"}'
+        % (z(t0 - 298), z(t0 - 300)), ""]))
+    run = t.spawn([t.bin, "-v", "-c", conf, "run"])
+    t.wait_for(lambda: F.journal(t, "outage_end"), 20, "the outage closed")
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=20) == 0
+    F.check_journal(t.path("state", "journal.jsonl"))
+    (end,) = F.journal(t, "outage_end")
+    assert end["end"] == z(t0) and end["down_s"] == 300 and end["unknown_s"] == 0, end
