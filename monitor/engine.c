@@ -800,7 +800,9 @@ engine_clock_jump(struct engine *e, time_t from, time_t to)
 	for (size_t i = 0; i < e->n; i++) {
 		struct eng_target *g = &e->tg[i];
 
-		if (!g->begun || to <= from || g->st.settled_to >= to)
+		/* a combined target of several locations takes its times from
+		 * the locations' results, not from this clock */
+		if (!g->begun || g->q || to <= from || g->st.settled_to >= to)
 			continue;
 		state_gap(&g->st, from, to, span_cb, g);
 		if (!g->outage_start)
