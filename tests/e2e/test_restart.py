@@ -72,6 +72,10 @@ def test_kill9_mid_outage_and_restart(t):
         t.wait_for(lambda: "result ok" in open(run1.errpath).read(), 20, "a good probe")
         set_route(port, "status:503")
         t.wait_for(lambda: journal(t, "alert") and posts(hook, "alert"), 20, "the alert")
+        # its delivery record follows the receiver's answer: killed before
+        # it, the alert is rightly sent again at the restart
+        t.wait_for(lambda: [r for r in journal(t, "delivery") if r["delivered"]], 20,
+                   "the delivery record")
         start = journal(t, "outage_start")[0]["start"]
         os.kill(run1.pid, signal.SIGKILL)
         run1.wait(timeout=10)
