@@ -26,11 +26,26 @@
 #include <rrd.h>
 
 #include "log.h"
+#include "rrdlayout.h"
 #include "store-int.h"
 #include "store.h"
 
-/* What a new file needs, roughly (rrdlayout.h: about 1 MB); for the message. */
-#define STORE_FILE_ROOM (1536L * 1024)
+/* What a new file needs: its rows (files are made at full size), in bytes. */
+static long long
+file_room(const struct store *s)
+{
+	struct rrdlayout_params p;
+	struct rrdlayout_rra r[RRDLAYOUT_MAX];
+	long long rows = 0;
+	int n;
+
+	rrdlayout_defaults(&p, s->granularity);
+	if ((n = rrdlayout_make(&p, r)) < 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		rows += r[i].rows;
+	return rows * STORE_NDS * 8;
+}
 
 void
 store_create_failed(struct store *s, struct store_target *t, int err)
@@ -39,11 +54,13 @@ store_create_failed(struct store *s, struct store_target *t, int err)
 	char buf[256];
 	struct statvfs vs;
 
+	long long room = file_room(s);
+
 	if (err == ENOSPC || err == EDQUOT ||
 	    (!s->remote && statvfs(s->dir, &vs) == 0 &&
-		(long long)vs.f_bavail * (long long)vs.f_frsize < STORE_FILE_ROOM)) {
-		snprintf(buf, sizeof(buf), "%s (the file needs about %ld kB)",
-		    strerror(err == EDQUOT ? EDQUOT : ENOSPC), STORE_FILE_ROOM / 1024);
+		(long long)vs.f_bavail * (long long)vs.f_frsize < room)) {
+		snprintf(buf, sizeof(buf), "%s (the file needs about %lld kB)",
+		    strerror(err == EDQUOT ? EDQUOT : ENOSPC), room / 1024);
 		why = buf;
 	} else if (why == NULL || *why == '\0')
 		why = err != 0 ? strerror(err) : "unknown librrd error";

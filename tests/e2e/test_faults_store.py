@@ -50,7 +50,7 @@ def test_rrd_garbage_deleted_and_disk_full(t):
     t.spawn([os.path.join(t.tools, "targetd"), "--http", str(port),
              "--route", "/ok=status:200", "--route", "/bad=status:503"])
     t.wait_port(port)
-    fs = F.Tmpfs(t.path("fs"), "8m")
+    fs = F.Tmpfs(t.path("fs"), "24m")  # files are 3.4 MB (Europe/Oslo)
     try:
         state = os.path.join(fs.path, "state")
         rrd = os.path.join(state, "rrd")
