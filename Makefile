@@ -41,6 +41,9 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
+# LD_PRELOAD libraries of the tests (fault injection)
+PRELOAD_SRC = $(wildcard tests/tools/preload/*.c)
+TOOL_BIN += $(PRELOAD_SRC:tests/tools/preload/%.c=$(BUILD)/tests/%.so)
 BIN      = $(BUILD)/slamon
 
 .PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run run-cluster bench install clean format format-check fuzz fuzz-build FORCE
@@ -79,6 +82,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libslamon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Imonitor -Iprobes -o $@ $< \
 		$(BUILD)/libslamon.a $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/%.so: tests/tools/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/tests/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
@@ -174,7 +181,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(BUILD)/libslamon.a
 clean:
 	rm -rf build build-san build-fuzz
 
-FMT_SRC = $(wildcard monitor/*.[ch] probes/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch])
+FMT_SRC = $(wildcard monitor/*.[ch] probes/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] tests/tools/preload/*.[ch])
 format:
 	clang-format -i $(FMT_SRC)
 format-check:

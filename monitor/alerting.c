@@ -64,8 +64,7 @@ alerting_journal(struct journal *j, time_t now, const struct notify_msg *m,
 		json_object_set_new(f, "abandoned", json_true());
 	if (error)
 		json_object_set_new(f, "error", json_string(error));
-	if (journal_append(j, now, "delivery", f) == -1)
-		log_warnx("journal: delivery record could not be written");
+	journal_append(j, now, "delivery", f); /* or kept until there is room */
 }
 
 /* A notice the journal says was decided, and which channels finished it. */

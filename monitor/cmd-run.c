@@ -28,6 +28,7 @@
 #include "ics-fetch.h"
 #include "journal.h"
 #include "log.h"
+#include "mclock.h"
 #include "notify.h"
 #include "pipeline.h"
 #include "prober.h"
@@ -53,6 +54,9 @@ struct run_ctx {
 	struct event *sighup, *sigterm, *sigint, *tick;
 	struct event *flush; /* writes queued steps, a slice per loop turn */
 	time_t last_calendar;
+	struct mclock clock;	  /* wall time advancing with the monotonic clock */
+	struct run_start *starts; /* per target: its run in flight */
+	size_t nstarts;
 	bool dry_run;
 	bool stopping; /* deliveries abandoned now are resent at the next start */
 	struct cluster *cluster; /* several locations (design.md 9), or NULL */
@@ -61,8 +65,69 @@ struct run_ctx {
 	struct sdnotify *sd;
 };
 
+/* The prober stamps a run with the system clock; the monitor's is kept here. */
+struct run_start {
+	time_t wall, mon;
+};
+
 static void run_schedule(struct run_ctx *);
 static void run_flush_kick(struct run_ctx *);
+
+/*
+ * Every time the pipeline is given comes from the monitor's clock
+ * (mclock.h): durations, deadlines and steps follow the monotonic clock,
+ * and a step of the system clock is seen and handled at the next tick.
+ */
+static time_t
+run_clock(struct run_ctx *ctx)
+{
+	return (time_t)floor(mclock_at(&ctx->clock, mclock_mono_now()));
+}
+
+static time_t
+run_clock_cb(void *arg)
+{
+	return run_clock(arg);
+}
+
+static void
+run_check_clock(struct run_ctx *ctx)
+{
+	char a[TZ_RFC3339_LEN], b[TZ_RFC3339_LEN];
+	time_t from, to;
+
+	switch (mclock_check(
+	    &ctx->clock, mclock_wall_now(), mclock_mono_now(), &from, &to)) {
+	case MCLOCK_FORWARD:
+		log_warnx("the system clock jumped %llds forward (%s to %s): those "
+			  "seconds are unknown for every target; outages and alert "
+			  "deadlines follow the monotonic clock",
+		    (long long)(to - from), tz_rfc3339(from, a, sizeof(a)),
+		    tz_rfc3339(to, b, sizeof(b)));
+		/* an aggregating engine is on the time of the results it reads */
+		if (!ctx->aggregating)
+			engine_clock_jump(ctx->pl->engine, from, to);
+		run_flush_kick(ctx);
+		break;
+	case MCLOCK_BACKWARD:
+		log_warnx("the system clock jumped %llds back (%s to %s): slamon "
+			  "keeps its own time, %.0fs ahead of it, so that no second is "
+			  "recorded twice, until it is restarted",
+		    (long long)(from - to), tz_rfc3339(from, a, sizeof(a)),
+		    tz_rfc3339(to, b, sizeof(b)), ctx->clock.ahead);
+		break;
+	case MCLOCK_STEADY:
+		break;
+	}
+}
+
+static void
+run_starts_reset(struct run_ctx *ctx)
+{
+	free(ctx->starts);
+	ctx->nstarts = ctx->conf->ntargets;
+	ctx->starts = xcalloc(ctx->nstarts ? ctx->nstarts : 1, sizeof(*ctx->starts));
+}
 
 /* What the status page and the API read; again after a reload or a new calendar. */
 static void
@@ -76,6 +141,8 @@ run_httpd_source(struct run_ctx *ctx, struct httpd_source *src)
 	src->notify = ctx->notify;
 	src->cluster = ctx->cluster;
 	src->prober = ctx->prober;
+	src->now = run_clock_cb;
+	src->arg = ctx;
 }
 
 static const struct calendar *
@@ -172,6 +239,11 @@ run_result_cb(void *arg, const struct conf_target *t, void **tdata, time_t start
 	(void)tdata;
 	if (i >= ctx->conf->ntargets)
 		return false; /* a result of a configuration that is gone */
+	/* the run's start on the monitor's clock */
+	if (i < ctx->nstarts && ctx->starts[i].wall == start)
+		start = ctx->starts[i].mon;
+	else
+		start += run_clock(ctx) - (time_t)floor(mclock_wall_now());
 	httpd_observe(ctx->httpd, i, res);
 	if (probe_local(res->reason)) {
 		/* this host failed, not the target: its time is unknown, never
@@ -216,7 +288,13 @@ run_start_cb(void *arg, const struct conf_target *t, time_t start)
 	struct run_ctx *ctx = arg;
 	size_t i = (size_t)(t - ctx->conf->targets);
 
-	if (i < ctx->conf->ntargets && !ctx->aggregating)
+	if (i >= ctx->conf->ntargets)
+		return;
+	if (i < ctx->nstarts) {
+		ctx->starts[i].wall = start;
+		start = ctx->starts[i].mon = run_clock(ctx);
+	}
+	if (!ctx->aggregating)
 		engine_probe_started(ctx->pl->engine, i, start);
 }
 
@@ -269,8 +347,8 @@ run_delivery_cb(void *arg, const struct notify_msg *m, const struct conf_alert *
 {
 	struct run_ctx *ctx = arg;
 
-	alerting_journal(ctx->pl ? ctx->pl->journal : NULL, time(NULL), m, ch, attempt,
-	    delivered, final, error, ctx->stopping);
+	alerting_journal(ctx->pl ? ctx->pl->journal : NULL, run_clock(ctx), m, ch,
+	    attempt, delivered, final, error, ctx->stopping);
 }
 
 /* An outage and its alert are what an operator filters the journal for:
@@ -289,10 +367,12 @@ static void
 run_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct run_ctx *ctx = arg;
-	time_t now = time(NULL);
+	time_t now;
 
 	(void)fd;
 	(void)what;
+	run_check_clock(ctx);
+	now = run_clock(ctx);
 	if (now - ctx->last_calendar >= RUN_CALENDAR_EVERY) {
 		ctx->last_calendar = now;
 		if (pipeline_refresh_calendar(ctx->pl, now) > 0) {
@@ -307,6 +387,9 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 		if (t != 0) /* 0: an aggregator before its first delivery */
 			engine_advance(ctx->pl->engine, t);
 	}
+	if (ctx->pl->journal)
+		journal_retry(
+		    ctx->pl->journal); /* records kept while the disk was full */
 	if (ctx->pl->store) {
 		store_requeue(ctx->pl->store); /* writes that failed: again */
 		run_flush_kick(ctx);
@@ -355,8 +438,10 @@ run_schedule(struct run_ctx *ctx)
 {
 	time_t due = engine_next_due(ctx->pl->engine);
 	struct timeval now, tv = {RUN_TICK, 0};
+	double mon = mclock_at(&ctx->clock, mclock_mono_now());
 
-	gettimeofday(&now, NULL);
+	now.tv_sec = (time_t)floor(mon);
+	now.tv_usec = (suseconds_t)((mon - floor(mon)) * 1e6);
 	/* at the deadline's second exactly, not up to a second after it */
 	if (due && due - now.tv_sec < RUN_TICK) {
 		if (due > now.tv_sec) {
@@ -390,7 +475,7 @@ run_ics_cb(void *arg, bool changed)
 {
 	struct run_ctx *ctx = arg;
 
-	if (pipeline_reload_calendar(ctx->pl, time(NULL)) == 0) {
+	if (pipeline_reload_calendar(ctx->pl, run_clock(ctx)) == 0) {
 		if (changed)
 			log_info("calendar reloaded (a subscribed calendar changed)");
 		run_httpd_update(ctx);
@@ -443,7 +528,7 @@ run_reload(struct run_ctx *ctx)
 			  "the old values stay");
 	nc->http = ctx->conf->http;
 	tz_set(nc->timezone);
-	if (pipeline_reload(ctx->pl, nc, time(NULL), err, sizeof(err)) == -1) {
+	if (pipeline_reload(ctx->pl, nc, run_clock(ctx), err, sizeof(err)) == -1) {
 		log_warnx(
 		    "reload rejected, the old configuration keeps running: %s", err);
 		conf_free(nc);
@@ -461,6 +546,7 @@ run_reload(struct run_ctx *ctx)
 		ctx->ics = ics_fetch_new(ctx->base, nc, run_ics_cb, ctx);
 	conf_free(ctx->conf);
 	ctx->conf = nc;
+	run_starts_reset(ctx);
 	run_httpd_update(ctx);
 	if (ctx->admin) {
 		struct admin_source asrc;
@@ -521,7 +607,7 @@ run_ctx_free(struct run_ctx *ctx)
 	ctx->stopping = true;
 	notify_free(ctx->notify);
 	ctx->notify = NULL;
-	pipeline_close(ctx->pl, time(NULL));
+	pipeline_close(ctx->pl, run_clock(ctx));
 	ctx->pl = NULL;
 	if (ctx->tick)
 		event_free(ctx->tick);
@@ -535,6 +621,7 @@ run_ctx_free(struct run_ctx *ctx)
 		event_free(ctx->sigint);
 	if (ctx->base)
 		event_base_free(ctx->base);
+	free(ctx->starts);
 	conf_free(ctx->conf);
 }
 
@@ -616,7 +703,9 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	o.notice = run_notice_cb;
 	o.log = run_log_cb;
 	o.arg = &ctx;
-	if ((ctx.pl = pipeline_open(ctx.conf, &o, time(NULL), err, sizeof(err))) ==
+	mclock_init(&ctx.clock, mclock_wall_now(), mclock_mono_now());
+	run_starts_reset(&ctx);
+	if ((ctx.pl = pipeline_open(ctx.conf, &o, run_clock(&ctx), err, sizeof(err))) ==
 	    NULL) {
 		log_warnx("%s", err);
 		rc = EXIT_USER;
@@ -631,7 +720,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		store_set_deferred(ctx.pl->store, true);
 		run_flush_kick(&ctx);
 	}
-	ctx.last_calendar = time(NULL);
+	ctx.last_calendar = run_clock(&ctx);
 	if (ctx.conf->cluster.enabled) {
 		uint64_t after = ctx.aggregating
 		    ? cluster_agg_load_pos(
@@ -664,7 +753,7 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 		goto fail;
 	/* alerts decided before a crash or a stop but never delivered */
 	if (ctx.notify)
-		alerting_resume(ctx.notify, ctx.pl, time(NULL));
+		alerting_resume(ctx.notify, ctx.pl, run_clock(&ctx));
 	if (ctx.conf->listen[0] != '\0') {
 		struct httpd_source src;
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -305,6 +306,52 @@ parse_targets(struct conf_ctx *ctx, const config_setting_t *root, struct conf *c
 	return check_duplicates(ctx, list, c);
 }
 
+/* The whole file as a string, or NULL with err set (never exits). */
+static char *
+conf_slurp(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t len = 0, cap = 8192;
+	char *buf;
+
+	if (fstat(fileno(f), &st) == -1) {
+		snprintf(err, errlen, "%s:0: (file): %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s:0: (file): not a regular file%s", path,
+		    S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	for (;;) {
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "%s:0: (file): %s", path,
+				    strerror(errno ? errno : EIO));
+				free(buf);
+				return NULL;
+			}
+			break;
+		}
+		if (len + 1 == cap) {
+			cap *= 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		snprintf(
+		    err, errlen, "%s:0: (file): a NUL byte: not a text file", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
@@ -314,6 +361,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	struct conf *c = xcalloc(1, sizeof(*c));
 	config_t cfg;
 	config_setting_t *root, *d;
+	char *text;
 	FILE *f;
 
 	c->path = xstrdup(path);
@@ -336,14 +384,23 @@ conf_load(const char *path, char *err, size_t errlen)
 		config_set_include_dir(&cfg, dirname(dup));
 		free(dup);
 	}
-	if (config_read(&cfg, f) != CONFIG_TRUE) {
+	/* read it whole first: libconfig's scanner exits the process when its
+	 * input fails (a directory, an I/O error), which for a reload would
+	 * be a daemon gone instead of a reload rejected */
+	if ((text = conf_slurp(f, path, err, errlen)) == NULL) {
 		fclose(f);
+		goto fail;
+	}
+	fclose(f);
+	f = NULL;
+	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+		free(text);
 		snprintf(err, errlen, "%s:%d: (syntax): %s",
 		    config_error_file(&cfg) ? config_error_file(&cfg) : path,
 		    config_error_line(&cfg), config_error_text(&cfg));
 		goto fail;
 	}
-	fclose(f);
+	free(text);
 	root = config_root_setting(&cfg);
 	if (conf_check_keys(&ctx, root, top, NULL) < 0)
 		goto ctxfail;

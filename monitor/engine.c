@@ -49,7 +49,11 @@ struct eng_target {
 	struct eng_lat *lat; /* latency of steps not yet written */
 	size_t nlat, caplat;
 	time_t outage_start; /* 0: none open */
-	long outage_unknown; /* unknown seconds inside it */
+	long outage_unknown; /* unknown seconds inside it (never down/unplanned) */
+	long outage_away;    /* of which the monitor was away (restart, clock
+				jump): they move the alert deadline */
+	time_t resume_from;  /* resumed after a restart: where its data ended */
+	time_t resume_known; /* ... and the last second it was known down, 0: none */
 	bool alerted;
 	time_t due;   /* next alert or repeat, 0: none */
 	char *reason; /* last failure, NULL: none */
@@ -421,6 +425,9 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 	g->up = g->down = g->maint = g->unknown = 0;
 	g->outage_start = open_outage;
 	g->outage_unknown = 0;
+	g->outage_away = 0;
+	g->resume_from = start;
+	g->resume_known = 0;
 	g->alerted = alerted;
 	set_due(g, 0);
 	if (reason)
@@ -432,10 +439,13 @@ engine_begin(struct engine *e, size_t i, time_t from, time_t now, time_t open_ou
 		else
 			state_resume(&g->st, open_outage, start,
 			    now > start ? now : start, span_cb, g);
+		/* the time away is unknown in the records, but real time of an
+		 * outage nobody saw end: the alert keeps its deadline (a clock
+		 * jump, fake time, moves it: engine_clock_jump) */
 		if (!alerted)
 			set_due(g,
-			    engine_alert_deadline(
-				&e->maint, i, open_outage, g->t->t.alert_after));
+			    engine_alert_deadline(&e->maint, i, open_outage,
+				g->t->t.alert_after + g->outage_away));
 		else if (g->t->t.alert_repeat > 0)
 			set_due(g, now + g->t->t.alert_repeat);
 	} else if (now > start) {
@@ -474,8 +484,9 @@ journal_or_warn(struct engine *e, time_t t, const char *event, json_t *fields)
 		json_decref(fields);
 		return;
 	}
-	if (journal_append(e->journal, t, event, fields) == -1)
-		log_warnx("journal: %s record could not be written", event);
+	/* not on disk yet: kept in memory and retried by the journal (which
+	 * logs it); what was decided is acted on all the same */
+	journal_append(e->journal, t, event, fields);
 }
 
 static void
@@ -511,7 +522,7 @@ fire_due(struct eng_target *g, time_t now)
 		    now < g->inflight_since + g->t->t.timeout + 1)
 			break;
 		time_t at = g->due > g->last_probe ? g->due : g->last_probe;
-		long down = (long)(at - g->outage_start);
+		long down = (long)(at - g->outage_start) - g->outage_away;
 		long unplanned = down -
 		    maint_overlap(g->e, g->idx, g->outage_start, at);
 		enum engine_notice_kind kind = g->alerted ? ENGINE_REPEAT
@@ -555,56 +566,71 @@ outage_started(struct eng_target *g, time_t t)
 	say(g, "DOWN since %s (%s)", tz_rfc3339(g->outage_start, buf, sizeof(buf)),
 	    reason_of(g));
 	set_due(g,
-	    engine_alert_deadline(
-		&g->e->maint, g->idx, g->outage_start, g->t->t.alert_after));
+	    engine_alert_deadline(&g->e->maint, g->idx, g->outage_start,
+		g->t->t.alert_after + g->outage_away));
 }
 
+/*
+ * The outage ends at end (journaled at t): normally the probe that found
+ * the target up, end == t. Its unknown seconds (the monitor not running, a
+ * clock jump, probes missing) are neither down nor unplanned.
+ */
 static void
-outage_ended(struct eng_target *g, time_t t)
+outage_ended(struct eng_target *g, time_t t, time_t end, long unknown, const char *why)
 {
-	long down, m;
-	json_t *f;
-	char a[TZ_RFC3339_LEN], b[TZ_RFC3339_LEN];
+	long span = (long)(end - g->outage_start);
+	long m = maint_overlap(g->e, g->idx, g->outage_start, end);
+	long down = span - unknown;
+	json_t *f = json_object();
 
-	/* Nothing in the journal ends before it starts. Replay refuses rows
-	 * older than the stored data, so only a wall clock stepped back can
-	 * get here: the outage is closed where it began, said loudly, rather
-	 * than journaled with negative seconds (or aborting the daemon). */
-	if (t < g->outage_start) {
-		log_warnx("%s: outage of %s ends at %s, before its start: closed "
-			  "at its start (clock stepped back?)",
-		    g->t->name, tz_rfc3339(g->outage_start, a, sizeof(a)),
-		    tz_rfc3339(t, b, sizeof(b)));
-		t = g->outage_start;
+	/* Nothing in the journal ends before it starts, nor counts more than
+	 * it spans: checked here, where every outage_end is made. Replay
+	 * refuses rows older than the stored data and run's clock never goes
+	 * back (mclock.h), so a breach is a bug: said loudly, and the record is
+	 * kept within its span rather than journaled with negative seconds
+	 * (or the daemon aborted). */
+	if (span < 0 || unknown < 0 || unknown + m > span) {
+		log_warnx("BUG: %s: outage from %lld to %lld with %lds unknown and "
+			  "%lds of maintenance; recorded within its span",
+		    g->t->name, (long long)g->outage_start, (long long)end, unknown, m);
+		if (span < 0) {
+			end = g->outage_start;
+			span = 0;
+			m = 0;
+		}
+		unknown = unknown < 0 ? 0 : unknown > span - m ? span - m : unknown;
+		down = span - unknown;
 	}
-	down = (long)(t - g->outage_start);
-	m = maint_overlap(g->e, g->idx, g->outage_start, t);
-	f = json_object();
-
 	json_object_set_new(f, "target", json_string(g->t->name));
 	json_object_set_new(f, "start", journal_time(g->outage_start));
-	json_object_set_new(f, "end", journal_time(t));
+	json_object_set_new(f, "end", journal_time(end));
 	json_object_set_new(f, "down_s", json_integer(down));
 	json_object_set_new(f, "unplanned_s", json_integer(down - m));
 	json_object_set_new(f, "maintenance_s", json_integer(m));
-	/* seconds nobody saw (monitor stopped, probes missing): in the outage,
-	 * but unknown, not down, in RRD */
-	json_object_set_new(f, "unknown_s", json_integer(g->outage_unknown));
+	/* seconds nobody saw (monitor stopped, clock jumped, probes missing):
+	 * in the outage's span, but unknown, not down, here and in RRD */
+	json_object_set_new(f, "unknown_s", json_integer(unknown));
+	if (why)
+		json_object_set_new(f, "reason", json_string(why));
 	if (g->q) /* every location that was down during it */
 		json_object_set_new(f, "locations", loc_names(g, g->q->seen_down));
 	journal_or_warn(g->e, t, "outage_end", f);
-	say(g, "UP after %lds down (%lds unplanned, %lds in maintenance)", down,
-	    down - m, m);
+	say(g,
+	    "UP after %lds down (%lds unplanned, %lds in maintenance, %lds "
+	    "unknown)%s%s",
+	    down, down - m, m, unknown, why ? ": " : "", why ? why : "");
 	if (g->alerted) {
 		f = json_object();
 		json_object_set_new(f, "target", json_string(g->t->name));
 		json_object_set_new(f, "outage_start", journal_time(g->outage_start));
-		json_object_set_new(f, "end", journal_time(t));
+		json_object_set_new(f, "end", journal_time(end));
 		journal_or_warn(g->e, t, "recovery", f);
-		notice(g, ENGINE_RECOVERY, t, t, down - m, down);
+		notice(g, ENGINE_RECOVERY, t, end, down - m, down);
 	}
 	g->outage_start = 0;
 	g->outage_unknown = 0;
+	g->outage_away = 0;
+	g->resume_known = 0;
 	g->alerted = false;
 	set_due(g, 0);
 }
@@ -619,7 +645,23 @@ combined_change_cb(void *arg, enum state_change ch, time_t at, time_t now)
 		outage_started(g, now);
 		fire_due(g, now); /* alert_after may already have passed */
 	} else if (ch == STATE_OUTAGE_END)
-		outage_ended(g, at);
+		outage_ended(g, at, at, g->outage_unknown, NULL);
+}
+
+/*
+ * After a restart, the outage the journal has open was known down until
+ * `known` (its last record). If the first probe finds the target up, the
+ * outage ends there, not at that probe: the time the monitor was away is
+ * unknown, and an end the journal lost (a full disk) is not turned into
+ * down time.
+ */
+void
+engine_resume_known(struct engine *e, size_t i, time_t known)
+{
+	struct eng_target *g = &e->tg[i];
+
+	if (g->outage_start)
+		g->resume_known = known > g->outage_start ? known : g->outage_start;
 }
 
 void
@@ -646,6 +688,8 @@ engine_observe_at(struct engine *e, size_t i, int loc, time_t t, bool ok,
 
 	if (!g->begun)
 		engine_begin(e, i, t, t, 0, false, NULL);
+	/* the first probe after a restart into an open outage */
+	bool resumed = g->resume_known && !g->st.have_last;
 	g->inflight_since = 0;
 	was_blind = g->blind;
 	g->blind = false;
@@ -689,7 +733,18 @@ engine_observe_at(struct engine *e, size_t i, int loc, time_t t, bool ok,
 		fire_due(g, t); /* alert_after may already have passed */
 		break;
 	case STATE_OUTAGE_END:
-		outage_ended(g, t);
+		if (resumed) {
+			time_t end = g->resume_known < t ? g->resume_known : t;
+			time_t from = g->resume_from > g->outage_start
+			    ? g->resume_from
+			    : g->outage_start;
+			long unk = end > from
+			    ? (long)(end - from) - maint_overlap(e, i, from, end)
+			    : 0;
+
+			outage_ended(g, t, end, unk, NULL);
+		} else
+			outage_ended(g, t, t, g->outage_unknown, NULL);
 		break;
 	case STATE_NO_CHANGE:
 		break;
@@ -730,6 +785,33 @@ engine_advance(struct engine *e, time_t now)
 			quorum_advance(g->q, now - e->lag);
 		else
 			state_advance(&g->st, now - e->lag, span_cb, g);
+	}
+}
+
+/*
+ * The wall clock jumped forward over [from, to) (run's monitor clock saw
+ * it): those seconds are unknown for every target, and not unplanned, so an
+ * open outage's alert deadline moves by them; an outage whose first probe
+ * after the jump finds the target up ends there, with the jump unknown in it.
+ */
+void
+engine_clock_jump(struct engine *e, time_t from, time_t to)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		struct eng_target *g = &e->tg[i];
+
+		/* a combined target of several locations takes its times from
+		 * the locations' results, not from this clock */
+		if (!g->begun || g->q || to <= from || g->st.settled_to >= to)
+			continue;
+		state_gap(&g->st, from, to, span_cb, g);
+		if (!g->outage_start)
+			continue;
+		g->outage_away += (long)(to - from) - maint_overlap(e, i, from, to);
+		if (!g->alerted)
+			set_due(g,
+			    engine_alert_deadline(&e->maint, i, g->outage_start,
+				g->t->t.alert_after + g->outage_away));
 	}
 }
 
@@ -781,6 +863,13 @@ engine_reload(struct engine *e, const struct conf *c, time_t now)
 	for (size_t i = 0; i < e->n; i++) {
 		if (kept[i])
 			continue;
+		/* its outage ends now, with the recovery notice if it was
+		 * alerted: no incident is left open for a target that is gone */
+		if (e->tg[i].begun && e->tg[i].outage_start) {
+			fire_due(&e->tg[i], now);
+			outage_ended(&e->tg[i], now, now, e->tg[i].outage_unknown,
+			    ENGINE_REMOVED);
+		}
 		engine_close_target(e, i, now);
 		state_free(&e->tg[i].st);
 		tgt_free_quorum(&e->tg[i]);
@@ -809,8 +898,8 @@ engine_rearm(struct engine *e)
 		struct eng_target *g = &e->tg[j];
 		if (g->begun && g->outage_start && !g->alerted)
 			set_due(g,
-			    engine_alert_deadline(
-				&e->maint, j, g->outage_start, g->t->t.alert_after));
+			    engine_alert_deadline(&e->maint, j, g->outage_start,
+				g->t->t.alert_after + g->outage_away));
 	}
 }
 

@@ -97,11 +97,17 @@ void engine_free(struct engine *);
  */
 void engine_begin(struct engine *, size_t i, time_t from, time_t now,
     time_t open_outage, bool alerted, const char *reason);
+/* The open outage given to engine_begin was known down until `known`. */
+void engine_resume_known(struct engine *, size_t i, time_t known);
+/* Why an outage of a target removed from the configuration ended. */
+#define ENGINE_REMOVED "target removed from the configuration"
 /* Read the journal's open outages and alerts back (for engine_begin). */
 int engine_recover(const char *state_dir, const struct conf *,
     time_t *open_outage /* [ntargets] */, bool *alerted /* [ntargets] */,
     time_t *last_time);
 
+/* The wall clock jumped forward over [from, to): unknown for every target. */
+void engine_clock_jump(struct engine *, time_t from, time_t to);
 /* Steps settle `seconds` behind now, so a probe still in flight (started
  * earlier, reported later) is never older than what is settled. */
 void engine_set_lag(struct engine *, int seconds);

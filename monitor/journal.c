@@ -4,17 +4,26 @@
  * Each record is one write(2) of one line followed by fsync(2): the
  * journal is small (a few lines a day per target) so the cost of syncing
  * every record is negligible, and it is what lets a restart neither lose an
- * outage nor repeat an alert. A crash mid-write leaves a torn last line;
- * readers skip a last line without its newline (it may also be a record
- * being written while they read), and the next writer terminates it so
- * that the next record starts on a line of its own, after which readers
- * report it as not a record.
+ * outage nor repeat an alert.
+ *
+ * The file holds whole records or nothing. A write that fails or comes back
+ * short (a full disk) is rolled back: the file is cut to the size it had
+ * before, so no half record is left for the next one to be glued onto. The
+ * record is kept in memory, in order, and every later record queues behind
+ * it until journal_retry (a timer) finds room; what was decided (an alert)
+ * is still acted on. A crash mid-write leaves a torn last line: the writer
+ * cuts it at open, with a warning. Readers skip a last line without its
+ * newline (it may also be a record being written while they read: they
+ * read without the lock), never reading half a record. Writers of other
+ * processes (`slamon announce`) take the same flock(2), so a rollback never
+ * cuts someone else's record.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +34,11 @@
 struct journal {
 	int fd;
 	char *path;
+	char **pend; /* lines not on disk yet, oldest first */
+	size_t npend, cappend;
+	bool failing; /* a failure spell was logged */
+	bool quiet;   /* start-up: the caller reports a failure itself */
+	int err;      /* errno of the last failed write */
 };
 
 int
@@ -49,6 +63,27 @@ mkdir_p(const char *path, int mode)
 	return rc;
 }
 
+/* The size of the file up to and with its last newline (0: none). */
+static off_t
+last_newline(int fd, off_t size)
+{
+	char buf[4096];
+	off_t end = size;
+
+	while (end > 0) {
+		off_t from = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
+		ssize_t n = pread(fd, buf, (size_t)(end - from), from);
+
+		if (n <= 0)
+			return 0;
+		for (ssize_t k = n; k-- > 0;)
+			if (buf[k] == '\n')
+				return from + k + 1;
+		end = from;
+	}
+	return 0;
+}
+
 struct journal *
 journal_open(const char *state_dir, char *err, size_t errlen)
 {
@@ -69,16 +104,48 @@ journal_open(const char *state_dir, char *err, size_t errlen)
 		free(j);
 		return NULL;
 	}
-	/* terminate a torn last line so the next record is readable */
+	/* cut a torn last line, so the next record starts a line of its own */
+	flock(j->fd, LOCK_EX);
 	size = lseek(j->fd, 0, SEEK_END);
 	if (size > 0 && pread(j->fd, &last, 1, size - 1) == 1 && last != '\n') {
-		log_warnx("%s: last line is incomplete (a crash while writing?); it "
-			  "is kept but skipped by readers",
-		    j->path);
-		if (write(j->fd, "\n", 1) != 1 || fsync(j->fd) == -1)
-			log_warn("%s", j->path);
+		off_t keep = last_newline(j->fd, size);
+
+		log_warnx("%s: the last line is incomplete (%lld bytes, a crash or a "
+			  "full disk while writing); cut",
+		    j->path, (long long)(size - keep));
+		if (ftruncate(j->fd, keep) == -1)
+			log_warn("%s: cutting the incomplete line", j->path);
+		else
+			(void)fsync(j->fd);
 	}
+	flock(j->fd, LOCK_UN);
 	return j;
+}
+
+void
+journal_discard(struct journal *j)
+{
+	for (size_t i = 0; i < j->npend; i++)
+		free(j->pend[i]);
+	j->npend = 0;
+}
+
+void
+journal_set_quiet(struct journal *j, bool quiet)
+{
+	j->quiet = quiet;
+}
+
+int
+journal_errno(const struct journal *j)
+{
+	return j->err;
+}
+
+size_t
+journal_pending(const struct journal *j)
+{
+	return j->npend;
 }
 
 void
@@ -86,6 +153,18 @@ journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
+	if (journal_retry(j) > 0) {
+		/* the last chance: say what is lost, whole, so it can be
+		 * appended by hand once there is room */
+		log_warnx("%s: %zu records could not be written (%s) and are LOST; "
+			  "they follow",
+		    j->path, j->npend, strerror(j->err));
+		for (size_t i = 0; i < j->npend; i++)
+			log_warnx("lost journal record: %.*s",
+			    (int)strcspn(j->pend[i], "\n"), j->pend[i]);
+		journal_discard(j);
+	}
+	free(j->pend);
 	close(j->fd);
 	free(j->path);
 	free(j);
@@ -99,13 +178,77 @@ journal_time(time_t t)
 	return json_string(tz_rfc3339(t, buf, sizeof(buf)));
 }
 
+/*
+ * One line onto the end of the file, whole or not at all: on any failure
+ * the file is cut back to its size before, and errno kept in j->err.
+ */
+static int
+write_line(struct journal *j, const char *line)
+{
+	size_t len = strlen(line), off = 0;
+	off_t size;
+	int rc = -1;
+
+	flock(j->fd, LOCK_EX);
+	if ((size = lseek(j->fd, 0, SEEK_END)) == -1) {
+		j->err = errno;
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(j->fd, line + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			j->err = n == 0 ? ENOSPC : errno;
+			goto rollback;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(j->fd) == -1) {
+		j->err = errno;
+		goto rollback;
+	}
+	rc = 0;
+	goto out;
+rollback:
+	/* a cut never needs room; if even it fails, open cuts the torn line.
+	 * Its fsync may fail on the same full disk: the cut size is what the
+	 * kernel serves either way, and the next record's fsync settles it */
+	if (ftruncate(j->fd, size) == -1)
+		log_warn("%s: cutting a partly written record", j->path);
+	else
+		(void)fsync(j->fd);
+out:
+	flock(j->fd, LOCK_UN);
+	return rc;
+}
+
+size_t
+journal_retry(struct journal *j)
+{
+	size_t done = 0;
+
+	while (done < j->npend && write_line(j, j->pend[done]) == 0)
+		free(j->pend[done++]);
+	if (done > 0) {
+		memmove(j->pend, j->pend + done, (j->npend - done) * sizeof(*j->pend));
+		j->npend -= done;
+	}
+	if (j->npend == 0 && j->failing) {
+		log_info("%s: writable again; the %zu records kept meanwhile are "
+			 "written",
+		    j->path, done);
+		j->failing = false;
+	}
+	return j->npend;
+}
+
 int
 journal_append(struct journal *j, time_t t, const char *event, json_t *fields)
 {
 	json_t *rec = json_object();
 	char *line;
-	size_t len, off = 0;
-	int rc = -1;
+	size_t len;
 
 	json_object_set_new(rec, "time", journal_time(t));
 	json_object_set_new(rec, "event", json_string(event));
@@ -122,24 +265,23 @@ journal_append(struct journal *j, time_t t, const char *event, json_t *fields)
 	if (line == NULL)
 		fatal("realloc");
 	line[len++] = '\n';
-	while (off < len) {
-		ssize_t n = write(j->fd, line + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_warn("%s: write", j->path);
-			goto out;
-		}
-		off += (size_t)n;
+	line[len] = '\0';
+	/* records stay in order: an earlier one still waiting goes first */
+	if ((j->npend == 0 || journal_retry(j) == 0) && write_line(j, line) == 0) {
+		free(line);
+		return 0;
 	}
-	if (fsync(j->fd) == -1) {
-		log_warn("%s: fsync", j->path);
-		goto out;
+	if (j->npend == j->cappend) {
+		j->cappend = j->cappend ? j->cappend * 2 : 16;
+		j->pend = xreallocarray(j->pend, j->cappend, sizeof(*j->pend));
 	}
-	rc = 0;
-out:
-	free(line);
-	return rc;
+	j->pend[j->npend++] = line;
+	if (!j->failing && !j->quiet)
+		log_warnx("%s: cannot be written: %s; records are kept in memory, in "
+			  "order, and written as soon as there is room",
+		    j->path, strerror(j->err));
+	j->failing = !j->quiet;
+	return -1;
 }
 
 int

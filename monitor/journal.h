@@ -14,13 +14,25 @@ struct journal;
 
 /* Creates state_dir (and parents) when missing. NULL with err set on failure. */
 struct journal *journal_open(const char *state_dir, char *err, size_t errlen);
+/* A last journal_retry; records still waiting are logged as lost, whole. */
 void journal_close(struct journal *);
 
 /*
  * Append {"time": t, "event": event, ...fields}; fields is consumed (may be
- * NULL). Returns 0 once the line is on disk (write + fsync), -1 otherwise.
+ * NULL). Returns 0 once the line is on disk (write + fsync), -1 otherwise:
+ * then nothing of it is in the file, and the record is kept in memory and
+ * written, in order, by a later append or journal_retry (a failure spell
+ * is logged once).
  */
 int journal_append(struct journal *, time_t t, const char *event, json_t *fields);
+/* Write the records kept in memory; returns how many still wait. */
+size_t journal_retry(struct journal *);
+size_t journal_pending(const struct journal *);
+int journal_errno(const struct journal *); /* of the last failed write */
+/* Forget the records kept in memory (a start that is given up). */
+void journal_discard(struct journal *);
+/* While quiet, a failed append is not logged (the caller reports it). */
+void journal_set_quiet(struct journal *, bool);
 
 /*
  * Read every record in order. A line that is not a JSON object is reported

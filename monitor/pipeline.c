@@ -20,6 +20,7 @@
 #include "contract.h"
 #include "journal.h"
 #include "log.h"
+#include "orphans.h"
 #include "pipeline.h"
 #include "store.h"
 #include "tz.h"
@@ -198,30 +199,64 @@ loc_step_cb(void *arg, const struct conf_target *t, const char *loc,
 	    p->store, name, s->end, s->up_s, s->down_s, s->maint_s, s->latency_ms);
 }
 
-/* Where target i's accounting starts, and its file. */
+/*
+ * The last second target i is known to have been down before a restart into
+ * its open outage: the journal's last record, or later, the end of the last
+ * stored step that was down all through (an hour back at most). A step with
+ * up time in it is not taken: an end the journal lost (a full disk) is not
+ * turned into down time.
+ */
+static time_t
+known_down(struct pipeline *p, size_t i, time_t from)
+{
+	const char *name = p->conf->targets[i].name;
+	time_t known = p->journal_last > p->open_outage[i] ? p->journal_last
+							   : p->open_outage[i];
+	struct store_sums s;
+
+	for (time_t e = from; p->store && e - STORE_STEP >= known && e > from - 3600;
+	     e -= STORE_STEP) {
+		if (store_sum(p->store, name, e - STORE_STEP, e, &s) == -1)
+			break;
+		if (s.steps == 1 && s.unknown_steps == 0 && s.up_s == 0 && s.down_s > 0)
+			return e;
+	}
+	return known;
+}
+
+/*
+ * Where target i's accounting starts, and its file. A file that cannot be
+ * had (a full disk, not an RRD file, unreadable) is this target's trouble
+ * alone: it is probed and journaled from now, and its steps wait in the
+ * store until the file can be made (logged by the store). -1 then.
+ */
 static int
 begin_target(struct pipeline *p, size_t i, time_t now)
 {
 	const struct conf_target *t = &p->conf->targets[i];
 	time_t from = now, last = 0;
+	int rc = 0;
 
 	if (p->store) {
 		last = store_last(p->store, t->name);
 		if (last == 0 &&
 		    store_ensure(p->store, t->name, now - now % 60 + 60) == -1)
-			return -1;
-		if (last == 0)
+			rc = -1;
+		else if (last == 0)
 			last = store_last(p->store, t->name);
-		if (last > 0 && store_ensure(p->store, t->name, last) == -1)
-			return -1;
+		if (rc == 0 && last > 0 && store_ensure(p->store, t->name, last) == -1)
+			rc = -1;
 		/* replay refused (or skipped) its rows before `last` already
 		 * (cmd-replay.c): the target resumes there */
-		if (last > 0)
+		if (rc == 0 && last > 0)
 			from = last;
 	}
 	engine_begin(p->engine, i, from, p->opts.aggregate && from < now ? from : now,
 	    p->open_outage[i], p->alerted[i], NULL);
-	return 0;
+	if (p->open_outage[i])
+		engine_resume_known(
+		    p->engine, i, known_down(p, i, rc == 0 && last > 0 ? last : 0));
+	return rc;
 }
 
 static int
@@ -247,6 +282,15 @@ load_calendar(struct pipeline *p, time_t now, char *err, size_t errlen)
 	return 0;
 }
 
+static void
+journal_unwritable(struct pipeline *p, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	    "%s/journal.jsonl: cannot be written (%s); not starting, since "
+	    "nothing could be recorded",
+	    p->conf->state_dir, strerror(journal_errno(p->journal)));
+}
+
 struct pipeline *
 pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
     char *err, size_t errlen)
@@ -265,6 +309,9 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 	if (!o->dry_run) {
 		if ((p->journal = journal_open(c->state_dir, err, errlen)) == NULL)
 			goto fail;
+		/* a journal that cannot be written stops the start, with one
+		 * line said below (and no record of the attempt in it) */
+		journal_set_quiet(p->journal, true);
 		if (engine_recover(
 			c->state_dir, c, p->open_outage, p->alerted, &last) == -1) {
 			snprintf(err, errlen, "%s/journal.jsonl: cannot be read",
@@ -279,11 +326,15 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 		if (o->replay)
 			store_set_batch(p->store, PIPELINE_REPLAY_BATCH);
 	}
-	if (load_calendar(p, now, err, errlen) == -1)
+	if (load_calendar(p, now, err, errlen) == -1) {
+		if (p->journal && journal_pending(p->journal) > 0)
+			journal_unwritable(p, err, errlen);
 		goto fail;
+	}
 	p->engine = engine_new(c, p->journal, &maint, &hooks);
 	if (p->opts.one_location)
 		engine_one_location(p->engine);
+	p->journal_last = last;
 	if (p->journal) {
 		f = json_object();
 		json_object_set_new(
@@ -291,19 +342,22 @@ pipeline_open(const struct conf *c, const struct pipeline_opts *o, time_t now,
 		if (last)
 			json_object_set_new(f, "previous_record", journal_time(last));
 		if (journal_append(p->journal, now, "monitor_start", f) == -1) {
-			snprintf(err, errlen, "%s/journal.jsonl: cannot be written",
-			    c->state_dir);
+			journal_unwritable(p, err, errlen);
 			goto fail;
 		}
 	}
+	/* outages the journal has open for targets no longer configured
+	 * (removed while the monitor was stopped): closed, not left open */
+	if (p->journal)
+		orphans_close(p->journal, c, last, now);
 	for (size_t i = 0; i < c->ntargets; i++)
-		if (begin_target(p, i, now) == -1) {
-			snprintf(err, errlen, "%s: RRD file cannot be used (see above)",
-			    c->targets[i].name);
-			goto fail;
-		}
+		begin_target(p, i, now); /* a file that fails: that target's own */
+	if (p->journal)
+		journal_set_quiet(p->journal, false);
 	return p;
 fail:
+	if (p->journal)
+		journal_discard(p->journal);
 	engine_free(p->engine);
 	free_indexes(p);
 	calendar_free(p->cal);
@@ -350,9 +404,12 @@ pipeline_reload(
 		log_warnx("reload: %s/journal.jsonl could not be read; added targets "
 			  "start without their open outages",
 		    c->state_dir);
+	else
+		p->journal_last = last;
 	for (size_t i = 0; i < c->ntargets; i++)
 		if (!engine_begun(p->engine, i) && begin_target(p, i, now) == -1)
-			log_warnx("%s: not stored (its RRD file cannot be used)",
+			log_warnx("%s: its steps wait until its RRD file can be "
+				  "used",
 			    c->targets[i].name);
 	(void)old;
 	return 0;

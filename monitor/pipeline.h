@@ -48,6 +48,7 @@ struct pipeline {
 	size_t *tidx; /* per target: which idx */
 	time_t idx_from, idx_to;
 	time_t *open_outage; /* from the journal at start */
+	time_t journal_last; /* its last record's time: the last second known */
 	bool *alerted;
 	off_t journal_seen; /* journal size at the last calendar load */
 	unsigned long steps_written, steps_failed;

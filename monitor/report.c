@@ -346,6 +346,17 @@ build_target(struct report *rep, struct report_row *r, const struct conf_target 
 		inc->maintenance_s = idx ? cal_index_overlap(idx, x, y) : 0;
 		inc->unplanned_s = inc->down_s - inc->maintenance_s;
 		inc->unknown_s = ji->unknown_s;
+		/* seconds nobody saw (monitor stopped, clock jumped over) are
+		 * unknown, never down nor unplanned (for an incident cut by the
+		 * month, as far as the part in it holds them) */
+		{
+			long unk = ji->unknown_s < inc->unplanned_s ? ji->unknown_s
+								    : inc->unplanned_s;
+			if (unk > 0) {
+				inc->down_s -= unk;
+				inc->unplanned_s -= unk;
+			}
+		}
 		inc->alerted = ji->alerted;
 		memcpy(inc->locations, ji->locations, sizeof(inc->locations));
 		nn = idx ? cal_index_windows(idx, x, y, names, 8) : 0;

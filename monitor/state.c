@@ -257,3 +257,24 @@ state_resume(struct state *s, time_t outage_start, time_t stopped_at, time_t now
 	}
 	emit(s, s->settled_to, now, STATE_UNKNOWN, cb, arg);
 }
+
+/*
+ * The wall clock jumped forward over [from, to): what is settled stays, the
+ * last probe's state holds up to from at most, and [from, to) is unknown.
+ * Then, as after a restart, no probe is known: the next one decides, and a
+ * failure continues an open outage. A run of failures not yet confirmed is
+ * dropped (a short run is not an outage), as at a stop.
+ */
+void
+state_gap(struct state *s, time_t from, time_t to, state_span_cb *cb, void *arg)
+{
+	bool down = s->down;
+	time_t start = s->outage_start;
+
+	state_close(s, from, cb, arg);
+	s->npend = 0;
+	s->have_last = false;
+	s->fails = 0;
+	s->down = false;
+	state_resume(s, down ? start : 0, from, to, cb, arg);
+}

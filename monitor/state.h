@@ -69,6 +69,7 @@ void state_advance(struct state *, time_t now, state_span_cb *, void *);
 void state_close(struct state *, time_t now, state_span_cb *, void *);
 void state_resume(struct state *, time_t outage_start, time_t stopped_at, time_t now,
     state_span_cb *, void *);
+void state_gap(struct state *, time_t from, time_t to, state_span_cb *, void *);
 bool state_suspect(const struct state *);
 const char *state_kind_name(enum state_kind);
 

@@ -46,10 +46,12 @@ struct store_target {
 	struct store_runs acked; /* accepted by rrdcached in the last STORE_RETAIN s */
 	unsigned gen;		 /* the rrdcached connection it was synced on */
 	bool resync;
-	bool refused; /* steps refused (queue full): the gap they leave is
+	bool refused;	  /* steps refused (queue full): the gap they leave is
 				 * written as steps without data by the next update */
-	bool listed;  /* in store.due */
-	int nds;      /* data sources of its file: STORE_NDS or STORE_NDS_OLD */
+	bool listed;	  /* in store.due */
+	int nds;	  /* data sources of its file: STORE_NDS or STORE_NDS_OLD */
+	bool broken;	  /* no usable file: steps queue until store_repair makes one */
+	bool fail_logged; /* a failure spell of its file was logged */
 };
 
 struct store {
@@ -94,5 +96,10 @@ int store_queue_push(
     struct store *, struct store_target *, time_t, time_t, const double[STORE_NDS]);
 int store_queue_target(struct store *, struct store_target *);
 void store_queue_flush(struct store *, struct store_target *, bool);
+int store_file_create(struct store *, struct store_target *, time_t start);
+/* store-repair.c */
+void store_create_failed(struct store *, struct store_target *, int err);
+bool store_moved_corrupt(struct store *, struct store_target *);
+int store_repair(struct store *, struct store_target *);
 
 #endif

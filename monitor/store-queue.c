@@ -315,11 +315,14 @@ store_queue_target(struct store *s, struct store_target *t)
 	char buf[STORE_BATCH][STORE_VALUE_LEN];
 	const char *vals[STORE_BATCH];
 	struct store_run *r;
-	bool synced = false;
+	bool synced = false, repaired = false;
 	int n, rc, failures = 0;
 	size_t room;
 	time_t when;
 
+	/* no file yet (it could not be made): again, with the queue */
+	if (t->broken && t->q.head < t->q.len && store_repair(s, t) != 1)
+		return s->daemon != NULL ? -2 : -1;
 	while (t->q.head < t->q.len) {
 		if (s->daemon != NULL) {
 			if (store_daemon_connect(s) == -1)
@@ -351,8 +354,14 @@ store_queue_target(struct store *s, struct store_target *t)
 			n++;
 		}
 		if ((rc = write_values(s, t, n, vals)) == 1) {
-			if (s->daemon == NULL)
+			if (s->daemon == NULL) {
+				/* deleted or overwritten under us: made anew */
+				if (!repaired && store_repair(s, t) == 1) {
+					repaired = true;
+					continue;
+				}
 				return -1;
+			}
 			/* a stale connection: reconnect (and resync), retry once */
 			rrdc_disconnect();
 			s->gen++;

@@ -298,8 +298,8 @@ fail:
 	return -1;
 }
 
-static int
-file_create(struct store *s, struct store_target *t, time_t start)
+int
+store_file_create(struct store *s, struct store_target *t, time_t start)
 {
 	struct rrdlayout_params p;
 	struct rrdlayout_rra r[RRDLAYOUT_MAX];
@@ -322,6 +322,7 @@ file_create(struct store *s, struct store_target *t, time_t start)
 		argv[argc++] = rra[i];
 	}
 	rrd_clear_error();
+	errno = 0;
 	if (s->remote) {
 		if ((rc = store_daemon_connect(s)) == 0)
 			rc = rrdc_create(t->path, STORE_STEP, start, 1, argc, argv);
@@ -329,8 +330,9 @@ file_create(struct store *s, struct store_target *t, time_t start)
 		rc = rrd_create_r2(
 		    t->path, STORE_STEP, start, 1, NULL, NULL, argc, argv);
 	if (rc != 0) {
-		log_warnx(
-		    "store: %s (%s): create: %s", t->name, t->path, store_rrd_err());
+		/* librrd often says nothing ("unknown error") when the disk is
+		 * full: name the cause (store-repair.c), once a failure spell */
+		store_create_failed(s, t, errno);
 		return -1;
 	}
 	log_info("store: %s: created %s, first step ending %lld", t->name, t->path,
@@ -376,7 +378,11 @@ store_target_open(
 		t->last = -1;
 		return 1;
 	}
-	if (!exists && file_create(s, t, first_step_end - STORE_STEP) == -1)
+	/* a file that is not an RRD file at all is moved aside, not kept
+	 * failing forever (a mismatched layout is data: never moved) */
+	if (exists && !s->remote && store_moved_corrupt(s, t))
+		exists = false;
+	if (!exists && store_file_create(s, t, first_step_end - STORE_STEP) == -1)
 		goto fail;
 	if (!s->remote) {
 		if (exists && s->daemon != NULL &&
@@ -389,8 +395,16 @@ store_target_open(
 		goto fail;
 	t->last = fi.last;
 	t->nds = fi.nds;
+	t->broken = false;
 	return 0;
 fail:
+	if (create) {
+		/* probing and journaling go on: the steps queue from here until
+		 * the file can be created (store_queue_target tries again) */
+		t->broken = true;
+		t->last = first_step_end - STORE_STEP;
+		return -1;
+	}
 	/* keep the target known but unusable: updates fail with a message */
 	t->last = -1;
 	return -1;

@@ -195,8 +195,10 @@ def journal_expected(name, rows, sec, interval):
         unknown = sec[start - T0:end - T0].count(S.UNKNOWN)
         out.append(("outage_start", name, confirmed, {"start": Z(start)}))
         out.append(("outage_end", name, end, {
-            "start": Z(start), "end": Z(end), "down_s": end - start,
-            "maintenance_s": maint, "unplanned_s": end - start - maint, "unknown_s": unknown}))
+            # seconds without data inside it are unknown: neither down nor unplanned
+            "start": Z(start), "end": Z(end), "down_s": end - start - unknown,
+            "maintenance_s": maint, "unplanned_s": end - start - maint - unknown,
+            "unknown_s": unknown}))
         due = S.alert_deadline(start, ALERT_AFTER, WINDOWS)
         assert due != end
         if due < end:

@@ -415,7 +415,8 @@ test_restart_keeps_outage_and_alert(void **unused)
 	assert_int_equal(f->nnotices, 1);
 	assert_int_equal(f->notices[0].kind, ENGINE_RECOVERY);
 	assert_int_equal(f->notices[0].outage_start, T0);
-	assert_int_equal(f->notices[0].down_s, 3000);
+	/* the 1800 s the monitor was away are unknown, not down */
+	assert_int_equal(f->notices[0].down_s, 3000 - 1800);
 	totals(f, &up, &down, &maint, &unk);
 	assert_int_equal(unk, 1800);
 	assert_int_equal(down, 600);
@@ -451,13 +452,60 @@ test_restart_before_alert_alerts_once_when_still_down(void **unused)
 
 	(void)unused;
 	engine_begin(f->e, 0, T0 + 600, T0 + 2400, T0, false, "timeout");
-	/* the deadline passed while stopped: alert at the first probe that fails */
+	/* the deadline passed while stopped: alert at the first probe that
+	 * fails (the time away is unknown in the records, but it is real
+	 * time of an outage nobody saw end) */
 	engine_advance(f->e, T0 + 2400);
 	assert_int_equal(f->nnotices, 0);
 	probes(f, T0 + 2400, T0 + 2520, 60, false);
 	assert_int_equal(f->nnotices, 1);
 	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
 	assert_int_equal(f->notices[0].outage_start, T0);
+	teardown_f(f);
+}
+
+/*
+ * The wall clock jumps two hours forward ten seconds into an outage: the
+ * two hours are unknown, the alert (alert_after 60) does not fire at once
+ * but after 60 s of the outage seen, and an end 32 s of probing later is a
+ * 32 s outage, not one of two hours.
+ */
+static void
+test_clock_jump_is_unknown_and_moves_the_deadline(void **unused)
+{
+	struct fixture *f = setup(1, 2, 60);
+	time_t j = T0 + 20, J = 7200;
+	long up, down, maint, unk;
+
+	(void)unused;
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 10, 1, true);
+	probes(f, T0 + 10, j, 1, false); /* down from T0+10 */
+	assert_int_equal(engine_next_due(f->e), T0 + 70);
+	engine_clock_jump(f->e, j, j + J);
+	assert_int_equal(engine_next_due(f->e), T0 + 70 + J);
+	probes(f, j + J, j + J + 12, 1, false);
+	engine_advance(f->e, j + J + 12);
+	assert_int_equal(f->nnotices, 0);
+	probes(f, j + J + 12, j + J + 22, 1, true); /* up after 10 + 12 s */
+	assert_int_equal(f->nnotices, 0);
+	engine_close(f->e, j + J + 22);
+	totals(f, &up, &down, &maint, &unk);
+	assert_int_equal(down, 22);
+	assert_true(unk >= J);
+
+	/* the same, lasting: the alert after 60 s seen, with 60 s unplanned */
+	teardown_f(f);
+	f = setup(1, 2, 60);
+	engine_begin(f->e, 0, T0, T0, 0, false, NULL);
+	probes(f, T0, T0 + 10, 1, true);
+	probes(f, T0 + 10, j, 1, false);
+	engine_clock_jump(f->e, j, j + J);
+	probes(f, j + J, j + J + 60, 1, false);
+	assert_int_equal(f->nnotices, 1);
+	assert_int_equal(f->notices[0].kind, ENGINE_ALERT);
+	assert_int_equal(f->notices[0].time, T0 + 70 + J);
+	assert_int_equal(f->notices[0].unplanned_s, 60);
 	teardown_f(f);
 }
 
@@ -606,6 +654,7 @@ main(void)
 	    cmocka_unit_test(test_alert_at_thirty_minutes_not_at_next_probe),
 	    cmocka_unit_test(test_29_minutes_no_alert),
 	    cmocka_unit_test(test_alert_waits_for_the_probe_in_flight),
+	    cmocka_unit_test(test_clock_jump_is_unknown_and_moves_the_deadline),
 	    cmocka_unit_test(test_alert_after_the_probe_in_flight_fails),
 	    cmocka_unit_test(test_alert_waits_no_longer_than_a_probe_may_take),
 	    cmocka_unit_test(test_outage_straddling_window_end),

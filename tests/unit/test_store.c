@@ -4,6 +4,7 @@
  * daily archives; the writer's rules (no gap, no step twice); files of
  * another shape left alone; `rrdtool info` and `rrdtool fetch` on the files.
  */
+#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,7 +217,9 @@ test_foreign_file_left_alone(void **state)
 	assert_int_equal(rrd_create_r(path, 60, FEB, 2, argv), 0);
 	assert_int_equal(stat(path, &before), 0);
 	assert_int_equal(store_ensure(s, "other", FEB + 60), -1);
-	assert_int_equal(store_update(s, "other", FEB + 60, 60, 0, 0, 1), -1);
+	/* the target's steps wait (a file of another layout is never moved) */
+	assert_int_equal(store_update(s, "other", FEB + 60, 60, 0, 0, 1), 0);
+	assert_int_equal(store_retry(s), 1);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_size, after.st_size);
 	assert_int_equal(before.st_mtime, after.st_mtime);
@@ -224,6 +227,55 @@ test_foreign_file_left_alone(void **state)
 	path = fixture_rrd(f, "slow");
 	assert_int_equal(rrd_create_r(path, 300, FEB, 5, argv2), 0);
 	assert_int_equal(store_ensure(s, "slow", FEB + 60), -1);
+}
+
+static time_t file_last(struct fixture *, const char *);
+
+/* A deleted file is made again, a file of garbage moved aside and made again. */
+static void
+test_deleted_and_garbage_files(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	struct store_sums got;
+	char aside[4200];
+	const char *path;
+	FILE *g;
+	DIR *d;
+	struct dirent *de;
+	int corrupt = 0;
+
+	assert_int_equal(store_ensure(s, "web", FEB + 60), 0);
+	path = store_path(s, "web");
+	assert_int_equal(store_update(s, "web", FEB + 60, 60, 0, 0, 1), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(store_update(s, "web", FEB + 120, 50, 10, 0, 1), 0);
+	assert_int_equal(store_retry(s), 0);
+	assert_int_equal(file_last(f, "web"), FEB + 120);
+	assert_int_equal(store_sum(s, "web", FEB + 60, FEB + 120, &got), 0);
+	assert_true(got.up_s == 50 && got.down_s == 10);
+
+	/* garbage, at a restart: moved aside, a new file */
+	snprintf(aside, sizeof(aside), "%s", fixture_rrd(f, "db"));
+	assert_non_null(g = fopen(aside, "w"));
+	fputs("this is not an RRD file\n", g);
+	fclose(g);
+	assert_int_equal(store_ensure(s, "db", FEB + 60), 0);
+	assert_int_equal(file_last(f, "db"), FEB);
+	/* and while running */
+	assert_non_null(g = fopen(aside, "w"));
+	fputs("garbage again", g);
+	fclose(g);
+	assert_int_equal(store_update(s, "db", FEB + 60, 60, 0, 0, 1), 0);
+	assert_int_equal(store_retry(s), 0);
+	assert_int_equal(file_last(f, "db"), FEB + 60);
+	snprintf(aside, sizeof(aside), "%s", fixture_rrd(f, "db"));
+	*strrchr(aside, '/') = '\0';
+	assert_non_null(d = opendir(aside));
+	while ((de = readdir(d)) != NULL)
+		corrupt += strncmp(de->d_name, "db.rrd.corrupt-", 15) == 0;
+	closedir(d);
+	assert_int_equal(corrupt, 2);
 }
 
 static void
@@ -349,9 +401,11 @@ test_deferred_writes(void **state)
 	assert_false(store_flush_some(s, 10));
 	assert_int_equal(store_pending(s), 0);
 
-	/* b's file cannot be written: its steps wait, out of line */
+	/* b's file cannot be written (a directory in its place): its steps
+	 * wait, out of line */
 	snprintf(moved, sizeof(moved), "%s.away", fixture_rrd(f, "b"));
 	assert_int_equal(rename(fixture_rrd(f, "b"), moved), 0);
+	assert_int_equal(mkdir(fixture_rrd(f, "b"), 0755), 0);
 	assert_int_equal(store_update(s, "b", FEB + 180, 60, 0, 0, 1), 0);
 	assert_int_equal(store_update(s, "c", FEB + 180, 60, 0, 0, 1), 0);
 	assert_false(store_flush_some(s, 10));
@@ -361,6 +415,7 @@ test_deferred_writes(void **state)
 	assert_true(store_flush_due(s));
 	assert_false(store_flush_some(s, 10));
 	assert_int_equal(store_pending(s), 1);
+	assert_int_equal(rmdir(fixture_rrd(f, "b")), 0);
 	assert_int_equal(rename(moved, fixture_rrd(f, "b")), 0);
 	store_requeue(s);
 	store_requeue(s); /* in line once */
@@ -388,6 +443,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_foreign_file_left_alone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_deleted_and_garbage_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_rrdtool_reads_the_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_daily_bars, setup, teardown),
