@@ -979,8 +979,12 @@ engine_close_target(struct engine *e, size_t i, time_t now)
 				loc_write(g, l);
 	} else if (g->q) {
 		quorum_close(g->q, now);
+		/* a location's file ends where the target's does, also when
+		 * nothing of its last step was known: the next start goes on
+		 * from there without a gap */
 		for (int l = 0; l < g->q->nloc; l++)
-			if (g->locs[l].up + g->locs[l].down + g->locs[l].maint > 0) {
+			if (g->locs[l].up + g->locs[l].down + g->locs[l].maint > 0 ||
+			    g->up + g->down + g->maint + g->unknown > 0) {
 				g->locs[l].maint += (int)maint_overlap(
 				    e, i, now, g->locs[l].step_end);
 				loc_write(g, l);

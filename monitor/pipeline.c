@@ -188,12 +188,18 @@ loc_step_cb(void *arg, const struct conf_target *t, const char *loc,
 {
 	struct pipeline *p = arg;
 	char name[160];
+	time_t last;
 
 	if (p->store == NULL)
 		return 0;
 	snprintf(name, sizeof(name), "%s@%s", t->name, loc);
-	if (store_last(p->store, name) == 0 &&
+	if ((last = store_last(p->store, name)) == 0 &&
 	    store_ensure(p->store, name, s->end) == -1)
+		return -1;
+	/* a step the location did not write (nothing of it was known at a
+	 * stop) is a step without data, as for the target's own file */
+	if (last > 0 && last < s->end - 60 &&
+	    store_fill(p->store, name, s->end - 60, 0, 0, 0) == -1)
 		return -1;
 	return store_update(
 	    p->store, name, s->end, s->up_s, s->down_s, s->maint_s, s->latency_ms);
