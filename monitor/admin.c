@@ -35,6 +35,7 @@
 #include "admin.h"
 #include "announce.h"
 #include "calendar.h"
+#include "httpd.h"
 #include "journal.h"
 #include "log.h"
 #include "tz.h"
@@ -692,20 +693,7 @@ admin_set_source(struct admin *a, const struct admin_source *src)
 int
 admin_port(const struct admin *a)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	evutil_socket_t fd;
-
-	if (a == NULL || a->sock == NULL)
-		return -1;
-	fd = evhttp_bound_socket_get_fd(a->sock);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return -1;
+	return a ? httpd_bound_port(a->sock) : -1;
 }
 
 void

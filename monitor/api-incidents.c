@@ -51,30 +51,6 @@ api_inc_find(struct api_inc_read *r, const char *target, time_t start)
 	return NULL;
 }
 
-/* An outage record's "locations" (several locations), as "a, b". */
-static void
-api_inc_locations(json_t *rec, char *buf, size_t len)
-{
-	json_t *a = json_object_get(rec, "locations"), *v;
-	size_t i, n = 0;
-
-	if (!json_is_array(a))
-		return;
-	buf[0] = '\0';
-	json_array_foreach(a, i, v)
-	{
-		int w;
-
-		if (!json_is_string(v))
-			continue;
-		w = snprintf(
-		    buf + n, len - n, "%s%s", n ? ", " : "", json_string_value(v));
-		if (w < 0 || (size_t)w >= len - n)
-			break;
-		n += (size_t)w;
-	}
-}
-
 static void
 api_inc_record_cb(void *arg, json_t *rec, int line)
 {
@@ -104,7 +80,8 @@ api_inc_record_cb(void *arg, json_t *rec, int line)
 		memset(inc, 0, sizeof(*inc));
 		snprintf(inc->target, sizeof(inc->target), "%s", target);
 		inc->start = start;
-		api_inc_locations(rec, inc->locations, sizeof(inc->locations));
+		journal_names(
+		    rec, "locations", ", ", inc->locations, sizeof(inc->locations));
 		return;
 	}
 	if (strcmp(ev, "outage_end") == 0) {
@@ -118,7 +95,8 @@ api_inc_record_cb(void *arg, json_t *rec, int line)
 		    json_object_get(rec, "unplanned_s"));
 		inc->maintenance_s = (long)json_integer_value(
 		    json_object_get(rec, "maintenance_s"));
-		api_inc_locations(rec, inc->locations, sizeof(inc->locations));
+		journal_names(
+		    rec, "locations", ", ", inc->locations, sizeof(inc->locations));
 		return;
 	}
 	if (strcmp(ev, "alert") == 0 || strcmp(ev, "recovery") == 0) {

@@ -560,12 +560,17 @@ httpd_cap_connections(struct httpd *h, long max)
 int
 httpd_port(const struct httpd *h)
 {
+	return h ? httpd_bound_port(h->sock) : -1;
+}
+
+int
+httpd_bound_port(struct evhttp_bound_socket *sock)
+{
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	evutil_socket_t fd;
 
-	if (h == NULL || h->sock == NULL ||
-	    (fd = evhttp_bound_socket_get_fd(h->sock)) < 0 ||
+	if (sock == NULL || (fd = evhttp_bound_socket_get_fd(sock)) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
 		return -1;
 	if (ss.ss_family == AF_INET)

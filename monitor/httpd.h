@@ -67,5 +67,8 @@ long httpd_cap_connections(struct httpd *, long max);
 
 /* The bound port (for listen = "127.0.0.1:0"), or -1. */
 int httpd_port(const struct httpd *);
+/* The TCP port of any bound evhttp socket (the admin API's too), or -1. */
+struct evhttp_bound_socket;
+int httpd_bound_port(struct evhttp_bound_socket *);
 
 #endif

@@ -170,6 +170,31 @@ journal_close(struct journal *j)
 	free(j);
 }
 
+void
+journal_names(json_t *rec, const char *key, const char *sep, char *buf, size_t len)
+{
+	json_t *a = json_object_get(rec, key), *v;
+	size_t i, n = 0;
+
+	if (!json_is_array(a) || len == 0)
+		return;
+	buf[0] = '\0';
+	json_array_foreach(a, i, v)
+	{
+		int w;
+
+		if (!json_is_string(v))
+			continue;
+		w = snprintf(
+		    buf + n, len - n, "%s%s", n ? sep : "", json_string_value(v));
+		if (w < 0 || (size_t)w >= len - n) {
+			buf[n] = '\0';
+			break;
+		}
+		n += (size_t)w;
+	}
+}
+
 json_t *
 journal_time(time_t t)
 {

@@ -48,6 +48,10 @@ int journal_read(
 /* Helpers for records: RFC 3339 times in, time_t out. */
 int journal_get_time(json_t *rec, const char *key, time_t *out);
 json_t *journal_time(time_t);
+/* A record's array of names (an outage's "locations") joined with sep into
+ * buf; buf is left as it is when the record has no such array. */
+void journal_names(
+    json_t *rec, const char *key, const char *sep, char *buf, size_t len);
 
 int mkdir_p(const char *path, int mode);
 

@@ -32,31 +32,6 @@ struct jinc {
 	char locations[256]; /* several locations: those that saw it */
 };
 
-/* The "locations" of an outage record (several locations), comma-separated;
- * left as it was when the record has none. */
-static void
-jlocations(json_t *rec, char *buf, size_t len)
-{
-	json_t *a = json_object_get(rec, "locations"), *v;
-	size_t i, n = 0;
-
-	if (!json_is_array(a))
-		return;
-	buf[0] = '\0';
-	json_array_foreach(a, i, v)
-	{
-		const char *s = json_string_value(v);
-		int w;
-
-		if (s == NULL)
-			continue;
-		w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", s);
-		if (w < 0 || (size_t)w >= len - n)
-			break;
-		n += (size_t)w;
-	}
-}
-
 struct jread {
 	const struct conf *c;
 	struct jinc *v;
@@ -186,7 +161,8 @@ jrecord_cb(void *arg, json_t *rec, int line)
 			j->v = xreallocarray(j->v, j->cap, sizeof(*j->v));
 		}
 		j->v[j->n] = (struct jinc){i, start, 0, 0, false, 0, ""};
-		jlocations(rec, j->v[j->n].locations, sizeof(j->v[j->n].locations));
+		journal_names(rec, "locations", ",", j->v[j->n].locations,
+		    sizeof(j->v[j->n].locations));
 		j->open[i] = (long)++j->n;
 	} else if (strcmp(ev, "outage_end") == 0 && j->open[i] &&
 	    journal_get_time(rec, "start", &start) == 0 &&
@@ -206,7 +182,8 @@ jrecord_cb(void *arg, json_t *rec, int line)
 		inc->end = end;
 		inc->unknown_s = (long)json_integer_value(
 		    json_object_get(rec, "unknown_s"));
-		jlocations(rec, inc->locations, sizeof(inc->locations));
+		journal_names(
+		    rec, "locations", ",", inc->locations, sizeof(inc->locations));
 		j->open[i] = 0;
 	} else if (strcmp(ev, "alert") == 0 && j->open[i] &&
 	    journal_get_time(rec, "outage_start", &start) == 0 &&
