@@ -107,7 +107,7 @@ e2e: $(BIN) $(TOOL_BIN)
 valgrind: deps-check
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O1 -g"
 	@SLAMON_VALGRIND=1 E2E_JOBS=2 $(PYTHON) tests/run.py --build $(BUILD) --only e2e \
-		-k 'test_config|test_calendar|test_replay|test_report|test_run\.test_(reload|sigint)|test_notify\.test_webhook_payload'
+		-k 'test_config|test_calendar|test_replay|test_report|test_admin_api|test_run\.test_(reload|sigint)|test_notify\.test_webhook_payload'
 
 run: deps-run
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)

@@ -778,6 +778,9 @@ cluster_free(struct cluster *cl)
 		cluster_outbox_close(&cl->ob);
 	pthread_cond_destroy(&cl->cv);
 	pthread_mutex_destroy(&cl->mu);
+	/* libnats' own threads (timers, async callbacks) end with the
+	 * library; one cluster a process, so it is closed with it */
+	nats_CloseAndWait(2000);
 	free(cl->stream);
 	free(cl->subjects);
 	free(cl->durable);

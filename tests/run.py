@@ -74,8 +74,12 @@ def run_one(build, full, fn):
         err = "SKIP " + str(e)
     except Exception:
         err = traceback.format_exc()
-    finally:
+    # a failure found while cleaning up (valgrind's report of a child) is
+    # the test's failure, not the runner's
+    try:
         t.cleanup()
+    except Exception:
+        err = (err + "\n" if err else "") + traceback.format_exc()
     return full, err, time.monotonic() - start, t.log_text()
 
 
