@@ -86,6 +86,8 @@ struct store_info {
 };
 
 const char *store_rrd_err(void);
+int store_fetch(struct store *, struct store_target *, time_t *start, time_t *end,
+    unsigned long *step, unsigned long *nds, char ***names, rrd_value_t **data);
 bool store_valid_target(const char *);
 struct store_target *store_target_find(struct store *, const char *);
 int store_target_open(struct store *, const char *, time_t, bool);

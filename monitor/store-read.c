@@ -19,6 +19,30 @@
 
 /* --- reading -------------------------------------------------------------- */
 
+/*
+ * The AVERAGE rows of t over [*start, *end) at about *step seconds, from
+ * the file or through rrdcached; 0, or -1 after logging librrd's error.
+ */
+int
+store_fetch(struct store *s, struct store_target *t, time_t *start, time_t *end,
+    unsigned long *step, unsigned long *nds, char ***names, rrd_value_t **data)
+{
+	int rc;
+
+	rrd_clear_error();
+	if (s->remote)
+		rc = rrdc_fetch(t->path, "AVERAGE", start, end, step, nds, names, data);
+	else
+		rc = rrd_fetch_r(
+		    t->path, "AVERAGE", start, end, step, nds, names, data);
+	if (rc != 0) {
+		log_warnx(
+		    "store: %s (%s): fetch: %s", t->name, t->path, store_rrd_err());
+		return -1;
+	}
+	return 0;
+}
+
 static int
 fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to, long len,
     struct store_sums *out)
@@ -27,21 +51,11 @@ fetch_rows(struct store *s, struct store_target *t, time_t from, time_t to, long
 	unsigned long step = (unsigned long)len, nds = 0, k;
 	char **names = NULL;
 	rrd_value_t *data = NULL, v[3], slow;
-	int idx[3] = {-1, -1, -1}, islow = -1, rc, j;
+	int idx[3] = {-1, -1, -1}, islow = -1, j;
 	long rows, i, steps = len / STORE_STEP;
 
-	rrd_clear_error();
-	if (s->remote)
-		rc = rrdc_fetch(
-		    t->path, "AVERAGE", &start, &end, &step, &nds, &names, &data);
-	else
-		rc = rrd_fetch_r(
-		    t->path, "AVERAGE", &start, &end, &step, &nds, &names, &data);
-	if (rc != 0) {
-		log_warnx(
-		    "store: %s (%s): fetch: %s", t->name, t->path, store_rrd_err());
+	if (store_fetch(s, t, &start, &end, &step, &nds, &names, &data) != 0)
 		return -1;
-	}
 	for (k = 0; k < nds; k++) {
 		for (j = 0; j < 3; j++)
 			if (strcmp(names[k], store_ds[j]) == 0)

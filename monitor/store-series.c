@@ -47,18 +47,8 @@ store_series(struct store *s, const char *target, time_t from, time_t to, size_t
 		return -1;
 	/* ask for about one row a bucket: rrd_fetch takes the archive closest */
 	step = (unsigned long)((to - from) / (time_t)n);
-	rrd_clear_error();
-	if (s->remote)
-		rc = rrdc_fetch(
-		    t->path, "AVERAGE", &start, &end, &step, &nds, &names, &data);
-	else
-		rc = rrd_fetch_r(
-		    t->path, "AVERAGE", &start, &end, &step, &nds, &names, &data);
-	if (rc != 0) {
-		log_warnx(
-		    "store: %s (%s): fetch: %s", t->name, t->path, store_rrd_err());
+	if (store_fetch(s, t, &start, &end, &step, &nds, &names, &data) != 0)
 		return -1;
-	}
 	for (k = 0; k < nds; k++) {
 		for (int j = 0; j < 3; j++)
 			if (strcmp(names[k], ds[j]) == 0)
