@@ -26,6 +26,25 @@ def free_port(kind=socket.SOCK_STREAM):
     return port
 
 
+
+def dns_port():
+    """A port free on 127.0.0.1 for both UDP and TCP, as dnsd serves both."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+            u.close()
+    raise AssertionError("no port free for both UDP and TCP")
+
+
 VALGRIND = os.environ.get("SLAMON_VALGRIND")
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta as td
 from cryptography import x509
 
 from certs import CA
-from lib import free_port
+from lib import dns_port, free_port
 from probelib import targetd
 
 CONF = """\
@@ -67,9 +67,11 @@ def start(t):
                         .replace(tzinfo=__import__("datetime").timezone.utc).timestamp())
     tls = free_port()
     http = targetd(t, "--tls", tls, crt, key, "--route", "/missing=status:404")
-    dns = free_port(__import__("socket").SOCK_DGRAM)
+    dns = dns_port()  # dnsd serves UDP and TCP on it
     d = t.spawn([t.tools + "/dnsd", str(dns), "www.test=A:127.0.0.7"])
-    t.wait_for(lambda: open(d.outpath).read().startswith("ready"), what="dnsd ready")
+    t.wait_for(lambda: open(d.outpath).read().startswith("ready") or d.poll() is not None,
+               what="dnsd ready")
+    assert d.poll() is None, "dnsd: " + open(d.errpath).read()
     port = free_port()
     conf = t.write("slamon.conf", CONF % {"port": port, "tls": tls, "http": http,
                                            "dead": free_port(), "ca": ca.path, "dns": dns})

@@ -3,26 +3,8 @@ expected answers, SERVFAIL, NXDOMAIN, no answer, a server that never
 answers, and a port with no server; a healthy target keeps its schedule."""
 import socket
 
-from lib import free_port
+from lib import dns_port, free_port
 from probelib import Run, assert_schedule_kept, conf_text, targetd
-
-
-def dns_port():
-    """A port free on 127.0.0.1 for both UDP and TCP, as dnsd serves both."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            s.close()
-            u.close()
-    raise AssertionError("no port free for both UDP and TCP")
 
 
 def _dnsd(t, *args):
