@@ -425,7 +425,7 @@ api_metrics_schedule(struct httpd *h, struct api_mx *m, time_t now)
 	api_mx_sample(m, "slamon_probe_start_lag_seconds_sum", st.lag_sum_s);
 	api_mx_sample(m, "slamon_probe_start_lag_seconds_count", (double)st.started);
 	api_mx_family(m, "slamon_probes_waiting", API_MX_GAUGE,
-	    "Probes due but not started: every slot of max_inflight taken.");
+	    "Probes due but not started: every slot taken (the limit).");
 	api_mx_sample(m, "slamon_probes_waiting", (double)st.waiting);
 	api_mx_family(
 	    m, "slamon_probes_in_flight", API_MX_GAUGE, "Probes running now.");
@@ -433,6 +433,10 @@ api_metrics_schedule(struct httpd *h, struct api_mx *m, time_t now)
 	api_mx_family(m, "slamon_probes_max_in_flight", API_MX_GAUGE,
 	    "The cap on probes running at once (slamon.max_inflight).");
 	api_mx_sample(m, "slamon_probes_max_in_flight", (double)st.max_inflight);
+	api_mx_family(m, "slamon_probes_in_flight_limit", API_MX_GAUGE,
+	    "The limit on probes running at once now: under max_inflight, "
+	    "lower while the event loop's CPU is what probes lack.");
+	api_mx_sample(m, "slamon_probes_in_flight_limit", (double)st.limit);
 	api_mx_family(m, "slamon_probes_skipped_total", API_MX_COUNTER,
 	    "Planned probe starts skipped because the target was still waiting.");
 	api_mx_sample(m, "slamon_probes_skipped_total", (double)st.skipped);

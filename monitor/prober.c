@@ -11,10 +11,11 @@
  * target costs no libevent timer of its own, a start no event_add of its own,
  * and a burst of starts due together is served in one pass.
  *
- * At most max_inflight runs are in flight. When more are due (the targets
- * all slowed down at once, or more demand than the machine can serve), the
- * rest wait in the heap in the order they were due, oldest first, and start
- * as runs end: overload turns into start lag, spread fairly, instead of
+ * At most max_inflight runs are in flight, and fewer while the event loop's
+ * own CPU is what they lack (prober_limit_next: the limit adapts between 32
+ * and max_inflight). When more are due (the targets all slowed down at once,
+ * or more demand than the machine can serve), the rest wait in the heap in
+ * the order they were due, oldest first, and start as runs end: overload turns into start lag, spread fairly, instead of
  * transfers piling up until all of them time out. A start that waited past
  * the target's next planned start is taken once, as the latest one planned,
  * and the missed ones are skipped (counted). The lag, the waiting, the skips are on /metrics
@@ -69,6 +70,7 @@ struct prober_run {
 #define CALM_MS 10000.0	   /* no probe waiting this long ends an episode */
 #define LAG_WAIT_MS 100.0  /* a start this late keeps an episode going */
 #define LAG_WARN_MS 1000.0 /* a start this late, though slots are free, too */
+#define ADAPT_MS 250.0	   /* the limit is looked at this often */
 
 const double prober_lag_buckets[PROBER_LAG_NBUCKETS] = {
     0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -89,7 +91,12 @@ struct prober {
 	struct prober_run **idle; /* runs not in flight, for reuse */
 	size_t nidle, capidle;
 	size_t inflight, max_inflight;
+	size_t limit;  /* adaptive, <= max_inflight (prober_limit_next) */
 	bool auto_max; /* max_inflight from the machine, not the configuration */
+	/* the limit's period under way: since when, the loop thread's CPU then,
+	 * whether a due start waited for a slot */
+	double adapt_ms, adapt_cpu_ms;
+	bool waited;
 	/* the schedule's figures (prober_stats) */
 	uint64_t started, skipped, lag_buckets[PROBER_LAG_NBUCKETS];
 	double lag_sum_s;
@@ -158,6 +165,55 @@ prober_max_inflight_auto(void)
 						      : (unsigned long)rl.rlim_cur;
 	}
 	return prober_max_inflight_for(sysconf(_SC_NPROCESSORS_ONLN), nofile);
+}
+
+size_t
+prober_limit_next(size_t limit, size_t max, bool waited, double busy)
+{
+	size_t lo = max < PROBER_LIMIT_FLOOR ? max : PROBER_LIMIT_FLOOR;
+
+	if (waited && busy >= PROBER_BUSY_HIGH)
+		limit -= limit / 4;
+	else if (waited && busy < PROBER_BUSY_LOW)
+		limit += limit / 2 + 1;
+	if (limit < lo)
+		limit = lo;
+	if (limit > max)
+		limit = max;
+	return limit;
+}
+
+/* The CPU time of this thread, the event loop's, in ms. */
+static double
+prober_thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1)
+		return 0;
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A period over: the limit follows what the loop's thread could serve. */
+static void
+prober_adapt(struct prober *p, double now)
+{
+	double cpu, busy;
+	size_t next;
+
+	if (now - p->adapt_ms < ADAPT_MS)
+		return;
+	cpu = prober_thread_cpu_ms();
+	busy = (cpu - p->adapt_cpu_ms) / (now - p->adapt_ms);
+	next = prober_limit_next(p->limit, p->max_inflight, p->waited, busy);
+	if (next != p->limit)
+		log_debug("probes in flight: limit %zu (was %zu; %zu running, the "
+			  "loop busy %.0f %% of the last %.0f ms)",
+		    next, p->limit, p->inflight, 100 * busy, now - p->adapt_ms);
+	p->limit = next;
+	p->adapt_ms = now;
+	p->adapt_cpu_ms = cpu;
+	p->waited = false;
 }
 
 static double
@@ -383,10 +439,10 @@ prober_overload(struct prober *p, double now, bool capped, double lag_ms)
 	p->ep_started = p->started;
 	p->ep_skipped = p->skipped;
 	if (capped)
-		log_warnx("overload: %zu probes in flight (max_inflight) and more "
-			  "due: probes start late, the longest waiting first "
-			  "(slamon_probe_start_lag_seconds on /metrics)",
-		    p->inflight);
+		log_warnx("overload: %zu probes in flight (limit %zu, max_inflight "
+			  "%zu) and more due: probes start late, the longest "
+			  "waiting first (slamon_probe_start_lag_seconds on /metrics)",
+		    p->inflight, p->limit, p->max_inflight);
 	else
 		log_warnx("overload: a probe started %.0f ms late with %zu in "
 			  "flight: the event loop is behind (CPU?); probes start "
@@ -414,6 +470,7 @@ prober_pump(struct prober *p)
 	struct prober_heap_node *top;
 	double now = probe_mono_ms();
 
+	prober_adapt(p, now);
 	while (
 	    (top = prober_heap_top(&p->heap)) != NULL && top->key <= now + EARLY_MS) {
 		struct prober_target *pt = (struct prober_target *)(void *)((char *)top -
@@ -422,7 +479,8 @@ prober_pump(struct prober *p)
 
 		if (pt->run && prober_overrun(p, pt, now))
 			continue;
-		if (p->inflight >= p->max_inflight) {
+		if (p->inflight >= p->limit) {
+			p->waited = true;
 			prober_overload(p, now, true, now - pt->next_ms);
 			return; /* a run that ends kicks the pump again */
 		}
@@ -501,10 +559,12 @@ prober_set_max(struct prober *p, const struct conf *c)
 	else if (old == 0 || !p->auto_max)
 		p->max_inflight = prober_max_inflight_auto();
 	p->auto_max = c->max_inflight <= 0;
-	if (p->max_inflight != old)
-		log_info("at most %zu probes in flight (%s)", p->max_inflight,
-		    p->auto_max ? "from the machine's cores and open files limit"
-				: "slamon.max_inflight");
+	if (p->max_inflight == old)
+		return;
+	p->limit = p->max_inflight; /* adapts again from the top */
+	log_info("at most %zu probes in flight (%s)", p->max_inflight,
+	    p->auto_max ? "from the machine's cores and open files limit"
+			: "slamon.max_inflight");
 }
 
 struct prober *
@@ -519,6 +579,8 @@ prober_new(struct event_base *base, const struct conf *c, prober_result_cb *cb,
 	p->drop = drop;
 	p->arg = arg;
 	p->armed_ms = -1;
+	p->adapt_ms = now;
+	p->adapt_cpu_ms = prober_thread_cpu_ms();
 	prober_heap_init(&p->heap);
 	if (probe_env_init(&p->env, base) == -1 ||
 	    (p->timer = evtimer_new(base, prober_timer_cb, p)) == NULL ||
@@ -645,6 +707,7 @@ prober_stats(const struct prober *p, struct prober_stats *st)
 	st->targets = p->ntargets;
 	st->in_flight = p->inflight;
 	st->max_inflight = p->max_inflight;
+	st->limit = p->limit;
 	/* due and not started: the heap's nodes up to now (a target whose run
 	 * is in flight sits there at its run's end, unless its next start is
 	 * due and waits for a slot: then that start counts as waiting) */

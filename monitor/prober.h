@@ -59,6 +59,26 @@ long prober_offset_ms(const char *name, long interval_ms);
 size_t prober_max_inflight_for(long ncpu, unsigned long nofile);
 size_t prober_max_inflight_auto(void);
 
+/*
+ * Under max_inflight, the limit on runs in flight adapts, every quarter of a
+ * second, to what the event loop's thread can serve. It matters only while
+ * due starts wait for a slot (waited); then:
+ *  - the thread was busy (on a CPU at least PROBER_BUSY_HIGH of the time):
+ *    the CPU, not the network, is what runs lack, and more of them at once
+ *    complete no more, they only cost more each (a larger working set) and
+ *    queue longer in our own loop, a wait read as the target's latency. The
+ *    limit shrinks by a quarter, down to PROBER_LIMIT_FLOOR (or max, if less);
+ *  - the thread was mostly idle (below PROBER_BUSY_LOW): the runs wait on
+ *    the network (slow or dead targets), and more at once do complete more.
+ *    The limit grows by half, up to max;
+ *  - in between it stays.
+ * Returns the next limit.
+ */
+#define PROBER_LIMIT_FLOOR 32
+#define PROBER_BUSY_HIGH 0.9
+#define PROBER_BUSY_LOW 0.75
+size_t prober_limit_next(size_t limit, size_t max, bool waited, double busy);
+
 /* The schedule's figures, for /metrics. */
 #define PROBER_LAG_NBUCKETS 13
 extern const double prober_lag_buckets[PROBER_LAG_NBUCKETS]; /* seconds, le */
@@ -66,6 +86,7 @@ extern const double prober_lag_buckets[PROBER_LAG_NBUCKETS]; /* seconds, le */
 struct prober_stats {
 	size_t targets;
 	size_t in_flight, max_inflight;
+	size_t limit;	  /* the adaptive limit now, <= max_inflight */
 	size_t waiting;	  /* due, not started: waiting for a slot */
 	uint64_t started; /* runs started since the start */
 	uint64_t skipped; /* planned starts skipped: the target still waited */

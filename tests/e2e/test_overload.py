@@ -76,8 +76,10 @@ maintenance: {{ windows = (); }};
     lat = [r[3] for r in res]
     assert min(lat) >= DELAY_MS - 10 and max(lat) < 1000.0, (min(lat), max(lat))
     # overload is reported: once per episode in the log, and on /metrics
-    assert len(re.findall(r"overload: \d+ probes in flight \(max_inflight\)", text)) == 1, text[-2000:]
+    assert len(re.findall(rf"overload: \d+ probes in flight \(limit {CAP}, max_inflight {CAP}\)",
+                          text)) == 1, text[-2000:]
     assert m["slamon_probes_max_in_flight"] == CAP
+    assert m["slamon_probes_in_flight_limit"] == CAP
     assert 0 <= m["slamon_probes_in_flight"] <= CAP
     assert "slamon_probes_waiting" in m and "slamon_probes_skipped_total" in m
     count = m["slamon_probe_start_lag_seconds_count"]

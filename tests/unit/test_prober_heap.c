@@ -1,5 +1,6 @@
-/* test_prober_heap.c - the prober's timer heap (monitor/prober-heap.c) and the
- * default cap on probes in flight (prober_max_inflight_for). */
+/* test_prober_heap.c - the prober's timer heap (monitor/prober-heap.c), the
+ * default cap on probes in flight (prober_max_inflight_for) and the limit
+ * that adapts under it (prober_limit_next). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +113,44 @@ test_max_inflight_default(void **state)
 	assert_int_equal(prober_max_inflight_for(0, 65536), 256);
 }
 
+/* The adaptive limit (prober_limit_next): it moves only while starts wait,
+ * down when the loop's CPU was the bottleneck, up when the network was. */
+static void
+test_limit_adapts(void **state)
+{
+	size_t l = 512;
+	int n;
+
+	(void)state;
+	/* nothing waited: the limit is not what held anything back */
+	assert_int_equal(prober_limit_next(512, 512, false, 1.0), 512);
+	assert_int_equal(prober_limit_next(40, 512, false, 0.0), 40);
+	/* waited, the loop busy: down by a quarter each period, to the floor */
+	assert_int_equal(prober_limit_next(512, 512, true, 0.95), 384);
+	for (n = 0; n < 100 && l > PROBER_LIMIT_FLOOR; n++)
+		l = prober_limit_next(l, 512, true, 0.99);
+	assert_int_equal(l, PROBER_LIMIT_FLOOR);
+	assert_true(n <= 12); /* 3 s at four periods a second */
+	assert_int_equal(prober_limit_next(l, 512, true, 1.0), PROBER_LIMIT_FLOOR);
+	/* waited, the loop mostly idle (slow or dead targets hold the slots):
+	 * up by half each period, back to max_inflight */
+	assert_int_equal(prober_limit_next(32, 512, true, 0.2), 49);
+	for (n = 0; n < 100 && l < 512; n++)
+		l = prober_limit_next(l, 512, true, 0.1);
+	assert_int_equal(l, 512);
+	assert_true(n <= 8);
+	assert_int_equal(prober_limit_next(512, 512, true, 0.0), 512);
+	/* in between: stays */
+	assert_int_equal(prober_limit_next(100, 512, true, 0.8), 100);
+	assert_int_equal(prober_limit_next(100, 512, true, PROBER_BUSY_LOW), 100);
+	assert_int_equal(prober_limit_next(100, 512, true, PROBER_BUSY_HIGH), 75);
+	/* a max_inflight under the floor is the limit, busy or not */
+	assert_int_equal(prober_limit_next(2, 2, true, 1.0), 2);
+	assert_int_equal(prober_limit_next(2, 2, true, 0.0), 2);
+	/* a lowered max_inflight caps it at once */
+	assert_int_equal(prober_limit_next(512, 100, false, 0.5), 100);
+}
+
 int
 main(void)
 {
@@ -119,6 +158,7 @@ main(void)
 	    cmocka_unit_test(test_order_update_remove),
 	    cmocka_unit_test(test_equal_keys),
 	    cmocka_unit_test(test_max_inflight_default),
+	    cmocka_unit_test(test_limit_adapts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
