@@ -87,3 +87,39 @@ maintenance: {{ windows = (); }};
     assert m['slamon_probe_start_lag_seconds_bucket{le="1"}'] < count
     assert m['slamon_probe_start_lag_seconds_bucket{le="+Inf"}'] == count
     assert m["slamon_probe_start_lag_seconds_sum"] > 1.0
+
+
+def test_slow_targets_keep_the_limit_at_max_inflight(t):
+    """The limit under max_inflight shrinks only when the event loop's CPU is
+    what the probes lack (prober_limit_next). Slow targets hold their slots
+    while the loop idles: more of them at once complete more, so the limit
+    stays at max_inflight, above the floor of 32, and that many run at once."""
+    n, delay, cap = 160, 500, 40   # demand 80/s x 0.5 s = 40 in flight, and more
+    port = targetd(t, "--route", f"/slow=delay:{delay}")
+    api = free_port()
+    targets = ",\n".join(http(f"s{i}", f"http://127.0.0.1:{port}/slow") for i in range(n))
+    conf = t.write("slamon.conf", f"""
+slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = "127.0.0.1:{api}";
+          max_inflight = {cap}; }};
+defaults: {{ interval = 2; timeout = 1; fail_threshold = 2; }};
+targets = (
+{targets}
+);
+maintenance: {{ windows = (); }};
+""")
+    run = Run(t, conf, ["--dry-run"])
+    t.wait_port(api)
+    for i in range(n):
+        run.wait_results(f"s{i}", 2, timeout=120)
+    m = metrics(api)
+    text = run.text()
+    run.stop()
+    # probes waited for a slot (the limit mattered) ...
+    assert re.search(rf"overload: \d+ probes in flight \(limit {cap}, max_inflight {cap}\)", text), text[-2000:]
+    # ... and it was never lowered: the loop was idle, the network slow
+    lowered = [int(x) for x in re.findall(r"probes in flight: limit (\d+)", text) if int(x) < cap]
+    assert not lowered, lowered[:5]
+    assert m["slamon_probes_in_flight_limit"] == cap
+    assert m["slamon_probes_in_flight"] > 32, m["slamon_probes_in_flight"]
+    bad = [r for r in run.results() if r[1] != "ok"]
+    assert not bad, bad[:5]
