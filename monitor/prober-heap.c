@@ -1,10 +1,13 @@
 /*
  * prober-heap.c - a binary min-heap of embedded nodes with their positions
  * kept in the nodes, so that a key can change or a node leave in O(log n).
+ * The keys sit in the array beside the pointers: a sift reads only the
+ * array and writes the position of each node it moves.
  * 100,000 targets are 17 levels: a start costs a few dozen compares and no
  * allocation, where one libevent timer per target cost 128 bytes a target
  * and an event_add per start.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -21,27 +24,27 @@ void
 prober_heap_clear(struct prober_heap *h)
 {
 	for (size_t i = 0; i < h->n; i++)
-		h->v[i]->idx = PROBER_HEAP_NONE;
+		h->v[i].node->idx = PROBER_HEAP_NONE;
 	free(h->v);
 	prober_heap_init(h);
 }
 
 static void
-prober_heap_set(struct prober_heap *h, size_t i, struct prober_heap_node *x)
+prober_heap_set(struct prober_heap *h, size_t i, struct prober_heap_ent x)
 {
 	h->v[i] = x;
-	x->idx = i;
+	x.node->idx = i;
 }
 
 static void
 prober_heap_up(struct prober_heap *h, size_t i)
 {
-	struct prober_heap_node *x = h->v[i];
+	struct prober_heap_ent x = h->v[i];
 
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
 
-		if (h->v[parent]->key <= x->key)
+		if (h->v[parent].key <= x.key)
 			break;
 		prober_heap_set(h, i, h->v[parent]);
 		i = parent;
@@ -52,21 +55,27 @@ prober_heap_up(struct prober_heap *h, size_t i)
 static void
 prober_heap_down(struct prober_heap *h, size_t i)
 {
-	struct prober_heap_node *x = h->v[i];
+	struct prober_heap_ent x = h->v[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->v[c + 1]->key < h->v[c]->key)
+		if (c + 1 < h->n && h->v[c + 1].key < h->v[c].key)
 			c++;
-		if (x->key <= h->v[c]->key)
+		if (x.key <= h->v[c].key)
 			break;
 		prober_heap_set(h, i, h->v[c]);
 		i = c;
 	}
 	prober_heap_set(h, i, x);
+}
+
+static bool
+prober_heap_has(const struct prober_heap *h, const struct prober_heap_node *x)
+{
+	return x->idx != PROBER_HEAP_NONE && x->idx < h->n && h->v[x->idx].node == x;
 }
 
 void
@@ -76,19 +85,19 @@ prober_heap_push(struct prober_heap *h, struct prober_heap_node *x, double key)
 		h->cap = h->cap ? h->cap * 2 : 64;
 		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
 	}
-	x->key = key;
-	prober_heap_set(h, h->n++, x);
+	prober_heap_set(h, h->n++, (struct prober_heap_ent){key, x});
 	prober_heap_up(h, x->idx);
 }
 
 void
 prober_heap_update(struct prober_heap *h, struct prober_heap_node *x, double key)
 {
-	double old = x->key;
+	double old;
 
-	x->key = key;
-	if (x->idx == PROBER_HEAP_NONE || x->idx >= h->n || h->v[x->idx] != x)
+	if (!prober_heap_has(h, x))
 		return;
+	old = h->v[x->idx].key;
+	h->v[x->idx].key = key;
 	if (key < old)
 		prober_heap_up(h, x->idx);
 	else if (key > old)
@@ -99,9 +108,9 @@ void
 prober_heap_remove(struct prober_heap *h, struct prober_heap_node *x)
 {
 	size_t i = x->idx;
-	struct prober_heap_node *last;
+	struct prober_heap_ent last;
 
-	if (i == PROBER_HEAP_NONE || i >= h->n || h->v[i] != x)
+	if (!prober_heap_has(h, x))
 		return;
 	x->idx = PROBER_HEAP_NONE;
 	last = h->v[--h->n];
@@ -109,22 +118,32 @@ prober_heap_remove(struct prober_heap *h, struct prober_heap_node *x)
 		return;
 	prober_heap_set(h, i, last);
 	/* the last node may belong above or below the hole */
-	if (i > 0 && h->v[(i - 1) / 2]->key > last->key)
+	if (i > 0 && h->v[(i - 1) / 2].key > last.key)
 		prober_heap_up(h, i);
 	else
 		prober_heap_down(h, i);
 }
 
 struct prober_heap_node *
-prober_heap_top(const struct prober_heap *h)
+prober_heap_top(const struct prober_heap *h, double *key)
 {
-	return h->n ? h->v[0] : NULL;
+	if (h->n == 0)
+		return NULL;
+	if (key)
+		*key = h->v[0].key;
+	return h->v[0].node;
+}
+
+double
+prober_heap_key(const struct prober_heap *h, const struct prober_heap_node *x)
+{
+	return h->v[x->idx].key;
 }
 
 static size_t
 prober_heap_count_from(const struct prober_heap *h, size_t i, double k)
 {
-	if (i >= h->n || h->v[i]->key > k)
+	if (i >= h->n || h->v[i].key > k)
 		return 0;
 	return 1 + prober_heap_count_from(h, 2 * i + 1, k) +
 	    prober_heap_count_from(h, 2 * i + 2, k);

@@ -44,7 +44,8 @@
 #include "prober-heap.h"
 #include "prober.h"
 
-/* 64 bytes a target: what a run needs lives in the run, from a pool. */
+/* 56 bytes a target (a 64-byte malloc chunk): what a run needs lives in the
+ * run, from a pool; the target's key in the heap's array. */
 struct prober_target {
 	const struct conf_target *t;
 	void *tdata;
@@ -57,7 +58,7 @@ struct prober_target {
 };
 
 _Static_assert(
-    sizeof(struct prober_target) <= 64, "a target's bytes count 100,000 times");
+    sizeof(struct prober_target) <= 56, "a target's bytes count 100,000 times");
 
 /* A run in flight; as many exist as were ever in flight at once. */
 struct prober_run {
@@ -226,20 +227,19 @@ prober_period_ms(const struct prober_target *pt)
 static void
 prober_arm(struct prober *p, double now)
 {
-	struct prober_heap_node *top = prober_heap_top(&p->heap);
 	struct timeval tv;
-	double d;
+	double key, d;
 
-	if (top == NULL) {
+	if (prober_heap_top(&p->heap, &key) == NULL) {
 		if (p->armed_ms >= 0)
 			evtimer_del(p->timer);
 		p->armed_ms = -1;
 		return;
 	}
-	if (top->key == p->armed_ms && evtimer_pending(p->timer, NULL))
+	if (key == p->armed_ms && evtimer_pending(p->timer, NULL))
 		return;
-	p->armed_ms = top->key;
-	d = top->key - now;
+	p->armed_ms = key;
+	d = key - now;
 	if (d < 0)
 		d = 0;
 	tv.tv_sec = (time_t)(d / 1000);
@@ -331,7 +331,7 @@ prober_done_cb(struct probe_run *run, const struct probe_result *res, void *arg)
 	struct prober_target *pt = arg;
 	struct prober *p = prober_of(run);
 	time_t wall_start = prober_wall_start(run);
-	double now;
+	double now, key;
 
 	prober_run_put(p, pt);
 	prober_deliver(p, pt, wall_start, res);
@@ -342,7 +342,7 @@ prober_done_cb(struct probe_run *run, const struct probe_result *res, void *arg)
 	 * the longest waiting first. */
 	prober_key(p, pt, pt->next_ms);
 	now = probe_mono_ms();
-	if (prober_heap_top(&p->heap)->key <= now + EARLY_MS)
+	if (prober_heap_top(&p->heap, &key) != NULL && key <= now + EARLY_MS)
 		prober_kick(p);
 	else
 		prober_arm(p, now);
@@ -468,11 +468,11 @@ static void
 prober_pump(struct prober *p)
 {
 	struct prober_heap_node *top;
-	double now = probe_mono_ms();
+	double now = probe_mono_ms(), key;
 
 	prober_adapt(p, now);
-	while (
-	    (top = prober_heap_top(&p->heap)) != NULL && top->key <= now + EARLY_MS) {
+	while ((top = prober_heap_top(&p->heap, &key)) != NULL &&
+	    key <= now + EARLY_MS) {
 		struct prober_target *pt = (struct prober_target *)(void *)((char *)top -
 		    offsetof(struct prober_target, node));
 		double period;

@@ -158,6 +158,7 @@ struct http_run {
 	CURL *easy;
 	char *body;
 	size_t len, cap;
+	size_t max_body; /* the conf's, kept here: the callback reads no conf */
 	bool keep_body, too_large;
 	char err[CURL_ERROR_SIZE];
 	struct curl_resolve cr; /* the URL's host, resolved on the loop */
@@ -167,19 +168,18 @@ static size_t
 http_write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct http_run *r = arg;
-	const struct http_conf *h = r->run->conf;
 	size_t len = size * n;
 
 	/* Stop reading at max_body: a runaway body must not eat the monitor. */
-	if (r->len + len > (size_t)h->max_body) {
+	if (r->len + len > r->max_body) {
 		r->too_large = true;
 		return 0;
 	}
 	if (r->keep_body) {
 		if (r->len + len + 1 > r->cap) {
 			r->cap = (r->len + len + 1) * 2;
-			if (r->cap > (size_t)h->max_body + 1)
-				r->cap = (size_t)h->max_body + 1;
+			if (r->cap > r->max_body + 1)
+				r->cap = r->max_body + 1;
 			r->body = xreallocarray(r->body, r->cap, 1);
 		}
 		memcpy(r->body + r->len, p, len);
@@ -271,6 +271,7 @@ http_start(struct probe_run *run)
 
 	r->run = run;
 	r->keep_body = h->body_contains || h->has_regex;
+	r->max_body = (size_t)h->max_body;
 	if ((e = curlm_get(run->env->curlm)) == NULL) {
 		probe_priv_put(run, r);
 		return -1;

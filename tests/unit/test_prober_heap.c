@@ -19,9 +19,9 @@ static void
 check_heap(const struct prober_heap *h)
 {
 	for (size_t i = 0; i < h->n; i++) {
-		assert_int_equal(h->v[i]->idx, i);
+		assert_int_equal(h->v[i].node->idx, i);
 		if (i > 0)
-			assert_true(h->v[(i - 1) / 2]->key <= h->v[i]->key);
+			assert_true(h->v[(i - 1) / 2].key <= h->v[i].key);
 	}
 }
 
@@ -29,6 +29,7 @@ static void
 test_order_update_remove(void **state)
 {
 	static struct prober_heap_node nodes[N];
+	static double want[N]; /* each node's key, as last set */
 	struct prober_heap h;
 	bool in[N] = {0};
 	double last = -1;
@@ -39,16 +40,21 @@ test_order_update_remove(void **state)
 	srand(17);
 	for (size_t i = 0; i < N; i++) {
 		nodes[i].idx = PROBER_HEAP_NONE;
-		prober_heap_push(&h, &nodes[i], (double)(rand() % 10000));
+		want[i] = (double)(rand() % 10000);
+		prober_heap_push(&h, &nodes[i], want[i]);
 		in[i] = true;
 	}
 	check_heap(&h);
 	/* keys moved both ways, as a start (later) and a retry (earlier) do */
 	for (size_t k = 0; k < 3 * N; k++) {
 		size_t i = (size_t)rand() % N;
-		prober_heap_update(&h, &nodes[i], (double)(rand() % 10000));
+		want[i] = (double)(rand() % 10000);
+		prober_heap_update(&h, &nodes[i], want[i]);
 	}
 	check_heap(&h);
+	/* every key followed its node through the moves */
+	for (size_t i = 0; i < N; i++)
+		assert_true(prober_heap_key(&h, &nodes[i]) == want[i]);
 	/* removals from anywhere, as a reload does; twice is harmless */
 	for (size_t i = 0; i < N; i += 3) {
 		prober_heap_remove(&h, &nodes[i]);
@@ -57,6 +63,10 @@ test_order_update_remove(void **state)
 		in[i] = false;
 	}
 	check_heap(&h);
+	/* a node out of the heap is left alone by an update */
+	prober_heap_update(&h, &nodes[0], 1.0);
+	assert_int_equal(nodes[0].idx, PROBER_HEAP_NONE);
+	check_heap(&h);
 	for (size_t i = 0; i < N; i++)
 		n += in[i];
 	assert_int_equal(h.n, n);
@@ -64,14 +74,19 @@ test_order_update_remove(void **state)
 	{
 		size_t due = 0;
 		for (size_t i = 0; i < N; i++)
-			due += in[i] && nodes[i].key <= 2500;
+			due += in[i] && want[i] <= 2500;
 		assert_int_equal(prober_heap_count_le(&h, 2500), due);
 	}
 	/* popping the top gives the keys in order */
-	while (prober_heap_top(&h)) {
-		struct prober_heap_node *t = prober_heap_top(&h);
-		assert_true(t->key >= last);
-		last = t->key;
+	for (;;) {
+		double key;
+		struct prober_heap_node *t = prober_heap_top(&h, &key);
+
+		if (t == NULL)
+			break;
+		assert_true(key >= last);
+		assert_true(key == want[t - nodes]);
+		last = key;
 		prober_heap_remove(&h, t);
 		n--;
 	}
@@ -93,8 +108,8 @@ test_equal_keys(void **state)
 	assert_int_equal(prober_heap_count_le(&h, 5.0), 100);
 	assert_int_equal(prober_heap_count_le(&h, 4.9), 0);
 	for (size_t i = 0; i < 100; i++)
-		prober_heap_remove(&h, prober_heap_top(&h));
-	assert_null(prober_heap_top(&h));
+		prober_heap_remove(&h, prober_heap_top(&h, NULL));
+	assert_null(prober_heap_top(&h, NULL));
 	prober_heap_clear(&h);
 }
 
