@@ -471,8 +471,8 @@ prober_pump(struct prober *p)
 	double now = probe_mono_ms(), key;
 
 	prober_adapt(p, now);
-	while ((top = prober_heap_top(&p->heap, &key)) != NULL &&
-	    key <= now + EARLY_MS) {
+	while (
+	    (top = prober_heap_top(&p->heap, &key)) != NULL && key <= now + EARLY_MS) {
 		struct prober_target *pt = (struct prober_target *)(void *)((char *)top -
 		    offsetof(struct prober_target, node));
 		double period;
