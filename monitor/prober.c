@@ -31,8 +31,10 @@
  * Nothing here blocks: probes run on the event base, so a hung endpoint
  * costs one slot of max_inflight for at most its timeout.
  */
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -94,10 +96,11 @@ struct prober {
 	size_t inflight, max_inflight;
 	size_t limit;  /* adaptive, <= max_inflight (prober_limit_next) */
 	bool auto_max; /* max_inflight from the machine, not the configuration */
-	/* the limit's period under way: since when, the loop thread's CPU then,
-	 * whether a due start waited for a slot */
-	double adapt_ms, adapt_cpu_ms;
+	/* the limit's period under way: since when, the loop thread's busy time
+	 * then, whether a due start waited for a slot */
+	double adapt_ms, adapt_busy_ms;
 	bool waited;
+	int schedstat; /* /proc/thread-self/schedstat, or -1 */
 	/* the schedule's figures (prober_stats) */
 	uint64_t started, skipped, lag_buckets[PROBER_LAG_NBUCKETS];
 	double lag_sum_s;
@@ -184,36 +187,65 @@ prober_limit_next(size_t limit, size_t max, bool waited, double busy)
 	return limit;
 }
 
-/* The CPU time of this thread, the event loop's, in ms. */
+/*
+ * How long this thread, the event loop's, has wanted a CPU, in ms: its time
+ * on one and its time waiting in a run queue for one (schedstat). A loop
+ * that a busy machine keeps off the CPU is as short of CPU as one that uses
+ * all of its own, and more runs at once would not help it either. Without
+ * schedstat (a kernel without CONFIG_SCHED_INFO), the CPU time alone.
+ */
 static double
-prober_thread_cpu_ms(void)
+prober_thread_busy_ms(const struct prober *p)
 {
+	unsigned long long run, wait;
 	struct timespec ts;
+	char buf[128];
+	ssize_t n;
 
+	if (p->schedstat >= 0 &&
+	    (n = pread(p->schedstat, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "%llu %llu", &run, &wait) == 2)
+			return (double)(run + wait) / 1e6;
+	}
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1)
 		return 0;
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Whether schedstat reads, once: the source must not change between two
+ * readings of one period. */
+static void
+prober_schedstat_open(struct prober *p)
+{
+	char buf[128];
+
+	p->schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	if (p->schedstat >= 0 && pread(p->schedstat, buf, sizeof(buf), 0) <= 0) {
+		close(p->schedstat);
+		p->schedstat = -1;
+	}
 }
 
 /* A period over: the limit follows what the loop's thread could serve. */
 static void
 prober_adapt(struct prober *p, double now)
 {
-	double cpu, busy;
+	double busy_ms, busy;
 	size_t next;
 
 	if (now - p->adapt_ms < ADAPT_MS)
 		return;
-	cpu = prober_thread_cpu_ms();
-	busy = (cpu - p->adapt_cpu_ms) / (now - p->adapt_ms);
+	busy_ms = prober_thread_busy_ms(p);
+	busy = (busy_ms - p->adapt_busy_ms) / (now - p->adapt_ms);
 	next = prober_limit_next(p->limit, p->max_inflight, p->waited, busy);
 	if (next != p->limit)
 		log_debug("probes in flight: limit %zu (was %zu; %zu running, the "
-			  "loop busy %.0f %% of the last %.0f ms)",
+			  "loop wanted a CPU %.0f %% of the last %.0f ms)",
 		    next, p->limit, p->inflight, 100 * busy, now - p->adapt_ms);
 	p->limit = next;
 	p->adapt_ms = now;
-	p->adapt_cpu_ms = cpu;
+	p->adapt_busy_ms = busy_ms;
 	p->waited = false;
 }
 
@@ -580,7 +612,8 @@ prober_new(struct event_base *base, const struct conf *c, prober_result_cb *cb,
 	p->arg = arg;
 	p->armed_ms = -1;
 	p->adapt_ms = now;
-	p->adapt_cpu_ms = prober_thread_cpu_ms();
+	prober_schedstat_open(p);
+	p->adapt_busy_ms = prober_thread_busy_ms(p);
 	prober_heap_init(&p->heap);
 	if (probe_env_init(&p->env, base) == -1 ||
 	    (p->timer = evtimer_new(base, prober_timer_cb, p)) == NULL ||
@@ -689,6 +722,8 @@ prober_free(struct prober *p)
 	if (p->kick)
 		event_free(p->kick);
 	probe_env_clear(&p->env);
+	if (p->schedstat >= 0)
+		close(p->schedstat);
 	free(p);
 }
 

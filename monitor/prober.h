@@ -63,12 +63,14 @@ size_t prober_max_inflight_auto(void);
  * Under max_inflight, the limit on runs in flight adapts, every quarter of a
  * second, to what the event loop's thread can serve. It matters only while
  * due starts wait for a slot (waited); then:
- *  - the thread was busy (on a CPU at least PROBER_BUSY_HIGH of the time):
+ *  - the thread was busy (on a CPU, or waiting in a run queue for one, at
+ *    least PROBER_BUSY_HIGH of the time):
  *    the CPU, not the network, is what runs lack, and more of them at once
  *    complete no more, they only cost more each (a larger working set) and
  *    queue longer in our own loop, a wait read as the target's latency. The
  *    limit shrinks by a quarter, down to PROBER_LIMIT_FLOOR (or max, if less);
- *  - the thread was mostly idle (below PROBER_BUSY_LOW): the runs wait on
+ *  - the thread was mostly idle (below PROBER_BUSY_LOW), blocked waiting for
+ *    events: the runs wait on
  *    the network (slow or dead targets), and more at once do complete more.
  *    The limit grows by half, up to max;
  *  - in between it stays.

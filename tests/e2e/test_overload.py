@@ -116,10 +116,15 @@ maintenance: {{ windows = (); }};
     run.stop()
     # probes waited for a slot (the limit mattered) ...
     assert re.search(rf"overload: \d+ probes in flight \(limit {cap}, max_inflight {cap}\)", text), text[-2000:]
-    # ... and it was never lowered: the loop was idle, the network slow
-    lowered = [int(x) for x in re.findall(r"probes in flight: limit (\d+)", text) if int(x) < cap]
-    assert not lowered, lowered[:5]
-    assert m["slamon_probes_in_flight_limit"] == cap
-    assert m["slamon_probes_in_flight"] > 32, m["slamon_probes_in_flight"]
+    # ... and it was not lowered: the loop idled, the network was slow. (Only
+    # a machine so loaded that the loop waited for a CPU 90 % of a quarter
+    # second may lower it, and then the log says so.)
+    lowered = [(int(lim), int(was), int(pct)) for lim, was, pct in re.findall(
+        r"probes in flight: limit (\d+) \(was (\d+); \d+ running, the loop wanted a CPU (\d+) %",
+        text) if int(lim) < int(was)]
+    assert all(pct >= 90 for _, _, pct in lowered), lowered[:5]
+    if not lowered:
+        assert m["slamon_probes_in_flight_limit"] == cap
+        assert m["slamon_probes_in_flight"] > 32, m["slamon_probes_in_flight"]
     bad = [r for r in run.results() if r[1] != "ok"]
     assert not bad, bad[:5]
