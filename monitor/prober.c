@@ -179,7 +179,7 @@ prober_limit_next(size_t limit, size_t max, bool waited, double busy)
 	if (waited && busy >= PROBER_BUSY_HIGH)
 		limit -= limit / 4;
 	else if (waited && busy < PROBER_BUSY_LOW)
-		limit += limit / 2 + 1;
+		limit += limit / 4 + 1;
 	if (limit < lo)
 		limit = lo;
 	if (limit > max)

@@ -72,7 +72,7 @@ size_t prober_max_inflight_auto(void);
  *  - the thread was mostly idle (below PROBER_BUSY_LOW), blocked waiting for
  *    events: the runs wait on
  *    the network (slow or dead targets), and more at once do complete more.
- *    The limit grows by half, up to max;
+ *    The limit grows by a quarter, up to max;
  *  - in between it stays.
  * Returns the next limit.
  */
