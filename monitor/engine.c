@@ -36,33 +36,33 @@ struct eng_loc {
 	int up, down, maint;
 };
 
-struct eng_target {
+struct eng_target { /* ordered by size: 272 bytes, not 320 */
 	struct engine *e;
 	size_t idx;
 	const struct conf_target *t;
 	struct state st;
 	struct quorum *q;     /* several locations (design.md 9): st is unused */
 	struct eng_loc *locs; /* [q->nloc] */
-	bool begun;
-	time_t step_end; /* end of the step being filled */
-	int up, down, maint, unknown;
-	struct eng_lat *lat; /* latency of steps not yet written */
-	size_t nlat, caplat;
-	time_t outage_start; /* 0: none open */
-	long outage_unknown; /* unknown seconds inside it (never down/unplanned) */
-	long outage_away;    /* of which the monitor was away (restart, clock
-				jump): they move the alert deadline */
-	time_t resume_from;  /* resumed after a restart: where its data ended */
-	time_t resume_known; /* ... and the last second it was known down, 0: none */
-	bool alerted;
-	time_t due;   /* next alert or repeat, 0: none */
-	char *reason; /* last failure, NULL: none */
+	time_t step_end;      /* end of the step being filled */
+	struct eng_lat *lat;  /* latency of steps not yet written */
+	time_t outage_start;  /* 0: none open */
+	long outage_unknown;  /* unknown seconds inside it (never down/unplanned) */
+	long outage_away;     /* of which the monitor was away (restart, clock
+				 jump): they move the alert deadline */
+	time_t resume_from;   /* resumed after a restart: where its data ended */
+	time_t resume_known;  /* ... and the last second it was known down, 0: none */
+	time_t due;	      /* next alert or repeat, 0: none */
+	char *reason;	      /* last failure, NULL: none */
 	time_t last_probe;
 	time_t inflight_since; /* a probe started then has not reported, 0: none */
-	bool last_ok;
-	bool blind; /* the last probe was a monitor fault */
 	double last_latency;
 	unsigned long probes, failures, outages, alerts, faults;
+	int up, down, maint, unknown;
+	uint32_t nlat, caplat;
+	bool begun;
+	bool alerted;
+	bool last_ok;
+	bool blind; /* the last probe was a monitor fault */
 };
 
 struct engine {

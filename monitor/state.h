@@ -12,6 +12,7 @@
 #define SLAMON_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -39,20 +40,20 @@ struct state_pending {
 	bool unknown; /* a gap inside a pending run stays unknown */
 };
 
-struct state {
-	int interval;	   /* seconds: a state holds one interval, a gap is > 2 */
-	int threshold;	   /* consecutive failures that confirm an outage */
+struct state {		   /* ordered by size: one in every engine target */
 	time_t settled_to; /* every second before this has been emitted */
-	bool have_last;
-	time_t last; /* time of the last probe */
-	bool last_ok;
-	bool last_unknown; /* the last probe was a monitor fault: no verdict */
-	int fails;	   /* consecutive failures so far */
+	time_t last;	   /* time of the last probe */
 	time_t first_fail;
-	bool down;
 	time_t outage_start;
 	struct state_pending *pend; /* unsettled spans of an unconfirmed run */
-	size_t npend, cappend;
+	uint32_t npend, cappend;
+	int interval;  /* seconds: a state holds one interval, a gap is > 2 */
+	int threshold; /* consecutive failures that confirm an outage */
+	int fails;     /* consecutive failures so far */
+	bool have_last;
+	bool last_ok;
+	bool last_unknown; /* the last probe was a monitor fault: no verdict */
+	bool down;
 };
 
 void state_init(struct state *, int interval, int threshold, time_t start);
