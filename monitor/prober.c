@@ -202,11 +202,15 @@ prober_thread_busy_ms(const struct prober *p)
 	char buf[128];
 	ssize_t n;
 
-	if (p->schedstat >= 0 &&
-	    (n = pread(p->schedstat, buf, sizeof(buf) - 1, 0)) > 0) {
+	if (p->schedstat >= 0) {
+		/* one source for good: a reading that fails counts the period
+		 * as idle rather than mix schedstat with CPU time */
+		if ((n = pread(p->schedstat, buf, sizeof(buf) - 1, 0)) <= 0)
+			return p->adapt_busy_ms;
 		buf[n] = '\0';
-		if (sscanf(buf, "%llu %llu", &run, &wait) == 2)
-			return (double)(run + wait) / 1e6;
+		if (sscanf(buf, "%llu %llu", &run, &wait) != 2)
+			return p->adapt_busy_ms;
+		return (double)(run + wait) / 1e6;
 	}
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1)
 		return 0;

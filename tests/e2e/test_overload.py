@@ -27,17 +27,17 @@ def metrics(port):
     return out
 
 
-def test_saturated_cap_starts_late_never_charges_the_wait(t):
-    port = targetd(t, "--route", f"/slow=delay:{DELAY_MS}")
+def saturate(t, prefix, n, delay_ms, cap, interval, timeout=1):
+    """n targets on one targetd route answering after delay_ms, at most cap in
+    flight, under `slamon -v run --dry-run` with /metrics; returns once every
+    target has two results: (run, api port, conf path, targets text, port)."""
+    port = targetd(t, "--route", f"/slow=delay:{delay_ms}")
     api = free_port()
-    targets = ",\n".join(http(f"slow{i}", f"http://127.0.0.1:{port}/slow") for i in range(N))
-    # interval 4 s, timeout 1 s: N probes of 0.3 s over CAP slots need at least
-    # N / 2 * 0.3 = 6 s per round, so the last of a round starts more than 1 s
-    # (its timeout) after it was planned (the offsets all fall in the first 4 s)
+    targets = ",\n".join(http(f"{prefix}{i}", f"http://127.0.0.1:{port}/slow") for i in range(n))
     conf = t.write("slamon.conf", f"""
 slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = "127.0.0.1:{api}";
-          max_inflight = {CAP}; }};
-defaults: {{ interval = 4; timeout = 1; fail_threshold = 2; }};
+          max_inflight = {cap}; }};
+defaults: {{ interval = {interval}; timeout = {timeout}; fail_threshold = 2; }};
 targets = (
 {targets}
 );
@@ -45,8 +45,16 @@ maintenance: {{ windows = (); }};
 """)
     run = Run(t, conf, ["--dry-run"])
     t.wait_port(api)
-    for i in range(N):
-        run.wait_results(f"slow{i}", 2, timeout=120)
+    for i in range(n):
+        run.wait_results(f"{prefix}{i}", 2, timeout=120)
+    return run, api, conf, targets, port
+
+
+def test_saturated_cap_starts_late_never_charges_the_wait(t):
+    # interval 4 s, timeout 1 s: N probes of 0.3 s over CAP slots need at least
+    # N / 2 * 0.3 = 6 s per round, so the last of a round starts more than 1 s
+    # (its timeout) after it was planned (the offsets all fall in the first 4 s)
+    run, api, conf, targets, port = saturate(t, "slow", N, DELAY_MS, CAP, interval=4)
     m = metrics(api)
     # the demand drops below the cap (a reload to two targets): the episode
     # ends, once, 10 s after the last probe waited
@@ -95,22 +103,7 @@ def test_slow_targets_keep_the_limit_at_max_inflight(t):
     while the loop idles: more of them at once complete more, so the limit
     stays at max_inflight, above the floor of 32, and that many run at once."""
     n, delay, cap = 160, 500, 40   # demand 80/s x 0.5 s = 40 in flight, and more
-    port = targetd(t, "--route", f"/slow=delay:{delay}")
-    api = free_port()
-    targets = ",\n".join(http(f"s{i}", f"http://127.0.0.1:{port}/slow") for i in range(n))
-    conf = t.write("slamon.conf", f"""
-slamon: {{ state_dir = "state"; timezone = "Europe/Oslo"; listen = "127.0.0.1:{api}";
-          max_inflight = {cap}; }};
-defaults: {{ interval = 2; timeout = 1; fail_threshold = 2; }};
-targets = (
-{targets}
-);
-maintenance: {{ windows = (); }};
-""")
-    run = Run(t, conf, ["--dry-run"])
-    t.wait_port(api)
-    for i in range(n):
-        run.wait_results(f"s{i}", 2, timeout=120)
+    run, api, _, _, _ = saturate(t, "s", n, delay, cap, interval=2)
     m = metrics(api)
     text = run.text()
     run.stop()
