@@ -65,6 +65,13 @@ runs_push(struct store_runs *q, time_t first, time_t last, const double v[STORE_
 	}
 	if (q->head > 0 && q->head == q->len)
 		q->head = q->len = 0;
+	if (q->len == q->cap && q->head > 0) {
+		/* the log of acknowledged steps never empties: without this its
+		 * array grew by a step a minute for as long as slamon ran */
+		memmove(q->v, q->v + q->head, (q->len - q->head) * sizeof(*q->v));
+		q->len -= q->head;
+		q->head = 0;
+	}
 	if (q->len == q->cap) {
 		/* from one: a target usually holds one step between two writes,
 		 * and this is per target (10,000 x 4 x 48 bytes was 1.9 MB) */
@@ -291,18 +298,38 @@ target_sync(struct store *s, struct store_target *t)
 	return 0;
 }
 
-/* Remember steps rrdcached accepted, for STORE_RETAIN seconds. */
+/* Forget the acknowledged steps ending at or before end. */
 static void
-target_acked(
-    struct store_target *t, time_t first, time_t last, const double v[STORE_NDS])
+acked_cut(struct store_runs *a, time_t end)
+{
+	while (a->head < a->len && a->v[a->head].last <= end)
+		a->head++;
+	if (a->head < a->len && a->v[a->head].first <= end)
+		a->v[a->head].first = end + STORE_STEP;
+}
+
+/*
+ * Remember steps rrdcached accepted, until they cannot be lost: for
+ * STORE_RETAIN seconds, and with rrdcached on a unix socket (the files are
+ * ours to read) only until the file itself has them. Before the log's array
+ * would grow, it is cut at the last update in the file's header, so it holds
+ * what rrdcached has only in its cache (-w + -z: 5 or 6 steps with the
+ * recommended -w 300 -z 60), not an hour of steps. The header is read then
+ * only: at most once every few steps a target, a local read without a lock
+ * (store_file_last), no round trip to rrdcached and no flush.
+ */
+static void
+target_acked(struct store *s, struct store_target *t, time_t first, time_t last,
+    const double v[STORE_NDS])
 {
 	struct store_runs *a = &t->acked;
+	time_t written;
 
+	if (!s->remote && a->len == a->cap && a->len - a->head >= 2 &&
+	    (written = store_file_last(t->path)) > 0)
+		acked_cut(a, written);
 	runs_push(a, first, last, v);
-	while (a->head < a->len && a->v[a->head].last <= t->last - STORE_RETAIN)
-		a->head++;
-	if (a->head < a->len && a->v[a->head].first <= t->last - STORE_RETAIN)
-		a->v[a->head].first = t->last - STORE_RETAIN + STORE_STEP;
+	acked_cut(a, t->last - STORE_RETAIN);
 }
 
 /*
@@ -376,7 +403,7 @@ store_queue_target(struct store *s, struct store_target *t)
 		/* written, or refused after a resync: logged, skipped */
 		if (s->daemon != NULL && rc == 0)
 			target_acked(
-			    t, r->first, r->first + (n - 1) * STORE_STEP, r->v);
+			    s, t, r->first, r->first + (n - 1) * STORE_STEP, r->v);
 		r->first += (time_t)n * STORE_STEP;
 		if (r->first > r->last) {
 			t->q.head++;

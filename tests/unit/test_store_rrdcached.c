@@ -2,7 +2,9 @@
  * test_store_rrdcached.c - the store through a real rrdcached of the test's
  * own (unix socket in a temporary folder, or 127.0.0.1): stopped and
  * restarted under a running writer without losing a step, absent at start,
- * the bound on buffered updates, and the TCP mode where names are relative.
+ * the bound on buffered updates, the log of acknowledged steps kept small,
+ * readers that lock nothing rrdcached writes, and the TCP mode where names
+ * are relative.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -12,15 +14,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include <rrd.h>
+
+#include "store-int.h"
 #include "store.h"
 #include "storetest.h"
 
 #define T0 1769904000L /* 2026-02-01 00:00 UTC */
+
+/*
+ * The read locks this process takes (librrd's readers call fcntl; this
+ * definition comes first for them, and forwards every call to the kernel).
+ */
+static int read_locks;
+
+int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if ((cmd == F_SETLK || cmd == F_SETLKW) &&
+	    ((struct flock *)arg)->l_type == F_RDLCK)
+		read_locks++;
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
 
 static int
 setup(void **state)
@@ -154,6 +181,92 @@ test_rrdcached_lost_more_than_kept(void **state)
 	assert_int_equal(store_sum(s, "web", T0, T0 + 140 * 60, &got), 0);
 	assert_true(got.up_s == 0 && got.down_s == 0 && got.maint_s == 0);
 	assert_int_equal(got.steps, 140);
+	month_free(&m);
+}
+
+/*
+ * The log of steps rrdcached acknowledged (sent again if it loses them) is
+ * bounded: an hour at most, in an array that does not keep the steps it
+ * forgot; and with a unix socket, cut where the file itself has the steps.
+ * Two days of steps here, in a daemon that writes nothing by itself (-w
+ * 3600 in real time), then a flush; nothing may be lost when the daemon is
+ * then killed and its journal removed.
+ */
+static void
+test_rrdcached_acked_log_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct store_target *t;
+	struct store *s;
+	struct month m;
+	struct store_sums got;
+	char cmd[200];
+	long i, n = 2 * 1440;
+
+	fixture_rrdcached_start(f, 0);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, n + 20);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	for (i = 1; i <= n; i++)
+		put(s, &m, i);
+	assert_int_equal(store_pending(s), 0);
+	t = store_target_find(s, "web");
+	assert_non_null(t);
+	/* every step differs: an entry each, the last hour of them */
+	assert_int_equal(t->acked.len - t->acked.head, 3600 / 60);
+	assert_true(t->acked.cap <= 128);
+	/* the reader's flush puts every step in the file */
+	check_all(s, &m, T0 + n * 60);
+	for (i = n + 1; i <= n + 10; i++)
+		put(s, &m, i);
+	assert_true(t->acked.len - t->acked.head <= 10);
+	assert_true(t->acked.v[t->acked.head].first > T0 + n * 60);
+	/* what was forgotten is in the file; the rest is sent again */
+	fixture_rrdcached_stop(f, SIGKILL);
+	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
+	assert_int_equal(system(cmd), 0);
+	fixture_rrdcached_start(f, 0);
+	put(s, &m, n + 11);
+	assert_int_equal(store_retry(s), 0);
+	check_all(s, &m, T0 + (n + 11) * 60);
+	assert_int_equal(store_sum(s, "web", T0 + n * 60, T0 + (n + 11) * 60, &got), 0);
+	assert_int_equal(got.steps, 11);
+	month_free(&m);
+}
+
+/*
+ * Readers take no lock on a file rrdcached writes: rrdcached, finding a
+ * file locked when it writes its cache out, drops those steps for good
+ * ("Successfully flushed", and the file never gets them). With the daemon
+ * away, the file itself is read (nothing writes it then).
+ */
+static void
+test_rrdcached_readers_take_no_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct store_point pts[10];
+	struct store *s;
+	struct month m;
+	long i;
+
+	fixture_rrdcached_start(f, 0);
+	s = fixture_store(f, f->daemon, 3600);
+	month_init(&m, T0, 200);
+	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
+	for (i = 1; i <= 200; i++)
+		put(s, &m, i);
+	read_locks = 0;
+	check_all(s, &m, T0 + 200 * 60);
+	assert_int_equal(store_series(s, "web", T0, T0 + 200 * 60, 10, pts), 0);
+	/* a reader of its own (slamon report): opens the file, then sums */
+	s = fixture_store(f, f->daemon, 3600);
+	check_all(s, &m, T0 + 200 * 60);
+	assert_int_equal(read_locks, 0);
+	/* without rrdcached the file is read directly, and still right */
+	fixture_rrdcached_stop(f, SIGTERM);
+	s = fixture_store(f, f->daemon, 3600);
+	check_all(s, &m, T0 + 200 * 60);
+	assert_true(read_locks > 0);
 	month_free(&m);
 }
 
@@ -301,6 +414,10 @@ main(void)
 		test_rrdcached_absent_at_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_bound_on_buffered_updates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_acked_log_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rrdcached_readers_take_no_lock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rrdcached_over_tcp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rrdcached_deferred, setup, teardown),
 	};
