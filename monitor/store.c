@@ -277,7 +277,7 @@ store_file_last(const char *path)
 	    memcmp(sh.cookie, RRD_COOKIE, 4) == 0 && sh.float_cookie == FLOAT_COOKIE &&
 	    sh.ds_cnt <= 1024 && sh.rra_cnt <= 1024) {
 		off = (off_t)(sizeof(sh) + sh.ds_cnt * sizeof(ds_def_t) +
-			      sh.rra_cnt * sizeof(rra_def_t));
+		    sh.rra_cnt * sizeof(rra_def_t));
 		if (pread(fd, &last, sizeof(last), off) != (ssize_t)sizeof(last))
 			last = -1;
 	}
