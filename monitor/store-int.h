@@ -95,7 +95,6 @@ int store_file_info(struct store *, struct store_target *, struct store_info *);
 time_t store_file_last(const char *path);
 int store_daemon_connect(struct store *);
 int store_daemon_flush(struct store *, struct store_target *, bool);
-bool store_read_via_daemon(const struct store *);
 int store_queue_push(
     struct store *, struct store_target *, time_t, time_t, const double[STORE_NDS]);
 int store_queue_target(struct store *, struct store_target *);

@@ -30,7 +30,7 @@ store_fetch(struct store *s, struct store_target *t, time_t *start, time_t *end,
 	int rc;
 
 	rrd_clear_error();
-	if (store_read_via_daemon(s))
+	if (s->remote)
 		rc = rrdc_fetch(t->path, "AVERAGE", start, end, step, nds, names, data);
 	else
 		rc = rrd_fetch_r(

@@ -11,9 +11,7 @@
  *     -j /var/lib/slamon/rrdcached-journal -F -w 300 -z 60
  * -j and -F make a clean restart of the daemon lose nothing (and the writer
  * resends what a killed one lost, store-queue.c); -B confines it to the rrd
- * directory. Readers ask rrdcached to flush a file before reading it, and
- * read it through rrdcached (librrd's own readers lock the file, and
- * rrdcached drops the steps of a file it finds locked).
+ * directory. Readers ask rrdcached to flush a file before reading it.
  *
  * Every librrd call is bracketed by rrd_clear_error() and rrd_get_error().
  * librrd's rrdcached client keeps one connection per process (rrdc_*), so a
@@ -217,18 +215,6 @@ store_daemon_connect(struct store *s)
 	return 0;
 }
 
-/*
- * Read through rrdcached: always over TCP, and on a unix socket while it is
- * connected (the readers' flush connects), since a local reader's lock can
- * make it drop steps (store_file_last). Without it, the file itself, which
- * nothing is writing then.
- */
-bool
-store_read_via_daemon(const struct store *s)
-{
-	return s->remote || (s->daemon != NULL && rrdc_is_any_connected());
-}
-
 /* Flush one file in rrdcached so it can be read; -1 when the daemon is away. */
 int
 store_daemon_flush(struct store *s, struct store_target *t, bool quiet)
@@ -258,10 +244,10 @@ store_daemon_flush(struct store *s, struct store_target *t, bool quiet)
  * reader (rrd_last_r, rrd_info_r, rrd_fetch_r) takes a read lock for the
  * whole file, and rrdcached, finding a file locked when its cache is due,
  * drops the steps it held for it (seen with 1.7.2: the flush answers
- * "Successfully flushed" and the file never gets them). With rrdcached the
- * store reads through it instead, and this is what is left: one aligned
- * time_t, which rrdcached writes after the rows it stands for. -1 when the
- * file cannot be read or is not an RRD file.
+ * "Successfully flushed" and the file never gets them). The writer must
+ * not take that risk: this reads one aligned time_t, which rrdcached writes
+ * after the rows it stands for. -1 when the file cannot be read or is not an
+ * RRD file.
  */
 time_t
 store_file_last(const char *path)
@@ -294,7 +280,7 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 
 	memset(fi, 0, sizeof(*fi));
 	rrd_clear_error();
-	info = store_read_via_daemon(s) ? rrdc_info(t->path) : rrd_info_r(t->path);
+	info = s->remote ? rrdc_info(t->path) : rrd_info_r(t->path);
 	if (info == NULL) {
 		log_warnx(
 		    "store: %s (%s): info: %s", t->name, t->path, store_rrd_err());
