@@ -309,9 +309,10 @@ acked_cut(struct store_runs *a, time_t end)
 }
 
 /*
- * Remember steps rrdcached accepted, until they cannot be lost: for
- * STORE_RETAIN seconds, and with rrdcached on a unix socket (the files are
- * ours to read) only until the file itself has them. Before the log's array
+ * Remember steps rrdcached accepted (their seconds), until they cannot be
+ * lost: for STORE_RETAIN seconds, and with rrdcached on a unix socket (the
+ * files are ours to read) only until the file itself has them. Before the
+ * log's array
  * would grow, it is cut at the last update in the file's header, so it holds
  * what rrdcached has only in its cache (-w + -z: 5 or 6 steps with the
  * recommended -w 300 -z 60), not an hour of steps. The header is read then
@@ -323,12 +324,18 @@ target_acked(struct store *s, struct store_target *t, time_t first, time_t last,
     const double v[STORE_NDS])
 {
 	struct store_runs *a = &t->acked;
+	double row[STORE_NDS];
 	time_t written;
 
+	/* the seconds, not the latency: a step sent again has its up, down,
+	 * maintenance and slow seconds exact and no latency, so that the steps
+	 * of a target that was up all through are one entry, not one a step */
+	memcpy(row, v, sizeof(row));
+	row[3] = NAN;
 	if (!s->remote && a->len == a->cap && a->len - a->head >= 2 &&
 	    (written = store_file_last(t->path)) > 0)
 		acked_cut(a, written);
-	runs_push(a, first, last, v);
+	runs_push(a, first, last, row);
 	acked_cut(a, t->last - STORE_RETAIN);
 }
 
