@@ -597,7 +597,12 @@ prober_set_max(struct prober *p, const struct conf *c)
 	p->auto_max = c->max_inflight <= 0;
 	if (p->max_inflight == old)
 		return;
-	p->limit = p->max_inflight; /* adapts again from the top */
+	/* A start from the floor, not the top: a loop that cannot serve
+	 * max_inflight would take seconds to come down from it, with every
+	 * probe of that first burst slower; slots the network holds (slow
+	 * targets, the loop idle) bring it up to max_inflight in about 3 s. */
+	p->limit = prober_limit_next(
+	    old == 0 ? 0 : p->limit, p->max_inflight, false, 0);
 	log_info("at most %zu probes in flight (%s)", p->max_inflight,
 	    p->auto_max ? "from the machine's cores and open files limit"
 			: "slamon.max_inflight");

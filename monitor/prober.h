@@ -74,7 +74,8 @@ size_t prober_max_inflight_auto(void);
  *    the network (slow or dead targets), and more at once do complete more.
  *    The limit grows by a quarter, up to max;
  *  - in between it stays.
- * Returns the next limit.
+ * It starts at the floor (a slow start), and a new max_inflight only clamps
+ * it. Returns the next limit.
  */
 #define PROBER_LIMIT_FLOOR 32
 #define PROBER_BUSY_HIGH 0.9
