@@ -39,7 +39,7 @@ struct store_runs { /* v[head..len) */
 };
 
 struct store_target {
-	char *name;
+	char *name;		 /* name and path: in the same allocation as this */
 	char *path;		 /* what librrd or rrdcached is given */
 	time_t last;		 /* end of the last step written or queued */
 	struct store_runs q;	 /* not yet written */

@@ -311,13 +311,13 @@ acked_cut(struct store_runs *a, time_t end)
 /*
  * Remember steps rrdcached accepted (their seconds), until they cannot be
  * lost: for STORE_RETAIN seconds, and with rrdcached on a unix socket (the
- * files are ours to read) only until the file itself has them. Before the
- * log's array
- * would grow, it is cut at the last update in the file's header, so it holds
- * what rrdcached has only in its cache (-w + -z: 5 or 6 steps with the
- * recommended -w 300 -z 60), not an hour of steps. The header is read then
- * only: at most once every few steps a target, a local read without a lock
- * (store_file_last), no round trip to rrdcached and no flush.
+ * files are ours to read) only until the file itself has them. While it
+ * holds two entries or more, it is cut at the last update in the file's
+ * header after each step, so it holds what rrdcached has only in its cache
+ * (-w + -z: 5 or 6 steps with the recommended -w 300 -z 60), not an hour of
+ * steps, and a target up all through holds one entry and reads nothing.
+ * The read is local (open and two preads, no lock: store_file_last), with
+ * no round trip to rrdcached and no flush.
  */
 static void
 target_acked(struct store *s, struct store_target *t, time_t first, time_t last,
@@ -332,11 +332,21 @@ target_acked(struct store *s, struct store_target *t, time_t first, time_t last,
 	 * of a target that was up all through are one entry, not one a step */
 	memcpy(row, v, sizeof(row));
 	row[3] = NAN;
-	if (!s->remote && a->len == a->cap && a->len - a->head >= 2 &&
-	    (written = store_file_last(t->path)) > 0)
-		acked_cut(a, written);
 	runs_push(a, first, last, row);
 	acked_cut(a, t->last - STORE_RETAIN);
+	if (!s->remote && a->len - a->head >= 2 &&
+	    (written = store_file_last(t->path)) > 0)
+		acked_cut(a, written);
+	if (a->head == a->len) {
+		free(a->v);
+		memset(a, 0, sizeof(*a));
+	} else if ((a->len - a->head) * 2 <= a->cap) {
+		/* what an outage or the first step left: the size it needs */
+		memmove(a->v, a->v + a->head, (a->len - a->head) * sizeof(*a->v));
+		a->cap = a->len -= a->head;
+		a->head = 0;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
 }
 
 /*

@@ -131,14 +131,20 @@ store_target_find(struct store *s, const char *name)
 static struct store_target *
 target_add(struct store *s, const char *name)
 {
-	struct store_target *t = xcalloc(1, sizeof(*t));
+	size_t nl = strlen(name) + 1,
+	       pl = nl + 4 + (s->remote ? 0 : strlen(s->dir) + 1);
+	/* one allocation with its name and path: three chunks were 100 bytes
+	 * more a target, headers and rounding */
+	struct store_target *t = xcalloc(1, sizeof(*t) + nl + pl);
 	size_t lo = 0, hi = s->nt;
 
-	t->name = xstrdup(name);
+	t->name = (char *)(t + 1);
+	memcpy(t->name, name, nl);
+	t->path = t->name + nl;
 	if (s->remote)
-		xasprintf(&t->path, "%s.rrd", name);
+		snprintf(t->path, pl, "%s.rrd", name);
 	else
-		xasprintf(&t->path, "%s/%s.rrd", s->dir, name);
+		snprintf(t->path, pl, "%s/%s.rrd", s->dir, name);
 	/* sorted insert: a qsort per target made opening 10,000 quadratic */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -573,8 +579,6 @@ store_close(struct store *s)
 	for (i = 0; i < s->nt; i++) {
 		if (s->daemon != NULL && s->t[i]->last > 0 && left == 0)
 			store_daemon_flush(s, s->t[i], false);
-		free(s->t[i]->name);
-		free(s->t[i]->path);
 		free(s->t[i]->q.v);
 		free(s->t[i]->acked.v);
 		free(s->t[i]);

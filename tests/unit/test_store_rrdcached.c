@@ -243,8 +243,9 @@ test_rrdcached_acked_log_bounded(void **state)
 
 /*
  * A target up all through: what rrdcached acknowledged is one entry (the
- * log keeps the seconds, not the latency), and a daemon that lost it gets
- * every step's seconds again, with the latency unknown.
+ * log keeps the seconds, not the latency; the first step, begun mid-way,
+ * is forgotten once the file has it), and a daemon that lost it gets every
+ * step's seconds again, with the latency unknown.
  */
 static void
 test_rrdcached_acked_up_steps_one_entry(void **state)
@@ -259,22 +260,33 @@ test_rrdcached_acked_up_steps_one_entry(void **state)
 	fixture_rrdcached_start(f, 0);
 	s = fixture_store(f, f->daemon, 3600);
 	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
-	for (i = 1; i <= 50; i++)
+	assert_int_equal(store_update(s, "web", T0 + 60, 30, 0, 0, 10), 0);
+	for (i = 2; i <= 50; i++)
 		assert_int_equal(
 		    store_update(s, "web", T0 + i * 60, 60, 0, 0, 10 + i), 0);
 	t = store_target_find(s, "web");
+	assert_int_equal(t->acked.len - t->acked.head, 2);
+	/* the reader's flush puts them in the file: the next step reads its
+	 * header and forgets the first one */
+	assert_int_equal(store_sum(s, "web", T0, T0 + 50 * 60, &got), 0);
+	assert_int_equal(store_update(s, "web", T0 + 51 * 60, 60, 0, 0, 61), 0);
+	assert_int_equal(t->acked.len - t->acked.head, 1);
+	assert_int_equal(t->acked.cap, 1);
+	for (i = 52; i <= 60; i++)
+		assert_int_equal(
+		    store_update(s, "web", T0 + i * 60, 60, 0, 0, 10 + i), 0);
 	assert_int_equal(t->acked.len - t->acked.head, 1);
 	assert_int_equal(t->acked.cap, 1);
 	fixture_rrdcached_stop(f, SIGKILL);
 	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
 	assert_int_equal(system(cmd), 0);
 	fixture_rrdcached_start(f, 0);
-	assert_int_equal(store_update(s, "web", T0 + 51 * 60, 60, 0, 0, 61), 0);
+	assert_int_equal(store_update(s, "web", T0 + 61 * 60, 60, 0, 0, 61), 0);
 	assert_int_equal(store_retry(s), 0);
-	assert_int_equal(store_sum(s, "web", T0, T0 + 51 * 60, &got), 0);
-	assert_int_equal(got.steps, 51);
+	assert_int_equal(store_sum(s, "web", T0, T0 + 61 * 60, &got), 0);
+	assert_int_equal(got.steps, 61);
 	assert_int_equal(got.unknown_steps, 0);
-	assert_true(got.up_s == 51 * 60 && got.down_s == 0);
+	assert_true(got.up_s == 30 + 60 * 60 && got.down_s == 0);
 }
 
 static void
