@@ -15,6 +15,7 @@ targets, divided by the difference in targets.
 Usage: schedule_precision.py BUILD_DIR [a|b ...]   (bench/README.md)
 Environment: BENCH_SCHED_SECONDS (measured window, default 60: it holds
 exactly one minute boundary, where the steps of every target are stored),
+BENCH_SCHED_RSS_EVERY (seconds: log the RSS that often during the window),
 BENCH_RESULTS.
 """
 import os
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from probe_lib import Procs, log, result, rss_kib, start_nginx, write_conf, cpu_us  # noqa: E402
 
 WINDOW = float(os.environ.get("BENCH_SCHED_SECONDS", "60"))
+SAMPLE = float(os.environ.get("BENCH_SCHED_RSS_EVERY", "0"))
 BASE_TARGETS = 5
 START = re.compile(rb": probe start, planned [0-9.]+, actual ([0-9.]+) \(lag (-?[0-9.]+) ms\)")
 READY = b"slamon: running"
@@ -81,7 +83,16 @@ def run_one(procs, build, tmp, n, interval, dry, port, window):
     time.sleep(2)
     size0 = os.path.getsize(logf)
     c0 = cpu_us(p.pid)
-    time.sleep(window)
+    if SAMPLE > 0 and n > BASE_TARGETS:
+        # RSS along a long window (the store's log of acknowledged steps)
+        end = time.monotonic() + window
+        while time.monotonic() + SAMPLE < end:
+            time.sleep(SAMPLE)
+            log("  RSS %.0f s after the start: %d KiB" %
+                (time.monotonic() - t0, rss_kib(p.pid)))
+        time.sleep(max(0.0, end - time.monotonic()))
+    else:
+        time.sleep(window)
     rss = rss_kib(p.pid)
     c1 = cpu_us(p.pid)
     size1 = os.path.getsize(logf)
