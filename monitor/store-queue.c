@@ -66,8 +66,8 @@ runs_push(struct store_runs *q, time_t first, time_t last, const double v[STORE_
 	if (q->head > 0 && q->head == q->len)
 		q->head = q->len = 0;
 	if (q->len == q->cap && q->head > 0) {
-		/* the log of acknowledged steps never empties: without this its
-		 * array grew by a step a minute for as long as slamon ran */
+		/* cut from the front (the log of acknowledged steps): without
+		 * this its array grew by a step a minute for as long as it ran */
 		memmove(q->v, q->v + q->head, (q->len - q->head) * sizeof(*q->v));
 		q->len -= q->head;
 		q->head = 0;
