@@ -86,6 +86,19 @@ check_all(struct store *s, const struct month *m, time_t to)
 	assert_int_equal(got.unknown_steps, 0);
 }
 
+/* A daemon that lost everything it had not written to the files: killed,
+ * its journal removed, started again. */
+static void
+rrdcached_lose_cache(struct fixture *f)
+{
+	char cmd[200];
+
+	fixture_rrdcached_stop(f, SIGKILL);
+	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
+	assert_int_equal(system(cmd), 0);
+	fixture_rrdcached_start(f, 0);
+}
+
 static void
 restart_under_writer(struct fixture *f, int sig)
 {
@@ -156,7 +169,6 @@ test_rrdcached_lost_more_than_kept(void **state)
 	struct store_sums got, want;
 	struct store *s;
 	struct month m;
-	char cmd[200];
 	long i;
 
 	fixture_rrdcached_start(f, 0);
@@ -165,11 +177,7 @@ test_rrdcached_lost_more_than_kept(void **state)
 	assert_int_equal(store_ensure(s, "web", T0 + 60), 0);
 	for (i = 1; i <= 200; i++)
 		put(s, &m, i);
-	/* a daemon that lost everything it had not written to the file */
-	fixture_rrdcached_stop(f, SIGKILL);
-	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
-	assert_int_equal(system(cmd), 0);
-	fixture_rrdcached_start(f, 0);
+	rrdcached_lose_cache(f);
 	put(s, &m, 201);
 	assert_int_equal(store_retry(s), 0);
 	assert_int_equal(store_sum(s, "web", T0, T0 + 201 * 60, &got), 0);
@@ -201,7 +209,6 @@ test_rrdcached_acked_log_bounded(void **state)
 	struct store *s;
 	struct month m;
 	struct store_sums got;
-	char cmd[200];
 	long i, n = 2 * 1440;
 
 	fixture_rrdcached_start(f, 0);
@@ -229,10 +236,7 @@ test_rrdcached_acked_log_bounded(void **state)
 	assert_true(t->acked.len - t->acked.head <= 10);
 	assert_true(t->acked.v[t->acked.head].first > T0 + n * 60);
 	/* what was forgotten is in the file; the rest is sent again */
-	fixture_rrdcached_stop(f, SIGKILL);
-	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
-	assert_int_equal(system(cmd), 0);
-	fixture_rrdcached_start(f, 0);
+	rrdcached_lose_cache(f);
 	put(s, &m, n + 11);
 	assert_int_equal(store_retry(s), 0);
 	check_all(s, &m, T0 + (n + 11) * 60);
@@ -254,7 +258,6 @@ test_rrdcached_acked_up_steps_one_entry(void **state)
 	struct store_target *t;
 	struct store_sums got;
 	struct store *s;
-	char cmd[200];
 	long i;
 
 	fixture_rrdcached_start(f, 0);
@@ -277,10 +280,7 @@ test_rrdcached_acked_up_steps_one_entry(void **state)
 		    store_update(s, "web", T0 + i * 60, 60, 0, 0, 10 + i), 0);
 	assert_int_equal(t->acked.len - t->acked.head, 1);
 	assert_int_equal(t->acked.cap, 1);
-	fixture_rrdcached_stop(f, SIGKILL);
-	snprintf(cmd, sizeof(cmd), "rm -f %s/journal/*", f->dir);
-	assert_int_equal(system(cmd), 0);
-	fixture_rrdcached_start(f, 0);
+	rrdcached_lose_cache(f);
 	assert_int_equal(store_update(s, "web", T0 + 61 * 60, 60, 0, 0, 61), 0);
 	assert_int_equal(store_retry(s), 0);
 	assert_int_equal(store_sum(s, "web", T0, T0 + 61 * 60, &got), 0);
