@@ -24,5 +24,17 @@ int curlm_add(struct curlm *, CURL *, curlm_done_cb *, void *arg);
 int curlm_errno(const struct curlm *);
 /* Abandon a transfer in flight and return its handle to the pool. */
 void curlm_cancel(struct curlm *, CURL *);
+/*
+ * The same without curl_easy_reset(): the handle keeps the options it has,
+ * for the next curlm_get_kept() of the same kind (a tag of the caller's,
+ * such as its probe_ops). For a user that, on every get, sets again each
+ * option it ever sets and, before the keep, undoes those it set only
+ * sometimes; any other use must go through curlm_cancel(). The error
+ * buffer, write data and open-socket data are cleared here.
+ */
+void curlm_keep(struct curlm *, CURL *, const void *kind);
+/* A handle kept by the same kind, with its options as it left them; else
+ * curlm_get()'s, freshly reset. NULL when out of memory. */
+CURL *curlm_get_kept(struct curlm *, const void *kind);
 
 #endif

@@ -127,3 +127,10 @@ curlinfo_watch_tls(struct probe_run *run, void *curl)
 	curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, curlinfo_ssl_ctx_cb);
 	curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, run);
 }
+
+void
+curlinfo_unwatch_tls(void *curl)
+{
+	curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, NULL);
+	curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, NULL);
+}

@@ -118,6 +118,10 @@ void
 curl_resolve_clear(struct curl_resolve *c)
 {
 	resolve_cancel(&c->rq);
+	/* a handle kept with its options (curlm_keep) must not keep a pointer
+	 * to the list freed here */
+	if (c->pin && c->easy)
+		curl_easy_setopt(c->easy, CURLOPT_RESOLVE, NULL);
 	curl_slist_free_all(c->pin);
 	c->pin = NULL;
 }

@@ -28,7 +28,9 @@ int curl_resolve_start(struct curl_resolve *, struct probe_run *, CURL *e,
     const char *host, long port, curlm_done_cb *, void *arg);
 /* The host and port (the scheme's default when none) of an http(s) URL. */
 int curl_resolve_url(const char *url, char *host, size_t len, long *port);
-/* Release the lookup and the pinned addresses; call after curlm_cancel(). */
+/* Release the lookup and the pinned addresses (the handle's CURLOPT_RESOLVE
+ * is cleared with them); before or after curlm_cancel(), before
+ * curlm_keep(). */
 void curl_resolve_clear(struct curl_resolve *);
 
 #endif

@@ -14,6 +14,8 @@
 #include "curl-resolve.h"
 #include "probe.h"
 
+extern const struct probe_ops probe_http_ops; /* the kind of its kept handles */
+
 /* One per target: 96 bytes, the small fields together at the end. */
 struct http_conf {
 	char *url;
@@ -160,6 +162,10 @@ struct http_run {
 	size_t len, cap;
 	size_t max_body; /* the conf's, kept here: the callback reads no conf */
 	bool keep_body, too_large;
+	/* The handle goes back with its options (curlm_keep) once those set
+	 * for this run only are undone: a GET without a CA file of its own,
+	 * which every run sets again; the headers and the TLS watch undone. */
+	bool keep, undo_hdrs, undo_tls;
 	char err[CURL_ERROR_SIZE];
 	struct curl_resolve cr; /* the URL's host, resolved on the loop */
 };
@@ -196,8 +202,17 @@ http_cancel(struct probe_run *run)
 
 	if (r == NULL)
 		return;
-	curlm_cancel(run->env->curlm, r->easy);
 	curl_resolve_clear(&r->cr);
+	if (r->keep) {
+		if (r->undo_hdrs)
+			curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, NULL);
+		if (r->undo_tls) {
+			curl_easy_setopt(r->easy, CURLOPT_CERTINFO, 0L);
+			curlinfo_unwatch_tls(r->easy);
+		}
+		curlm_keep(run->env->curlm, r->easy, &probe_http_ops);
+	} else
+		curlm_cancel(run->env->curlm, r->easy);
 	free(r->body);
 	probe_priv_put(run, r);
 	run->priv = NULL;
@@ -272,7 +287,10 @@ http_start(struct probe_run *run)
 	r->run = run;
 	r->keep_body = h->body_contains || h->has_regex;
 	r->max_body = (size_t)h->max_body;
-	if ((e = curlm_get(run->env->curlm)) == NULL) {
+	r->keep = h->ca_file == NULL && strcmp(h->method, "GET") == 0;
+	r->undo_hdrs = h->hdrs != NULL;
+	if ((e = r->keep ? curlm_get_kept(run->env->curlm, &probe_http_ops)
+			 : curlm_get(run->env->curlm)) == NULL) {
 		probe_priv_put(run, r);
 		return -1;
 	}
@@ -295,6 +313,7 @@ http_start(struct probe_run *run)
 	if (strncasecmp(h->url, "https:", 6) == 0) {
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 		curlinfo_watch_tls(run, e);
+		r->undo_tls = true;
 	}
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

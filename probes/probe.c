@@ -212,6 +212,70 @@ probe_arm(struct probe_run *run, double ms)
 	evtimer_add(run->deadline, &tv);
 }
 
+/* The sweep: a run that kept its own clock and is still going
+ * PROBE_BACKSTOP_MS after its timeout is ended here (a probe that lost
+ * track of its transfer must not hold its slot forever). */
+static void
+probe_backstop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_env *env = arg;
+	struct probe_run *run;
+
+	(void)fd;
+	(void)what;
+	env->backstop_armed = false;
+again:
+	for (run = env->selfs; run; run = run->self_next)
+		if (probe_elapsed_ms(run) >= run->timeout_ms + PROBE_BACKSTOP_MS) {
+			/* done() may start and end other runs: look again */
+			probe_done(
+			    run, PROBE_TIMEOUT, "timeout after %d ms", run->timeout_ms);
+			goto again;
+		}
+	if (env->selfs && !env->backstop_armed) {
+		struct timeval tv = {1, 0};
+		evtimer_add(env->backstop, &tv);
+		env->backstop_armed = true;
+	}
+}
+
+/* The run keeps its own clock: its deadline timer, if any, goes back to the
+ * pool and the run joins the sweep's list. */
+static void
+probe_self_link(struct probe_run *run)
+{
+	struct probe_env *env = run->env;
+
+	if (run->deadline) {
+		probe_timer_put(env, run->deadline);
+		run->deadline = NULL;
+	}
+	if (run->self_prev)
+		return;
+	run->self_next = env->selfs;
+	if (env->selfs)
+		env->selfs->self_prev = &run->self_next;
+	env->selfs = run;
+	run->self_prev = &env->selfs;
+	if (!env->backstop_armed) {
+		struct timeval tv = {1, 0};
+		evtimer_add(env->backstop, &tv);
+		env->backstop_armed = true;
+	}
+}
+
+static void
+probe_self_unlink(struct probe_run *run)
+{
+	if (run->self_prev == NULL)
+		return;
+	if (run->self_next)
+		run->self_next->self_prev = run->self_prev;
+	*run->self_prev = run->self_next;
+	run->self_next = NULL;
+	run->self_prev = NULL;
+}
+
 void
 probe_start(struct probe_run *run)
 {
@@ -222,6 +286,8 @@ probe_start(struct probe_run *run)
 	run->detail.dns_s = -1;
 	run->phase = PROBE_PHASE_CONNECT;
 	run->priv = NULL;
+	run->self_next = NULL;
+	run->self_prev = NULL;
 	run->active = true;
 	if (run->ops->start == NULL) {
 		probe_done(
@@ -229,41 +295,46 @@ probe_start(struct probe_run *run)
 		return;
 	}
 	errno = 0;
+	run->starting = true;
 	if (run->ops->start(run) == -1 && run->active) {
 		int err = errno;
+		run->starting = false;
 		/* out of descriptors or memory: say which, it is no fault of the target */
 		probe_done(run, probe_errno_reason(err, PROBE_INTERNAL),
 		    "could not start the probe%s%s", err ? ": " : "",
 		    err ? strerror(err) : "");
 		return;
 	}
+	run->starting = false;
 	if (!run->active)
 		return; /* done already, from inside start */
-	/* The deadline is armed once, after the start, so that it knows the
+	/* The deadline is set once the start has returned, so that it knows the
 	 * phase: a probe that keeps its own clock (curl knows whether it was
-	 * still connecting) gets only a backstop, so its precise reason wins. */
+	 * still connecting) gets only the sweep's backstop, and its precise
+	 * reason wins; the others a timer at their timeout. */
+	if (run->phase == PROBE_PHASE_SELF) {
+		probe_self_link(run);
+		return;
+	}
 	if (run->deadline == NULL && (run->deadline = probe_timer_get(run)) == NULL) {
 		probe_done(run, PROBE_INTERNAL, "cannot create a timer");
 		return;
 	}
-	if (run->phase == PROBE_PHASE_SELF)
-		probe_phase_self(run);
-	else
-		probe_arm(run, run->timeout_ms);
+	probe_arm(run, run->timeout_ms);
 }
 
 void
 probe_phase_self(struct probe_run *run)
 {
 	run->phase = PROBE_PHASE_SELF;
-	if (run->deadline == NULL)
-		return; /* inside the start: armed as it returns */
-	probe_arm(run, run->timeout_ms + 1000);
+	if (!run->starting && run->active)
+		probe_self_link(run);
 }
 
 static void
 probe_release(struct probe_run *run)
 {
+	probe_self_unlink(run);
 	if (run->deadline) {
 		probe_timer_put(run->env, run->deadline);
 		run->deadline = NULL;
@@ -351,6 +422,8 @@ probe_env_init(struct probe_env *env, struct event_base *base)
 	if ((env->curlm = curlm_new(base)) == NULL)
 		return -1;
 	env->resolver = resolver_new(base);
+	if ((env->backstop = evtimer_new(base, probe_backstop_cb, env)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -368,6 +441,10 @@ probe_env_clear(struct probe_env *env)
 			env->idle_priv[i] = *p;
 			free(p);
 		}
+	if (env->backstop)
+		event_free(env->backstop);
+	env->backstop = NULL;
+	env->backstop_armed = false;
 	curlm_free(env->curlm);
 	env->curlm = NULL;
 	resolver_free(env->resolver);

@@ -97,6 +97,11 @@ struct probe_env {
 	struct event **idle_timers;
 	size_t nidle_timers, capidle_timers;
 	void *idle_priv[8]; /* free lists, by index in probe_table */
+	/* Runs that keep their own clock (PROBE_PHASE_SELF) have no timer of
+	 * their own: one sweep a second over this list is their backstop. */
+	struct probe_run *selfs;
+	struct event *backstop;
+	bool backstop_armed;
 };
 
 /* Where a run is when its deadline passes decides the reason reported. */
@@ -128,9 +133,11 @@ struct probe_run {
 	struct timespec t0; /* monotonic start */
 	struct probe_detail detail;
 	enum probe_phase phase;
-	void *priv; /* the probe's per-run state */
-	struct event *deadline;
+	void *priv;				  /* the probe's per-run state */
+	struct event *deadline;			  /* unless phase is SELF */
+	struct probe_run *self_next, **self_prev; /* in env->selfs, if SELF */
 	bool active;
+	bool starting; /* inside ops->start */
 };
 
 struct probe_ops {
@@ -161,7 +168,10 @@ void probe_done(struct probe_run *, enum probe_reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 double probe_elapsed_ms(const struct probe_run *);
 /* The probe keeps its own clock from now on (a transfer started after a
- * lookup): the run's deadline becomes a backstop 1 s after its end. */
+ * lookup): the run's deadline becomes a backstop PROBE_BACKSTOP_MS after its
+ * end, kept by a sweep of all such runs once a second rather than by a timer
+ * of each (the backstop fires 1 to 2 s after the timeout). */
+#define PROBE_BACKSTOP_MS 1000
 void probe_phase_self(struct probe_run *);
 /* Zeroed per-run state of size bytes for run's probe type, recycled from an
  * earlier run when one was given back with probe_priv_put. */
@@ -175,6 +185,8 @@ double probe_mono_ms(void);
 void curlinfo_timings(struct probe_run *, void *curl);
 void curlinfo_cert(struct probe_run *, void *curl);
 void curlinfo_watch_tls(struct probe_run *, void *curl);
+/* Undo it, before the handle is kept with its options (curlm_keep). */
+void curlinfo_unwatch_tls(void *curl);
 /* The leaf certificate's expiry from CURLOPT_CERTINFO; -1 when not there. */
 int curlinfo_expiry(void *curl, long long *out);
 

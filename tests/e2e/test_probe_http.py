@@ -1,6 +1,9 @@
 """The http and tcp probes on the real binary against targetd: every failure
 reason with its text, while a healthy target beside the hostile ones keeps
 its schedule to within a few milliseconds."""
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 from lib import free_port
 from probelib import Run, assert_schedule_kept, conf_text, targetd
 
@@ -113,3 +116,73 @@ def test_flip_down_and_up(t):
     run.wait_line(r"flip: UP after \d+s")
     # while suspect the retry interval applies (1 s here, = interval)
     run.stop()
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each request's method, path and headers; answers 200."""
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        n = int(self.headers.get("Content-Length", "0") or 0)
+        if n:
+            self.rfile.read(n)
+        with self.server.lock:
+            self.server.seen.append((self.command, self.path,
+                                     {k.lower(): v for k, v in self.headers.items()}))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(b"ok")
+
+    do_GET = do_HEAD = do_POST = _answer
+
+    def log_message(self, *a):
+        pass
+
+
+def test_handles_carry_nothing_over(t):
+    """One transfer at a time (max_inflight = 1), so every run takes the easy
+    handle the run before it gave back, kept with its options where it was a
+    GET (curlm_keep): a header, a pinned address or a method of one target
+    must never reach another's request."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    srv.daemon_threads = True
+    srv.seen, srv.lock = [], threading.Lock()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    base = f"http://127.0.0.1:{port}"
+    targets = [
+        http("hdr", base + "/hdr", 'headers = ["X-Carried: hdr", "User-Agent: custom"];'),
+        http("plain", base + "/plain"),
+        # a name, resolved by slamon and pinned with CURLOPT_RESOLVE
+        http("named", f"http://localhost:{port}/named"),
+        http("head", base + "/head", 'method = "HEAD";'),
+        http("post", base + "/post", 'method = "POST";'),
+    ]
+    text = conf_text(targets, interval=1, timeout=1).replace(
+        'listen = "";', 'listen = ""; max_inflight = 1;')
+    run = Run(t, t.write("slamon.conf", text))
+    try:
+        for name in ("hdr", "plain", "named", "head", "post"):
+            res = run.wait_results(name, 4)
+            assert all(r[1] == "ok" for r in res), res
+    finally:
+        run.stop()
+        srv.shutdown()
+        srv.server_close()
+    with srv.lock:
+        seen = list(srv.seen)
+    by_path = {}
+    for method, path, hdrs in seen:
+        by_path.setdefault(path, []).append((method, hdrs))
+    assert by_path["/hdr"] and all(h.get("x-carried") == "hdr" and h["user-agent"] == "custom"
+                                   for _, h in by_path["/hdr"]), by_path["/hdr"]
+    for path, method in (("/plain", "GET"), ("/named", "GET"), ("/head", "HEAD"), ("/post", "POST")):
+        reqs = by_path.get(path, [])
+        assert len(reqs) >= 4, (path, reqs)
+        for m, h in reqs:
+            assert m == method, (path, m)
+            assert "x-carried" not in h and h.get("user-agent") == "slamon", (path, h)
+            if method != "POST":
+                assert "content-length" not in h, (path, h)
