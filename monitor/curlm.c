@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -35,8 +36,14 @@ struct curlm_xfer {
 struct curlm {
 	struct event_base *base;
 	CURLM *multi;
+	/* curl's one timer, lazily: a deadline that moves later leaves the
+	 * libevent timer where it is, which follows it when it fires (as each
+	 * transfer ends the earliest deadline moves: an event_add a probe). */
 	struct event *timer;
-	CURL **pool; /* reset */
+	double timer_at;      /* when the timer is armed for (monotonic ms), or -1 */
+	double want_at;	      /* when curl wants its timeout action, or -1 */
+	unsigned timer_calls; /* of CURLMOPT_TIMERFUNCTION, to see it said nothing */
+	CURL **pool;	      /* reset */
 	size_t npool, cappool;
 	struct curlm_kept {
 		CURL *e;
@@ -99,16 +106,51 @@ curlm_event_cb(evutil_socket_t fd, short kind, void *arg)
 	curlm_check_info(m);
 }
 
+static double
+curlm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+curlm_arm(struct curlm *m, double at, double now)
+{
+	double d = at > now ? at - now : 0;
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(d / 1000);
+	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec * 1000) * 1000);
+	evtimer_add(m->timer, &tv);
+	m->timer_at = at;
+}
+
 static void
 curlm_timer_cb(evutil_socket_t fd, short kind, void *arg)
 {
 	struct curlm *m = arg;
+	double now = curlm_now_ms();
+	unsigned calls = m->timer_calls;
 	int running;
 
 	(void)fd;
 	(void)kind;
+	m->timer_at = -1;
+	if (m->want_at < 0)
+		return; /* curl has no deadline any more */
+	if (m->want_at > now + 1) {
+		curlm_arm(m, m->want_at, now); /* it moved later since */
+		return;
+	}
 	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	curlm_check_info(m);
+	/* curl calls back only when its next deadline changes: silence means
+	 * it found nothing due yet (the timer was early for its clock), and
+	 * it is asked again in a millisecond */
+	if (m->timer_calls == calls && m->want_at >= 0 && m->timer_at < 0)
+		curlm_arm(m, now + 1, now);
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer for the whole multi. */
@@ -116,16 +158,18 @@ static int
 curlm_multi_timer_cb(CURLM *multi, long timeout_ms, void *arg)
 {
 	struct curlm *m = arg;
-	struct timeval tv;
+	double now;
 
 	(void)multi;
+	m->timer_calls++;
 	if (timeout_ms < 0) {
-		evtimer_del(m->timer);
+		m->want_at = -1; /* an armed timer finds nothing to do */
 		return 0;
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(m->timer, &tv);
+	now = curlm_now_ms();
+	m->want_at = now + (double)timeout_ms;
+	if (m->timer_at < 0 || m->timer_at > m->want_at)
+		curlm_arm(m, m->want_at, now);
 	return 0;
 }
 
@@ -177,6 +221,7 @@ curlm_new(struct event_base *base)
 	struct curlm *m = xcalloc(1, sizeof(*m));
 
 	m->base = base;
+	m->timer_at = m->want_at = -1;
 	if ((m->multi = curl_multi_init()) == NULL ||
 	    (m->timer = evtimer_new(base, curlm_timer_cb, m)) == NULL) {
 		log_warnx("cannot set up libcurl on the event loop");

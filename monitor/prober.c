@@ -90,6 +90,7 @@ struct prober {
 	struct prober_heap heap;
 	struct event *timer;	  /* the one schedule timer, at the heap's top */
 	struct event *kick;	  /* a slot freed: start who waits, next loop turn */
+	bool kicked;		  /* kick is active */
 	double armed_ms;	  /* the timer's key, or -1 when not armed */
 	struct prober_run **idle; /* runs not in flight, for reuse */
 	size_t nidle, capidle;
@@ -272,8 +273,8 @@ prober_arm(struct prober *p, double now)
 		p->armed_ms = -1;
 		return;
 	}
-	if (key == p->armed_ms && evtimer_pending(p->timer, NULL))
-		return;
+	if (key == p->armed_ms)
+		return; /* armed_ms >= 0 only while the timer is pending */
 	p->armed_ms = key;
 	d = key - now;
 	if (d < 0)
@@ -308,8 +309,9 @@ prober_key(struct prober *p, struct prober_target *pt, double key)
 static void
 prober_kick(struct prober *p)
 {
-	if (!event_pending(p->kick, EV_TIMEOUT, NULL))
+	if (!p->kicked)
 		event_active(p->kick, EV_TIMEOUT, 0);
+	p->kicked = true;
 }
 
 static struct prober_run *
@@ -557,9 +559,12 @@ prober_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 prober_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct prober *p = arg;
+
 	(void)fd;
 	(void)what;
-	prober_pump(arg);
+	p->kicked = false;
+	prober_pump(p);
 }
 
 static struct prober_target *

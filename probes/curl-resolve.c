@@ -101,11 +101,12 @@ curl_resolve_start(struct curl_resolve *c, struct probe_run *run, CURL *e,
 	c->port = port;
 	c->done = done;
 	c->arg = arg;
-	snprintf(c->host, sizeof(c->host), "%s", host);
 	if (resolve_is_numeric(host)) {
 		run->phase = PROBE_PHASE_SELF;
 		return curl_resolve_add(c);
 	}
+	/* the name, for the pin once it is resolved */
+	snprintf(c->host, sizeof(c->host), "%s", host);
 	if (resolve_start(&c->rq, run->env->resolver, c->host, curl_resolve_cb, text,
 		sizeof(text)) == -1)
 		probe_done(run, PROBE_RESOLVER, "%s", text);
