@@ -53,6 +53,9 @@ struct run_ctx {
 	struct admin *admin;   /* NULL when admin_listen is "" */
 	struct ics_fetch *ics; /* NULL without maintenance.ics entries */
 	struct event *sighup, *sigterm, *sigint, *tick;
+	/* the tick is armed for the alert deadline tick_due, or earlier */
+	bool tick_armed;
+	time_t tick_due;
 	struct event *flush; /* writes queued steps, a slice per loop turn */
 	struct event *trim;  /* gives the heap's free pages back after a round */
 	time_t last_calendar;
@@ -373,6 +376,7 @@ run_tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	ctx->tick_armed = false;
 	run_check_clock(ctx);
 	now = run_clock(ctx);
 	if (now - ctx->last_calendar >= RUN_CALENDAR_EVERY) {
@@ -462,8 +466,15 @@ run_schedule(struct run_ctx *ctx)
 {
 	time_t due = engine_next_due(ctx->pl->engine);
 	struct timeval now, tv = {RUN_TICK, 0};
-	double mon = mclock_at(&ctx->clock, mclock_mono_now());
+	double mon;
 
+	/* called after every result: nothing to do while the deadline is the
+	 * one the armed tick was set for */
+	if (ctx->tick_armed && due == ctx->tick_due)
+		return;
+	ctx->tick_armed = true;
+	ctx->tick_due = due;
+	mon = mclock_at(&ctx->clock, mclock_mono_now());
 	now.tv_sec = (time_t)floor(mon);
 	now.tv_usec = (suseconds_t)((mon - floor(mon)) * 1e6);
 	/* at the deadline's second exactly, not up to a second after it */
