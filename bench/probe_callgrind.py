@@ -16,7 +16,10 @@ calls per probe beside it.
 
 Usage: probe_callgrind.py BUILD_DIR
 Environment: BENCH_CG_SECONDS (window, default 20), BENCH_CG_TARGETS
-(default 2000), BENCH_RESULTS.
+(default 2000), BENCH_CG_VGOPTS (more valgrind options, such as
+--cache-sim=yes: the misses are then in the kept outputs), BENCH_CG_KEEP (a
+path prefix: the two outputs are kept there, .slamon and .loop),
+BENCH_RESULTS.
 """
 import glob
 import os
@@ -33,6 +36,7 @@ SECONDS = float(os.environ.get("BENCH_CG_SECONDS", "20"))
 TARGETS = int(os.environ.get("BENCH_CG_TARGETS", "2000"))
 WARMUP = 8.0
 LOOP_OPTS = os.environ.get("BENCH_CG_LOOP_OPTS", "--http-opts").split()
+VGOPTS = os.environ.get("BENCH_CG_VGOPTS", "").split()
 
 
 def ctl(pid, *args):
@@ -43,7 +47,7 @@ def ctl(pid, *args):
 def measure(procs, tmp, port, name, argv):
     out = os.path.join(tmp, "cg-%s.out" % name)
     p = procs.spawn(["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                     "--callgrind-out-file=" + out] + argv,
+                     "--callgrind-out-file=" + out] + VGOPTS + argv,
                     stdout=open(os.devnull, "w"), stderr=open(os.path.join(tmp, name + ".err"), "w"))
     time.sleep(WARMUP)
     ctl(p.pid, "-i", "on")
