@@ -121,7 +121,7 @@ run-cluster: deps-run
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
-	@if [ -x bench/run.sh ]; then sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
+	@if [ -x bench/run.sh ]; then PKGS="$(PKGS)" sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
 
 # The installed configuration is the shipped one with absolute paths, so
 # that `slamon check` passes as systemd runs it (WorkingDirectory

@@ -10,11 +10,13 @@ mkdir -p "$build/bench"
 BENCH_RESULTS="$build/bench/results.tsv"
 export BENCH_RESULTS
 : >"$BENCH_RESULTS"
+# the libraries libslamon.a needs: the Makefile's PKGS (make bench passes them)
+pkgs=${PKGS:-libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats libsystemd libcares}
 for src in bench/*_bench.c; do
 	bin="$build/bench/$(basename "$src" .c)"
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -DNDEBUG $(pkg-config --cflags libical jansson libconfig) \
 		-o "$bin" "$src" "$build/libslamon.a" \
-		$(pkg-config --libs libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats) -lpthread -lm
+		$(pkg-config --libs $pkgs) -lpthread -lm
 	echo "== $bin"
 	case $src in
 	*/report_bench.c) "$bin" 10000 "$build/slamon" ;; # ~2 GB in /tmp while it runs (sparse copies)

@@ -93,6 +93,8 @@ struct store_target *store_target_find(struct store *, const char *);
 int store_target_open(struct store *, const char *, time_t, bool);
 int store_file_info(struct store *, struct store_target *, struct store_info *);
 time_t store_file_last(const char *path);
+int store_file_fetch(const char *path, time_t *start, time_t *end, unsigned long *step,
+    unsigned long *nds, char ***names, rrd_value_t **data);
 int store_daemon_connect(struct store *);
 int store_daemon_flush(struct store *, struct store_target *, bool);
 int store_queue_push(

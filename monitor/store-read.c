@@ -21,7 +21,8 @@
 
 /*
  * The AVERAGE rows of t over [*start, *end) at about *step seconds, from
- * the file or through rrdcached; 0, or -1 after logging librrd's error.
+ * the file (store_file_fetch: without librrd's lock) or, over TCP, through
+ * rrdcached; 0, or -1 after logging the error.
  */
 int
 store_fetch(struct store *s, struct store_target *t, time_t *start, time_t *end,
@@ -29,12 +30,11 @@ store_fetch(struct store *s, struct store_target *t, time_t *start, time_t *end,
 {
 	int rc;
 
+	/* a file at hand is read without librrd's lock (store_file_last) */
+	if (!s->remote)
+		return store_file_fetch(t->path, start, end, step, nds, names, data);
 	rrd_clear_error();
-	if (s->remote)
-		rc = rrdc_fetch(t->path, "AVERAGE", start, end, step, nds, names, data);
-	else
-		rc = rrd_fetch_r(
-		    t->path, "AVERAGE", start, end, step, nds, names, data);
+	rc = rrdc_fetch(t->path, "AVERAGE", start, end, step, nds, names, data);
 	if (rc != 0) {
 		log_warnx(
 		    "store: %s (%s): fetch: %s", t->name, t->path, store_rrd_err());

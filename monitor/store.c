@@ -250,10 +250,11 @@ store_daemon_flush(struct store *s, struct store_target *t, bool quiet)
  * reader (rrd_last_r, rrd_info_r, rrd_fetch_r) takes a read lock for the
  * whole file, and rrdcached, finding a file locked when its cache is due,
  * drops the steps it held for it (seen with 1.7.2: the flush answers
- * "Successfully flushed" and the file never gets them). The writer must
- * not take that risk: this reads one aligned time_t, which rrdcached writes
- * after the rows it stands for. -1 when the file cannot be read or is not an
- * RRD file.
+ * "Successfully flushed" and the file never gets them). slamon takes no
+ * such risk, neither in the writer nor in its readers (store_file_info,
+ * store_file_fetch): it reads the files itself. This reads one aligned
+ * time_t, which rrdcached writes after the rows it stands for. -1 when the
+ * file cannot be read or is not an RRD file.
  */
 time_t
 store_file_last(const char *path)
@@ -277,16 +278,332 @@ store_file_last(const char *path)
 	return last;
 }
 
+/*
+ * A file's headers, read as store_file_last reads its last update: with
+ * pread, without librrd and so without its lock. The layout is librrd's
+ * (rrd_format.h): the static head, the data sources, the archives, the live
+ * head, the data sources' and archives' preparation areas, the archives'
+ * current rows, then each archive's rows in order.
+ */
+struct rrdhead {
+	stat_head_t sh;
+	ds_def_t *ds;
+	rra_def_t *rra;
+	live_head_t live;
+	rra_ptr_t *ptr;
+	off_t live_off, ptr_off; /* where the live head and current rows are */
+	off_t data;		 /* where the first archive's rows begin */
+};
+
+static void
+rrdhead_free(struct rrdhead *h)
+{
+	free(h->ds);
+	free(h->rra);
+	free(h->ptr);
+	memset(h, 0, sizeof(*h));
+}
+
+static bool
+rrdhead_pread(int fd, void *buf, size_t len, off_t *off)
+{
+	if (pread(fd, buf, len, *off) != (ssize_t)len)
+		return false;
+	*off += (off_t)len;
+	return true;
+}
+
+/* 0, or -1 when fd is not an RRD file of format 3 to 5 this host can read */
+static int
+rrdhead_read(int fd, struct rrdhead *h)
+{
+	off_t off = 0;
+	unsigned long i;
+	struct stat st;
+
+	memset(h, 0, sizeof(*h));
+	if (!rrdhead_pread(fd, &h->sh, sizeof(h->sh), &off) ||
+	    memcmp(h->sh.cookie, RRD_COOKIE, 4) != 0 ||
+	    h->sh.float_cookie != FLOAT_COOKIE || h->sh.ds_cnt == 0 ||
+	    h->sh.ds_cnt > 1024 || h->sh.rra_cnt == 0 || h->sh.rra_cnt > 1024 ||
+	    h->sh.pdp_step == 0 ||
+	    (strncmp(h->sh.version, RRD_VERSION3, 4) != 0 &&
+		strncmp(h->sh.version, RRD_VERSION4, 4) != 0 &&
+		strncmp(h->sh.version, RRD_VERSION5, 4) != 0))
+		return -1;
+	h->ds = xcalloc(h->sh.ds_cnt, sizeof(*h->ds));
+	h->rra = xcalloc(h->sh.rra_cnt, sizeof(*h->rra));
+	h->ptr = xcalloc(h->sh.rra_cnt, sizeof(*h->ptr));
+	if (!rrdhead_pread(fd, h->ds, h->sh.ds_cnt * sizeof(*h->ds), &off) ||
+	    !rrdhead_pread(fd, h->rra, h->sh.rra_cnt * sizeof(*h->rra), &off))
+		goto fail;
+	h->live_off = off;
+	if (!rrdhead_pread(fd, &h->live, sizeof(h->live), &off))
+		goto fail;
+	off += (off_t)(h->sh.ds_cnt * sizeof(pdp_prep_t) +
+	    h->sh.rra_cnt * h->sh.ds_cnt * sizeof(cdp_prep_t));
+	h->ptr_off = off;
+	if (!rrdhead_pread(fd, h->ptr, h->sh.rra_cnt * sizeof(*h->ptr), &off))
+		goto fail;
+	h->data = off;
+	for (i = 0; i < h->sh.rra_cnt; i++) {
+		if (h->rra[i].row_cnt == 0 || h->rra[i].pdp_cnt == 0 ||
+		    h->ptr[i].cur_row >= h->rra[i].row_cnt)
+			goto fail;
+		off += (off_t)(h->rra[i].row_cnt * h->sh.ds_cnt * sizeof(rrd_value_t));
+	}
+	/* a file cut short (a full disk) is not read past its end */
+	if (fstat(fd, &st) == -1 || st.st_size < off)
+		goto fail;
+	return 0;
+fail:
+	rrdhead_free(h);
+	return -1;
+}
+
+/*
+ * rrd_fetch_r's answer for the AVERAGE archives of path, without its lock
+ * (store_file_last says why; a reader that FLUSHes a file first and then
+ * reads it would otherwise lose rrdcached the steps that came meanwhile,
+ * when another flush of the same file, by another reader or by `slamon
+ * report`, falls inside its read). A write-out by rrdcached during the
+ * read is seen in the header afterwards, and the rows are read again (up to
+ * three times); one caught between its rows and its header could leave an
+ * answer's oldest row of the archive one write newer, never a step lost.
+ * The same archive chosen (the one holding
+ * the whole range whose step is nearest *step, else the one holding most
+ * of it), *start, *end and *step set the same way, (*end - *start) / *step
+ * rows, unknown outside the archive. 0; -1 after logging.
+ */
+int
+store_file_fetch(const char *path, time_t *start, time_t *end, unsigned long *step,
+    unsigned long *nds, char ***names, rrd_value_t **data)
+{
+	struct rrdhead h;
+	long best_full = -1, best_part = -1, full_diff = 0, part_diff = 0;
+	long part_match = 0, chosen, i, k, n, rows, first, row;
+	unsigned long st;
+	time_t rra_end, rra_start, cal_end, cal_start;
+	off_t base;
+	int fd, tries = 0;
+	live_head_t live;
+	rra_ptr_t ptr;
+	const time_t start0 = *start, end0 = *end;
+	const unsigned long step0 = *step;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("store: %s: open", path);
+		return -1;
+	}
+retry:
+	best_full = best_part = -1;
+	full_diff = part_diff = part_match = 0;
+	*start = start0;
+	*end = end0;
+	*step = step0;
+	if (rrdhead_read(fd, &h) == -1) {
+		log_warnx("store: %s: not an RRD file slamon can read", path);
+		close(fd);
+		return -1;
+	}
+	for (i = 0; i < (long)h.sh.rra_cnt; i++) {
+		long diff, match;
+
+		if (strcmp(h.rra[i].cf_nam, "AVERAGE") != 0)
+			continue;
+		st = h.sh.pdp_step * h.rra[i].pdp_cnt;
+		cal_end = h.live.last_up - h.live.last_up % (time_t)st;
+		cal_start = cal_end - (time_t)(st * h.rra[i].row_cnt);
+		diff = labs((long)*step - (long)st);
+		if (cal_start <= *start) {
+			if (best_full < 0 || diff < full_diff) {
+				best_full = i;
+				full_diff = diff;
+			}
+			continue;
+		}
+		match = (long)(*end - *start) - (long)(cal_start - *start);
+		if (best_part < 0 || match > part_match ||
+		    (match == part_match && diff < part_diff)) {
+			best_part = i;
+			part_match = match;
+			part_diff = diff;
+		}
+	}
+	if ((chosen = best_full >= 0 ? best_full : best_part) < 0) {
+		log_warnx("store: %s: no AVERAGE archive", path);
+		rrdhead_free(&h);
+		close(fd);
+		return -1;
+	}
+	st = h.sh.pdp_step * h.rra[chosen].pdp_cnt;
+	*step = st;
+	*start -= *start % (time_t)st;
+	*end += (time_t)st - *end % (time_t)st;
+	rows = (long)((*end - *start) / (time_t)st);
+	*nds = h.sh.ds_cnt;
+	*names = xcalloc(h.sh.ds_cnt, sizeof(**names));
+	for (k = 0; k < (long)h.sh.ds_cnt; k++) {
+		(*names)[k] = xcalloc(1, DS_NAM_SIZE);
+		memcpy((*names)[k], h.ds[k].ds_nam, DS_NAM_SIZE - 1);
+	}
+	*data = xcalloc((size_t)rows + 1, h.sh.ds_cnt * sizeof(rrd_value_t));
+	base = h.data;
+	for (i = 0; i < chosen; i++)
+		base += (off_t)(h.sh.ds_cnt * h.rra[i].row_cnt * sizeof(rrd_value_t));
+	/* the archive's newest row ends at rra_end, its oldest at rra_start;
+	 * row i of the answer ends at *start + (i + 1) * st */
+	rra_end = h.live.last_up - h.live.last_up % (time_t)st;
+	rra_start = rra_end - (time_t)(st * (h.rra[chosen].row_cnt - 1));
+	first = (long)((*start + (time_t)st - rra_start) / (time_t)st);
+	for (i = 0; i < rows; i++) {
+		rrd_value_t *out = *data + (size_t)i * h.sh.ds_cnt;
+		long a = first + i; /* age index in the archive, 0 the oldest */
+
+		if (a < 0 || a >= (long)h.rra[chosen].row_cnt) {
+			for (k = 0; k < (long)h.sh.ds_cnt; k++)
+				out[k] = NAN;
+			continue;
+		}
+		/* the rows that follow in the file, in one read */
+		row = (long)((h.ptr[chosen].cur_row + 1 + (unsigned long)a) %
+		    h.rra[chosen].row_cnt);
+		n = (long)h.rra[chosen].row_cnt - row;
+		if (n > rows - i)
+			n = rows - i;
+		if (n > (long)h.rra[chosen].row_cnt - a)
+			n = (long)h.rra[chosen].row_cnt - a;
+		if (pread(fd, out, (size_t)n * h.sh.ds_cnt * sizeof(rrd_value_t),
+			base +
+			    (off_t)((size_t)row * h.sh.ds_cnt * sizeof(rrd_value_t))) !=
+		    (ssize_t)((size_t)n * h.sh.ds_cnt * sizeof(rrd_value_t))) {
+			log_warnx("store: %s: short read in archive %ld", path, chosen);
+			for (k = 0; k < (long)h.sh.ds_cnt; k++)
+				free((*names)[k]);
+			free(*names);
+			free(*data);
+			*names = NULL;
+			*data = NULL;
+			rrdhead_free(&h);
+			close(fd);
+			return -1;
+		}
+		i += n - 1;
+	}
+	/* rrdcached wrote the file meanwhile (its rows, then the header): the
+	 * rows read may be of two states; read them again */
+	if (pread(fd, &live, sizeof(live), h.live_off) == (ssize_t)sizeof(live) &&
+	    pread(fd, &ptr, sizeof(ptr),
+		h.ptr_off + (off_t)((size_t)chosen * sizeof(ptr))) ==
+		(ssize_t)sizeof(ptr)) {
+		bool moved = live.last_up != h.live.last_up ||
+		    ptr.cur_row != h.ptr[chosen].cur_row;
+
+		if (moved && ++tries < 3) {
+			for (k = 0; k < (long)h.sh.ds_cnt; k++)
+				free((*names)[k]);
+			free(*names);
+			free(*data);
+			rrdhead_free(&h);
+			goto retry;
+		}
+	}
+	rrdhead_free(&h);
+	close(fd);
+	return 0;
+}
+
+/* A data source slamon writes: its index in store_ds, or -1 (logged). */
+static int
+store_file_ds(struct store_target *t, const char *ds, const char *type)
+{
+	int k;
+
+	for (k = 0; k < STORE_NDS; k++)
+		if (strcmp(ds, store_ds[k]) == 0)
+			break;
+	if (k == STORE_NDS || strcmp(type, "GAUGE") != 0) {
+		log_warnx("store: %s (%s): unexpected data source %s (%s); not a "
+			  "slamon file?",
+		    t->name, t->path, ds, type);
+		return -1;
+	}
+	return k;
+}
+
+static int
+store_file_info_check(struct store_target *t, struct store_info *fi, int nds)
+{
+	/* a file from before slow_s has the first four: it is written and
+	 * read without it (its degraded seconds are unknown) */
+	if (fi->step != STORE_STEP || (nds != STORE_NDS && nds != STORE_NDS_OLD)) {
+		log_warnx("store: %s (%s): step %lds and %d of the data sources "
+			  "up_s, down_s, maint_s, latency_ms, slow_s; slamon writes "
+			  "step %ds and all five (or the first four): move the file "
+			  "away to start a new one",
+		    t->name, t->path, fi->step, nds, STORE_STEP);
+		return -1;
+	}
+	fi->nds = nds;
+	return 0;
+}
+
+/* store_file_info from the file's headers, without librrd's lock. */
+static int
+store_file_info_local(struct store_target *t, struct store_info *fi)
+{
+	struct rrdhead h;
+	unsigned long i;
+	int fd, rc = -1;
+
+	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("store: %s (%s): info", t->name, t->path);
+		return -1;
+	}
+	if (rrdhead_read(fd, &h) == -1) {
+		log_warnx("store: %s (%s): info: not an RRD file slamon can read",
+		    t->name, t->path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	fi->step = (long)h.sh.pdp_step;
+	fi->last = h.live.last_up;
+	for (i = 0; i < h.sh.ds_cnt; i++) {
+		char name[DS_NAM_SIZE], type[DST_SIZE];
+
+		memcpy(name, h.ds[i].ds_nam, sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		memcpy(type, h.ds[i].dst, sizeof(type) - 1);
+		type[sizeof(type) - 1] = '\0';
+		if (store_file_ds(t, name, type) == -1)
+			goto out;
+	}
+	for (i = 0; i < h.sh.rra_cnt && i < STORE_MAX_RRA; i++) {
+		/* fi is zeroed: the name stays terminated */
+		memcpy(fi->rra[i].cf, h.rra[i].cf_nam, sizeof(fi->rra[i].cf) - 1);
+		fi->rra[i].rows = (long)h.rra[i].row_cnt;
+		fi->rra[i].steps = (long)h.rra[i].pdp_cnt;
+	}
+	fi->nrra = (int)i;
+	rc = store_file_info_check(t, fi, (int)h.sh.ds_cnt);
+out:
+	rrdhead_free(&h);
+	return rc;
+}
+
 int
 store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 {
 	rrd_info_t *info, *i;
-	int nds = 0, k, idx;
+	int nds = 0, idx;
 	char cf[16], ds[64], field[32];
 
 	memset(fi, 0, sizeof(*fi));
+	if (!s->remote)
+		return store_file_info_local(t, fi);
 	rrd_clear_error();
-	info = s->remote ? rrdc_info(t->path) : rrd_info_r(t->path);
+	info = rrdc_info(t->path);
 	if (info == NULL) {
 		log_warnx(
 		    "store: %s (%s): info: %s", t->name, t->path, store_rrd_err());
@@ -299,15 +616,8 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 			fi->last = (time_t)i->value.u_cnt;
 		else if (sscanf(i->key, "ds[%63[^]]].%31s", ds, field) == 2 &&
 		    strcmp(field, "type") == 0) {
-			for (k = 0; k < STORE_NDS; k++)
-				if (strcmp(ds, store_ds[k]) == 0)
-					break;
-			if (k == STORE_NDS || strcmp(i->value.u_str, "GAUGE") != 0) {
-				log_warnx("store: %s (%s): unexpected data source %s "
-					  "(%s); not a slamon file?",
-				    t->name, t->path, ds, i->value.u_str);
+			if (store_file_ds(t, ds, i->value.u_str) == -1)
 				goto fail;
-			}
 			nds++;
 		} else if (sscanf(i->key, "rra[%d].%31s", &idx, field) == 2 &&
 		    idx >= 0 && idx < STORE_MAX_RRA) {
@@ -322,17 +632,8 @@ store_file_info(struct store *s, struct store_target *t, struct store_info *fi)
 				fi->rra[idx].steps = (long)i->value.u_cnt;
 		}
 	}
-	/* a file from before slow_s has the first four: it is written and
-	 * read without it (its degraded seconds are unknown) */
-	if (fi->step != STORE_STEP || (nds != STORE_NDS && nds != STORE_NDS_OLD)) {
-		log_warnx("store: %s (%s): step %lds and %d of the data sources "
-			  "up_s, down_s, maint_s, latency_ms, slow_s; slamon writes "
-			  "step %ds and all five (or the first four): move the file "
-			  "away to start a new one",
-		    t->name, t->path, fi->step, nds, STORE_STEP);
+	if (store_file_info_check(t, fi, nds) == -1)
 		goto fail;
-	}
-	fi->nds = nds;
 	rrd_info_free(info);
 	return 0;
 fail:

@@ -20,6 +20,7 @@
 #include <rrd.h>
 
 #include "store.h"
+#include "store-int.h"
 #include "storetest.h"
 
 /* 2026-02-01 00:00 UTC and the 28 days of February */
@@ -129,6 +130,97 @@ test_month_exact_at_every_resolution(void **state)
 	assert_int_equal(
 	    store_sum(s, "web", FEB + 27 * 86400L, FEB + 40 * 86400L, &got), 0);
 	assert_int_equal(got.steps, 1440);
+	month_free(&m);
+}
+
+/* One fetch both ways: librrd's (which takes the file's read lock) and
+ * store_file_fetch's (which does not) must give the same answer. */
+static void
+fetch_both(const char *path, time_t from, time_t to, unsigned long want)
+{
+	time_t s1 = from, e1 = to, s2 = from, e2 = to;
+	unsigned long st1 = want, st2 = want, n1 = 0, n2 = 0, k;
+	char **nm1 = NULL, **nm2 = NULL;
+	rrd_value_t *d1 = NULL, *d2 = NULL;
+	long rows, i;
+
+	rrd_clear_error();
+	assert_int_equal(
+	    rrd_fetch_r(path, "AVERAGE", &s1, &e1, &st1, &n1, &nm1, &d1), 0);
+	assert_int_equal(store_file_fetch(path, &s2, &e2, &st2, &n2, &nm2, &d2), 0);
+	assert_int_equal(s1, s2);
+	assert_int_equal(e1, e2);
+	assert_int_equal(st1, st2);
+	assert_int_equal(n1, n2);
+	for (k = 0; k < n1; k++) {
+		assert_string_equal(nm1[k], nm2[k]);
+		free(nm1[k]);
+		free(nm2[k]);
+	}
+	rows = (long)((e1 - s1) / (time_t)st1);
+	for (i = 0; i < rows * (long)n1; i++) {
+		if (isnan(d1[i]) || isnan(d2[i])) {
+			if (!(isnan(d1[i]) && isnan(d2[i])))
+				fail_msg(
+				    "%s [%lld, %lld) step %lu: row %ld ds %ld: %g / %g",
+				    path, (long long)from, (long long)to, want,
+				    i / (long)n1, i % (long)n1, d1[i], d2[i]);
+		} else if (d1[i] != d2[i])
+			fail_msg("%s [%lld, %lld) step %lu: row %ld ds %ld: %g / %g",
+			    path, (long long)from, (long long)to, want, i / (long)n1,
+			    i % (long)n1, d1[i], d2[i]);
+	}
+	free(nm1);
+	free(nm2);
+	free(d1);
+	free(d2);
+}
+
+/*
+ * The reader without the lock against librrd, over a month of rows (the
+ * minute archive has wrapped about 14 times): every archive, ranges before
+ * the file, across its start, inside, across the wrap, past its end, on
+ * and off the archives' steps.
+ */
+static void
+test_fetch_without_lock_is_librrds(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = fixture_store(f, NULL, 3600);
+	static const unsigned long steps[] = {
+	    1, 60, 300, 1800, 3600, 7200, 86400, 7 * 86400};
+	static const long lens[] = {
+	    60, 3600, 5400, 86400, 2 * 86400 + 60, 7 * 86400, 40 * 86400, 400 * 86400};
+	struct month m;
+	const char *path;
+	time_t end = FEB + NSTEPS * 60L, from;
+	size_t a, b;
+
+	write_month(s, &m, FEB);
+	path = fixture_rrd(f, "web");
+	for (a = 0; a < sizeof(steps) / sizeof(*steps); a++)
+		for (b = 0; b < sizeof(lens) / sizeof(*lens); b++)
+			for (from = FEB - 3 * 86400L; from < end + 86400L;
+			     from += 86400L + 3600 + 7 * 60 + 13)
+				fetch_both(path, from, from + lens[b], steps[a]);
+	/* exactly the last rows, and the newest one alone */
+	fetch_both(path, end - 3600, end, 60);
+	fetch_both(path, end - 60, end, 60);
+	fetch_both(path, end - 2 * 86400L, end, 60);
+	/* a file cut short is refused, not read past its end */
+	{
+		time_t a0 = end - 3600, a1 = end;
+		unsigned long st = 60, n = 0;
+		char **nm = NULL;
+		rrd_value_t *d = NULL;
+		struct stat sb;
+
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(truncate(path, sb.st_size - 8), 0);
+		assert_int_equal(
+		    store_file_fetch(path, &a0, &a1, &st, &n, &nm, &d), -1);
+		assert_null(d);
+	}
 	month_free(&m);
 }
 
@@ -448,6 +540,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_rrdtool_reads_the_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_daily_bars, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_fetch_without_lock_is_librrds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deferred_writes, setup, teardown),
 	};
 
