@@ -19,12 +19,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <event2/event.h>
 
 #include "curlm.h"
 #include "log.h"
+#include "mclock.h"
 
 struct curlm_xfer {
 	curlm_done_cb *done;
@@ -109,10 +109,7 @@ curlm_event_cb(evutil_socket_t fd, short kind, void *arg)
 static double
 curlm_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return mclock_mono_now() * 1e3;
 }
 
 static void

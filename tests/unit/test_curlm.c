@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "curlm.h"
+#include "mclock.h"
 
 struct xfer {
 	CURL *e;
@@ -39,10 +40,7 @@ static double t0;
 static double
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return mclock_mono_now() * 1e3;
 }
 
 /* A listener whose backlog completes connections nobody reads from. */

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -97,6 +98,36 @@ run_init(struct probe_run *run, struct probe_env *env, const struct probe_ops *o
 	run->arg = s;
 }
 
+/* Each test's event loop and probe environment. */
+struct fx {
+	struct event_base *base;
+	struct probe_env env;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->base = event_base_new();
+	if (f->base == NULL || probe_env_init(&f->env, f->base) != 0)
+		return -1;
+	cancelled = 0;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	probe_env_clear(&f->env);
+	event_base_free(f->base);
+	free(f);
+	return 0;
+}
+
 static void
 loop(struct event_base *base)
 {
@@ -107,22 +138,18 @@ loop(struct event_base *base)
 }
 
 static void
-test_self_run_has_no_timer_and_is_ended(void **unused)
+test_self_run_has_no_timer_and_is_ended(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct probe_env env;
+	struct fx *f = *state;
 	struct probe_run run;
-	struct seen s = {.want = 1, .base = base};
+	struct seen s = {.want = 1, .base = f->base};
 
-	(void)unused;
-	cancelled = 0;
-	assert_int_equal(probe_env_init(&env, base), 0);
-	run_init(&run, &env, &hang_ops, 100, &s);
+	run_init(&run, &f->env, &hang_ops, 100, &s);
 	probe_start(&run);
 	assert_true(run.active);
 	assert_null(run.deadline); /* no timer of its own */
-	assert_ptr_equal(env.selfs, &run);
-	loop(base);
+	assert_ptr_equal(f->env.selfs, &run);
+	loop(f->base);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.res[0].reason, PROBE_TIMEOUT);
 	assert_string_equal(s.res[0].text, "timeout after 100 ms");
@@ -130,54 +157,42 @@ test_self_run_has_no_timer_and_is_ended(void **unused)
 	assert_true(s.res[0].latency_ms < 0);
 	assert_int_equal(cancelled, 1); /* the probe's state was released */
 	assert_false(run.active);
-	assert_null(env.selfs);
-	probe_env_clear(&env);
-	event_base_free(base);
+	assert_null(f->env.selfs);
 }
 
 static void
-test_lookup_deadline_gives_way_to_backstop(void **unused)
+test_lookup_deadline_gives_way_to_backstop(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct probe_env env;
+	struct fx *f = *state;
 	struct probe_run run;
-	struct seen s = {.want = 1, .base = base};
+	struct seen s = {.want = 1, .base = f->base};
 
-	(void)unused;
-	cancelled = 0;
-	assert_int_equal(probe_env_init(&env, base), 0);
-	run_init(&run, &env, &hang_lookup_ops, 100, &s);
+	run_init(&run, &f->env, &hang_lookup_ops, 100, &s);
 	probe_start(&run);
 	assert_non_null(run.deadline); /* the lookup's own deadline */
-	assert_null(env.selfs);
-	loop(base);
+	assert_null(f->env.selfs);
+	loop(f->base);
 	/* the lookup's timer (at 100 ms: "DNS failure") was given back when
 	 * the probe took its own clock; the backstop ended the run */
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.res[0].reason, PROBE_TIMEOUT);
 	assert_true(s.res[0].duration_ms >= 100 + PROBE_BACKSTOP_MS);
-	assert_int_equal(env.nidle_timers, 1); /* back in the pool, once */
+	assert_int_equal(f->env.nidle_timers, 1); /* back in the pool, once */
 	assert_int_equal(cancelled, 1);
 	event_free(resolved_ev);
-	probe_env_clear(&env);
-	event_base_free(base);
 }
 
 static void
-test_list_keeps_the_others(void **unused)
+test_list_keeps_the_others(void **state)
 {
-	struct event_base *base = event_base_new();
-	struct probe_env env;
+	struct fx *f = *state;
 	struct probe_run a, b, c, d;
-	struct seen s = {.want = 2, .base = base};
+	struct seen s = {.want = 2, .base = f->base};
 
-	(void)unused;
-	cancelled = 0;
-	assert_int_equal(probe_env_init(&env, base), 0);
-	run_init(&a, &env, &hang_ops, 50, &s);
-	run_init(&b, &env, &hang_ops, 60, &s);
-	run_init(&c, &env, &hang_ops, 70, &s);
-	run_init(&d, &env, &hang_ops, 80, &s);
+	run_init(&a, &f->env, &hang_ops, 50, &s);
+	run_init(&b, &f->env, &hang_ops, 60, &s);
+	run_init(&c, &f->env, &hang_ops, 70, &s);
+	run_init(&d, &f->env, &hang_ops, 80, &s);
 	probe_start(&a);
 	probe_start(&b);
 	probe_start(&c);
@@ -192,7 +207,7 @@ test_list_keeps_the_others(void **unused)
 	assert_int_equal(s.res[0].reason, PROBE_OK);
 	s.n = 0;
 	s.want = 2;
-	loop(base);
+	loop(f->base);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.res[0].reason, PROBE_TIMEOUT);
 	assert_int_equal(s.res[1].reason, PROBE_TIMEOUT);
@@ -200,19 +215,20 @@ test_list_keeps_the_others(void **unused)
 	    strcmp(s.res[0].text, "timeout after 70 ms") == 0);
 	assert_string_not_equal(s.res[0].text, s.res[1].text);
 	assert_int_equal(cancelled, 4);
-	assert_null(env.selfs);
+	assert_null(f->env.selfs);
 	assert_false(b.active);
-	probe_env_clear(&env);
-	event_base_free(base);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_self_run_has_no_timer_and_is_ended),
-	    cmocka_unit_test(test_lookup_deadline_gives_way_to_backstop),
-	    cmocka_unit_test(test_list_keeps_the_others),
+	    cmocka_unit_test_setup_teardown(
+		test_self_run_has_no_timer_and_is_ended, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_lookup_deadline_gives_way_to_backstop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_list_keeps_the_others, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
