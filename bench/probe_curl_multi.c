@@ -160,6 +160,7 @@ start(CURLM *m, struct slot *s, const char *fmt, unsigned *seq, int reuse)
 		curl_easy_setopt(s->e, CURLOPT_SSL_VERIFYHOST, 2L);
 		curl_easy_setopt(s->e, CURLOPT_USERAGENT, "slamon");
 		curl_easy_setopt(s->e, CURLOPT_ACCEPT_ENCODING, "");
+		curl_easy_setopt(s->e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	}
 	curl_multi_add_handle(m, s->e);
 }

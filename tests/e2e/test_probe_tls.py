@@ -1,5 +1,8 @@
 """TLS: the tls probe's certificate days and handshake failures, and https
 verification in the http probe, against targetd with certificates made now."""
+import socket
+import ssl
+import threading
 from datetime import timedelta as td
 
 from certs import CA
@@ -84,3 +87,68 @@ def test_tls_against_plain_ports(t):
         for _, r, text, _ in res[:2]:
             assert r == reason and frag in text, f"{name}: {r} {text!r}, wanted {reason} {frag!r}"
     run.stop()
+
+
+def test_every_probe_is_a_full_handshake(t):
+    """No probe resumes a TLS session an earlier probe of the same handle
+    was given: a resumed session sends no certificate and is not verified
+    again, so a certificate replaced by a bad or expired one would pass
+    unseen for as long as the server keeps accepting the ticket (a week in
+    TLS 1.3), while every new client fails. The server records, for each
+    handshake, whether the client resumed."""
+    ca = CA(t)
+    crt, key = ca.leaf("good", -td(days=1), td(days=365))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    lsock = socket.create_server(("127.0.0.1", 0))
+    port = lsock.getsockname()[1]
+    seen, lock = [], threading.Lock()
+
+    def serve(conn):
+        try:
+            with ctx.wrap_socket(conn, server_side=True) as s:
+                with lock:
+                    seen.append(s.session_reused)
+                s.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        return  # the tls probe: a handshake only
+                    data += chunk
+                s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        except (OSError, ssl.SSLError):
+            pass
+
+    def accept():
+        while True:
+            try:
+                conn, _ = lsock.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    targets = [
+        # a CA file of its own (the handle is reset after each run) ...
+        '  { name = "https"; type = "http"; url = "https://127.0.0.1:%d/"; ca_file = "%s"; }'
+        % (port, ca.path),
+        # ... none (the handle is kept with its options) ...
+        '  { name = "kept"; type = "http"; url = "https://127.0.0.1:%d/"; verify_tls = false; }'
+        % port,
+        # ... and the certificate probe
+        '  { name = "cert"; type = "tls"; host = "127.0.0.1"; port = %d; ca_file = "%s"; }'
+        % (port, ca.path),
+    ]
+    run = Run(t, t.write("slamon.conf", conf_text(targets, 1, 1)))
+    try:
+        for name in ("https", "kept", "cert"):
+            res = run.wait_results(name, 4)
+            assert all(r[1] == "ok" for r in res), res
+    finally:
+        run.stop()
+        lsock.close()
+    with lock:
+        handshakes = list(seen)
+    assert len(handshakes) >= 12, handshakes
+    assert not any(handshakes), f"{sum(handshakes)} of {len(handshakes)} handshakes resumed a session"
