@@ -326,7 +326,7 @@ rrdhead_read(int fd, struct rrdhead *h)
 	    memcmp(h->sh.cookie, RRD_COOKIE, 4) != 0 ||
 	    h->sh.float_cookie != FLOAT_COOKIE || h->sh.ds_cnt == 0 ||
 	    h->sh.ds_cnt > 1024 || h->sh.rra_cnt == 0 || h->sh.rra_cnt > 1024 ||
-	    h->sh.pdp_step == 0 ||
+	    h->sh.pdp_step == 0 || h->sh.pdp_step > 1000000000UL ||
 	    (strncmp(h->sh.version, RRD_VERSION3, 4) != 0 &&
 		strncmp(h->sh.version, RRD_VERSION4, 4) != 0 &&
 		strncmp(h->sh.version, RRD_VERSION5, 4) != 0))
@@ -347,8 +347,15 @@ rrdhead_read(int fd, struct rrdhead *h)
 		goto fail;
 	h->data = off;
 	for (i = 0; i < h->sh.rra_cnt; i++) {
+		/* what a damaged header says is not multiplied out unchecked:
+		 * an archive spans at most ~30 million years */
 		if (h->rra[i].row_cnt == 0 || h->rra[i].pdp_cnt == 0 ||
-		    h->ptr[i].cur_row >= h->rra[i].row_cnt)
+		    h->ptr[i].cur_row >= h->rra[i].row_cnt ||
+		    h->rra[i].row_cnt > 1000000000UL ||
+		    h->rra[i].pdp_cnt > 1000000000UL ||
+		    (double)h->sh.pdp_step * (double)h->rra[i].pdp_cnt *
+			    (double)h->rra[i].row_cnt >
+			1e15)
 			goto fail;
 		off += (off_t)(h->rra[i].row_cnt * h->sh.ds_cnt * sizeof(rrd_value_t));
 	}

@@ -5,6 +5,7 @@
  * another shape left alone; `rrdtool info` and `rrdtool fetch` on the files.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -217,6 +218,35 @@ test_fetch_without_lock_is_librrds(void **state)
 
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(truncate(path, sb.st_size - 8), 0);
+		assert_int_equal(
+		    store_file_fetch(path, &a0, &a1, &st, &n, &nm, &d), -1);
+		assert_null(d);
+		/* its length back (the last value zero): read again */
+		assert_int_equal(truncate(path, sb.st_size), 0);
+		assert_int_equal(store_file_fetch(path, &a0, &a1, &st, &n, &nm, &d), 0);
+		for (unsigned long k = 0; k < n; k++)
+			free(nm[k]);
+		free(nm);
+		free(d);
+	}
+	/* so is one whose header says an archive holds 2^62 rows */
+	{
+		time_t a0 = end - 3600, a1 = end;
+		unsigned long st = 60, n = 0, huge = 1UL << 62;
+		char **nm = NULL, head[4096];
+		rrd_value_t *d = NULL;
+		char *avg;
+		int fd = open(path, O_RDWR);
+
+		assert_true(fd >= 0);
+		assert_int_equal(
+		    pread(fd, head, sizeof(head), 0), (ssize_t)sizeof(head));
+		/* rra_def_t: the name (20 bytes), then row_cnt, aligned */
+		avg = memmem(head, sizeof(head), "AVERAGE", 8);
+		assert_non_null(avg);
+		assert_int_equal(pwrite(fd, &huge, sizeof(huge), (avg - head) + 24),
+		    (ssize_t)sizeof(huge));
+		close(fd);
 		assert_int_equal(
 		    store_file_fetch(path, &a0, &a1, &st, &n, &nm, &d), -1);
 		assert_null(d);
