@@ -31,10 +31,16 @@ struct http_conf {
 	struct curl_slist *hdrs; /* the headers, as curl takes them: built once */
 	char *ca_file;
 	int port; /* with host */
-	bool has_regex;
 	bool follow_redirects;
 	bool verify_tls;
+	bool has_regex : 1;
+	bool https : 1;	   /* the URL's scheme, looked at once */
+	unsigned verb : 3; /* the method, as HTTP_GET...: no string compared a run */
 };
+
+_Static_assert(sizeof(struct http_conf) <= 96, "a target's bytes count 100,000 times");
+
+enum { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_OPTIONS };
 
 static const char *const http_keys[] = {"url", "method", "headers", "expect_status",
     "body_contains", "body_regex", "max_body", "follow_redirects", "verify_tls",
@@ -63,6 +69,7 @@ http_free(void *p)
 static void *
 http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 {
+	/* in the order of HTTP_GET... */
 	static const char *const methods[] = {
 	    "GET", "HEAD", "POST", "PUT", "OPTIONS", NULL};
 	struct http_conf *h = xcalloc(1, sizeof(*h));
@@ -89,7 +96,11 @@ http_configure(struct conf_ctx *ctx, const config_setting_t *g)
 	if (h->method == NULL)
 		h->method = xstrdup("GET");
 	for (size_t i = 0; methods[i]; i++)
-		ok_method |= strcmp(methods[i], h->method) == 0;
+		if (strcmp(methods[i], h->method) == 0) {
+			ok_method = true;
+			h->verb = (unsigned)i;
+		}
+	h->https = strncasecmp(h->url, "https:", 6) == 0;
 	if (!ok_method) {
 		conf_error(ctx, g, "method",
 		    "\"%s\": expected GET, HEAD, POST, PUT or "
@@ -287,7 +298,7 @@ http_start(struct probe_run *run)
 	r->run = run;
 	r->keep_body = h->body_contains || h->has_regex;
 	r->max_body = (size_t)h->max_body;
-	r->keep = h->ca_file == NULL && strcmp(h->method, "GET") == 0;
+	r->keep = h->ca_file == NULL && h->verb == HTTP_GET;
 	r->undo_hdrs = h->hdrs != NULL;
 	if ((e = r->keep ? curlm_get_kept(run->env->curlm, &probe_http_ops)
 			 : curlm_get(run->env->curlm)) == NULL) {
@@ -297,11 +308,11 @@ http_start(struct probe_run *run)
 	r->easy = e;
 	run->priv = r;
 	curl_easy_setopt(e, CURLOPT_URL, h->url);
-	if (strcmp(h->method, "HEAD") == 0)
+	if (h->verb == HTTP_HEAD)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (strcmp(h->method, "GET") != 0)
+	else if (h->verb != HTTP_GET)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, h->method);
-	if (strcmp(h->method, "POST") == 0 || strcmp(h->method, "PUT") == 0) {
+	if (h->verb == HTTP_POST || h->verb == HTTP_PUT) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
 	}
@@ -310,7 +321,7 @@ http_start(struct probe_run *run)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	/* the certificate chain and TLS version, for /metrics */
-	if (strncasecmp(h->url, "https:", 6) == 0) {
+	if (h->https) {
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 		curlinfo_watch_tls(run, e);
 		r->undo_tls = true;
