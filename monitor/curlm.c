@@ -115,11 +115,8 @@ curlm_now_ms(void)
 static void
 curlm_arm(struct curlm *m, double at, double now)
 {
-	double d = at > now ? at - now : 0;
-	struct timeval tv;
+	struct timeval tv = mclock_tv_ms(at - now);
 
-	tv.tv_sec = (time_t)(d / 1000);
-	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec * 1000) * 1000);
 	evtimer_add(m->timer, &tv);
 	m->timer_at = at;
 }

@@ -67,3 +67,15 @@ mclock_mono_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+struct timeval
+mclock_tv_ms(double ms)
+{
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms - (double)tv.tv_sec * 1000) * 1000);
+	return tv;
+}

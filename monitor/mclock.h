@@ -17,6 +17,7 @@
 #ifndef SLAMON_MCLOCK_H
 #define SLAMON_MCLOCK_H
 
+#include <sys/time.h>
 #include <time.h>
 
 #define MCLOCK_TOLERANCE 2.0 /* seconds: slews and scheduling noise are below */
@@ -42,5 +43,7 @@ enum mclock_jump mclock_check(
 /* Readings of the real clocks (for the shell). */
 double mclock_wall_now(void);
 double mclock_mono_now(void);
+/* A delay of ms milliseconds (0 if negative), as libevent's timers take it. */
+struct timeval mclock_tv_ms(double ms);
 
 #endif

@@ -43,6 +43,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "mclock.h"
 #include "prober-heap.h"
 #include "prober.h"
 
@@ -265,7 +266,7 @@ static void
 prober_arm(struct prober *p, double now)
 {
 	struct timeval tv;
-	double key, d;
+	double key;
 
 	if (prober_heap_top(&p->heap, &key) == NULL) {
 		if (p->armed_ms >= 0)
@@ -276,11 +277,7 @@ prober_arm(struct prober *p, double now)
 	if (key == p->armed_ms)
 		return; /* armed_ms >= 0 only while the timer is pending */
 	p->armed_ms = key;
-	d = key - now;
-	if (d < 0)
-		d = 0;
-	tv.tv_sec = (time_t)(d / 1000);
-	tv.tv_usec = (suseconds_t)fmod(d * 1000, 1e6);
+	tv = mclock_tv_ms(key - now);
 	evtimer_add(p->timer, &tv);
 }
 

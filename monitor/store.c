@@ -256,6 +256,20 @@ store_daemon_flush(struct store *s, struct store_target *t, bool quiet)
  * time_t, which rrdcached writes after the rows it stands for. -1 when the
  * file cannot be read or is not an RRD file.
  */
+/* Whether a file's static head is one of an RRD file of format 3 to 5
+ * this host can read, with counts that are not absurd. */
+static bool
+rrdhead_ok(const stat_head_t *sh)
+{
+	return memcmp(sh->cookie, RRD_COOKIE, 4) == 0 &&
+	    sh->float_cookie == FLOAT_COOKIE && sh->ds_cnt > 0 && sh->ds_cnt <= 1024 &&
+	    sh->rra_cnt > 0 && sh->rra_cnt <= 1024 && sh->pdp_step > 0 &&
+	    sh->pdp_step <= 1000000000UL &&
+	    (strncmp(sh->version, RRD_VERSION3, 4) == 0 ||
+		strncmp(sh->version, RRD_VERSION4, 4) == 0 ||
+		strncmp(sh->version, RRD_VERSION5, 4) == 0);
+}
+
 time_t
 store_file_last(const char *path)
 {
@@ -266,9 +280,7 @@ store_file_last(const char *path)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	if (pread(fd, &sh, sizeof(sh), 0) == (ssize_t)sizeof(sh) &&
-	    memcmp(sh.cookie, RRD_COOKIE, 4) == 0 && sh.float_cookie == FLOAT_COOKIE &&
-	    sh.ds_cnt <= 1024 && sh.rra_cnt <= 1024) {
+	if (pread(fd, &sh, sizeof(sh), 0) == (ssize_t)sizeof(sh) && rrdhead_ok(&sh)) {
 		off = (off_t)(sizeof(sh) + sh.ds_cnt * sizeof(ds_def_t) +
 		    sh.rra_cnt * sizeof(rra_def_t));
 		if (pread(fd, &last, sizeof(last), off) != (ssize_t)sizeof(last))
@@ -322,14 +334,7 @@ rrdhead_read(int fd, struct rrdhead *h)
 	struct stat st;
 
 	memset(h, 0, sizeof(*h));
-	if (!rrdhead_pread(fd, &h->sh, sizeof(h->sh), &off) ||
-	    memcmp(h->sh.cookie, RRD_COOKIE, 4) != 0 ||
-	    h->sh.float_cookie != FLOAT_COOKIE || h->sh.ds_cnt == 0 ||
-	    h->sh.ds_cnt > 1024 || h->sh.rra_cnt == 0 || h->sh.rra_cnt > 1024 ||
-	    h->sh.pdp_step == 0 || h->sh.pdp_step > 1000000000UL ||
-	    (strncmp(h->sh.version, RRD_VERSION3, 4) != 0 &&
-		strncmp(h->sh.version, RRD_VERSION4, 4) != 0 &&
-		strncmp(h->sh.version, RRD_VERSION5, 4) != 0))
+	if (!rrdhead_pread(fd, &h->sh, sizeof(h->sh), &off) || !rrdhead_ok(&h->sh))
 		return -1;
 	h->ds = xcalloc(h->sh.ds_cnt, sizeof(*h->ds));
 	h->rra = xcalloc(h->sh.rra_cnt, sizeof(*h->rra));
@@ -382,6 +387,18 @@ fail:
  * of it), *start, *end and *step set the same way, (*end - *start) / *step
  * rows, unknown outside the archive. 0; -1 after logging.
  */
+/* An answer of store_file_fetch given up: its names and rows freed. */
+static void
+fetch_drop(unsigned long nds, char ***names, rrd_value_t **data)
+{
+	for (unsigned long k = 0; k < nds; k++)
+		free((*names)[k]);
+	free(*names);
+	free(*data);
+	*names = NULL;
+	*data = NULL;
+}
+
 int
 store_file_fetch(const char *path, time_t *start, time_t *end, unsigned long *step,
     unsigned long *nds, char ***names, rrd_value_t **data)
@@ -439,9 +456,7 @@ retry:
 	}
 	if ((chosen = best_full >= 0 ? best_full : best_part) < 0) {
 		log_warnx("store: %s: no AVERAGE archive", path);
-		rrdhead_free(&h);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	st = h.sh.pdp_step * h.rra[chosen].pdp_cnt;
 	*step = st;
@@ -485,15 +500,8 @@ retry:
 			    (off_t)((size_t)row * h.sh.ds_cnt * sizeof(rrd_value_t))) !=
 		    (ssize_t)((size_t)n * h.sh.ds_cnt * sizeof(rrd_value_t))) {
 			log_warnx("store: %s: short read in archive %ld", path, chosen);
-			for (k = 0; k < (long)h.sh.ds_cnt; k++)
-				free((*names)[k]);
-			free(*names);
-			free(*data);
-			*names = NULL;
-			*data = NULL;
-			rrdhead_free(&h);
-			close(fd);
-			return -1;
+			fetch_drop(h.sh.ds_cnt, names, data);
+			goto fail;
 		}
 		i += n - 1;
 	}
@@ -507,10 +515,7 @@ retry:
 		    ptr.cur_row != h.ptr[chosen].cur_row;
 
 		if (moved && ++tries < 3) {
-			for (k = 0; k < (long)h.sh.ds_cnt; k++)
-				free((*names)[k]);
-			free(*names);
-			free(*data);
+			fetch_drop(h.sh.ds_cnt, names, data);
 			rrdhead_free(&h);
 			goto retry;
 		}
@@ -518,6 +523,10 @@ retry:
 	rrdhead_free(&h);
 	close(fd);
 	return 0;
+fail:
+	rrdhead_free(&h);
+	close(fd);
+	return -1;
 }
 
 /* A data source slamon writes: its index in store_ds, or -1 (logged). */

@@ -212,6 +212,18 @@ probe_arm(struct probe_run *run, double ms)
 	evtimer_add(run->deadline, &tv);
 }
 
+/* The sweep runs in a second, unless it is armed already. */
+static void
+probe_backstop_arm(struct probe_env *env)
+{
+	struct timeval tv = {1, 0};
+
+	if (env->backstop_armed)
+		return;
+	evtimer_add(env->backstop, &tv);
+	env->backstop_armed = true;
+}
+
 /* The sweep: a run that kept its own clock and is still going
  * PROBE_BACKSTOP_MS after its timeout is ended here (a probe that lost
  * track of its transfer must not hold its slot forever). */
@@ -232,11 +244,8 @@ again:
 			    run, PROBE_TIMEOUT, "timeout after %d ms", run->timeout_ms);
 			goto again;
 		}
-	if (env->selfs && !env->backstop_armed) {
-		struct timeval tv = {1, 0};
-		evtimer_add(env->backstop, &tv);
-		env->backstop_armed = true;
-	}
+	if (env->selfs)
+		probe_backstop_arm(env);
 }
 
 /* The run keeps its own clock: its deadline timer, if any, goes back to the
@@ -257,11 +266,7 @@ probe_self_link(struct probe_run *run)
 		env->selfs->self_prev = &run->self_next;
 	env->selfs = run;
 	run->self_prev = &env->selfs;
-	if (!env->backstop_armed) {
-		struct timeval tv = {1, 0};
-		evtimer_add(env->backstop, &tv);
-		env->backstop_armed = true;
-	}
+	probe_backstop_arm(env);
 }
 
 static void
