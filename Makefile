@@ -3,6 +3,7 @@
 #   make check      install missing packages, build, run every test
 #   make run        install, build, start the demo (status page on :8080)
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan (in build-san/)
+#   make MALLOC=libc  glibc's malloc instead of jemalloc (alloc.c)
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -13,9 +14,20 @@ PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo py
 ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+MALLOC    = libc
 else
 BUILD    ?= build
 SANFLAGS  =
+endif
+
+# The allocator (monitor/alloc.c): jemalloc, as Redis links it, unless
+# MALLOC=libc. The sanitizers bring their own, so SAN=1 is always libc.
+MALLOC   ?= jemalloc
+ifeq ($(MALLOC),jemalloc)
+MALLOC_CFLAGS = -DSLAMON_JEMALLOC
+MALLOC_PKG    = jemalloc
+else ifneq ($(MALLOC),libc)
+$(error MALLOC is jemalloc or libc, not $(MALLOC))
 endif
 
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -25,12 +37,12 @@ WARN    += -Werror
 endif
 CC      ?= cc
 OPT     ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP \
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) $(MALLOC_CFLAGS) -MMD -MP \
            -DSLAMON_WWW_DIR=\"$(PREFIX)/share/slamon/www\"
 LDFLAGS += $(SANFLAGS)
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(MALLOC_PKG) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) $(MALLOC_PKG) 2>/dev/null) -lpthread -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -121,7 +133,7 @@ run-cluster: deps-run
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O2 -g -DNDEBUG"
-	@if [ -x bench/run.sh ]; then PKGS="$(PKGS)" sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
+	@if [ -x bench/run.sh ]; then PKGS="$(PKGS) $(MALLOC_PKG)" sh bench/run.sh $(BUILD); else echo "no benchmarks yet"; fi
 
 # The installed configuration is the shipped one with absolute paths, so
 # that `slamon check` passes as systemd runs it (WorkingDirectory
@@ -156,7 +168,7 @@ FUZZ_FLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer
 
 fuzz: deps-check
-	@$(MAKE) --no-print-directory fuzz-build BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" \
+	@$(MAKE) --no-print-directory fuzz-build BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" MALLOC=libc \
 		SANFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link"
 	@for f in $(FUZZ_NAMES); do \
 		n=$${f#fuzz_}; mkdir -p build-fuzz/corpus/$$n; \

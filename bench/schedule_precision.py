@@ -16,10 +16,12 @@ Usage: schedule_precision.py BUILD_DIR [a|b ...]   (bench/README.md)
 Environment: BENCH_SCHED_SECONDS (measured window, default 60: it holds
 exactly one minute boundary, where the steps of every target are stored),
 BENCH_SCHED_RSS_EVERY (seconds: log the RSS that often during the window),
+BENCH_SCHED_KEEP (a folder: the daemon's -v logs are copied there),
 BENCH_RESULTS.
 """
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -97,6 +99,9 @@ def run_one(procs, build, tmp, n, interval, dry, port, window):
     c1 = cpu_us(p.pid)
     size1 = os.path.getsize(logf)
     procs.stop(p)
+    if os.environ.get("BENCH_SCHED_KEEP"):
+        os.makedirs(os.environ["BENCH_SCHED_KEEP"], exist_ok=True)
+        shutil.copy(logf, os.path.join(os.environ["BENCH_SCHED_KEEP"], os.path.basename(d) + ".log"))
     lags = []
     with open(logf, "rb") as f:
         f.seek(size0)

@@ -5,7 +5,8 @@
 set -eu
 
 build="gcc make pkg-config libcurl4-openssl-dev libevent-dev librrd-dev
-	libconfig-dev libical-dev libjansson-dev libssl-dev libnats-dev libsystemd-dev libc-ares-dev"
+	libconfig-dev libical-dev libjansson-dev libssl-dev libnats-dev libsystemd-dev libc-ares-dev
+	libjemalloc-dev"
 check="$build libcmocka-dev rrdcached rrdtool libfaketime openssl python3 python3-cryptography python3-jsonschema python3-icalendar python3-dateutil python3-feedparser ca-certificates iproute2 procps
 	prometheus prometheus-alertmanager mandoc systemd chromium nodejs nats-server"
 run="$build rrdtool python3 nats-server"

@@ -8,7 +8,6 @@
  * of store writes per loop turn), and alert delivery.
  */
 #include <getopt.h>
-#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <event2/event.h>
 
 #include "admin.h"
+#include "alloc.h"
 #include "alerting.h"
 #include "cluster-agg.h"
 #include "cluster.h"
@@ -445,7 +445,7 @@ run_trim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	malloc_trim(0);
+	alloc_trim();
 	log_debug("store: the round is written; free pages given back in %.1f ms",
 	    probe_mono_ms() - t0);
 }
@@ -589,7 +589,7 @@ run_reload(struct run_ctx *ctx)
 		run_admin_source(ctx, &asrc); /* new tokens, too */
 		admin_set_source(ctx->admin, &asrc);
 	}
-	malloc_trim(0); /* the old configuration and the new one's parse tree */
+	alloc_trim(); /* the old configuration and the new one's parse tree */
 	log_info("reloaded: %zu targets", nc->ntargets);
 	run_schedule(ctx);
 }
@@ -833,7 +833,8 @@ cmd_run_exec(struct cmd_ctx *cmd, int argc, char **argv)
 	/* Loading a large configuration peaks well above what stays (libconfig's
 	 * parse tree is freed): hand the free pages back rather than keep them
 	 * as resident holes (about 250 bytes a target at 100,000). */
-	malloc_trim(0);
+	alloc_trim();
+	log_debug("memory allocator: %s", alloc_name());
 	/* subscriptions: fetched now and every ics_refresh, on this loop */
 	ctx.ics = ics_fetch_new(ctx.base, ctx.conf, run_ics_cb, &ctx);
 	run_schedule(&ctx);

@@ -102,7 +102,10 @@ class T:
         """Under SLAMON_VALGRIND=1 the slamon binary runs in valgrind (make valgrind)."""
         if not VALGRIND or argv[0] != self.bin:
             return list(argv)
+        # a slamon linked with jemalloc (Makefile MALLOC): valgrind replaces
+        # its malloc and free, as it does glibc's
         return ["valgrind", "--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                "--soname-synonyms=somalloc=*jemalloc*",
                 "--log-file=" + self.path("valgrind.%p.log")] + list(argv)
 
     def spawn(self, argv, env=None, stdout=None, stderr=None, cwd=None):

@@ -1,0 +1,13 @@
+/* alloc.h - the memory allocator slamon is linked with (Makefile MALLOC). */
+#ifndef SLAMON_ALLOC_H
+#define SLAMON_ALLOC_H
+
+/* "jemalloc 5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" or "glibc 2.36" */
+const char *alloc_name(void);
+
+/* Hand the free pages back to the system now, rather than keep them
+ * resident until the allocator's own time: after a large configuration is
+ * loaded (its parse tree freed) and after a round of steps is written. */
+void alloc_trim(void);
+
+#endif
