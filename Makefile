@@ -14,7 +14,7 @@ PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo py
 ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-MALLOC    = libc
+override MALLOC = libc
 else
 BUILD    ?= build
 SANFLAGS  =
@@ -57,6 +57,12 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 PRELOAD_SRC = $(wildcard tests/tools/preload/*.c)
 TOOL_BIN += $(PRELOAD_SRC:tests/tools/preload/%.c=$(BUILD)/tests/%.so)
 BIN      = $(BUILD)/slamon
+# libfaketime, which the e2e clock tests preload, deadlocks with jemalloc
+# (jemalloc's start-up reads the clock, libfaketime's allocates): those
+# tests run the same objects linked with glibc's malloc.
+ifeq ($(MALLOC),jemalloc)
+TOOL_BIN += $(BUILD)/tests/slamon-libc
+endif
 
 .PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run run-cluster bench install clean format format-check fuzz fuzz-build FORCE
 
@@ -74,6 +80,12 @@ deps-bench:
 $(BIN): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/tests/slamon-libc: $(BUILD)/monitor/main.o $(BUILD)/alloc-libc.o $(BUILD)/libslamon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(filter-out -ljemalloc,$(PKG_LIBS))
+$(BUILD)/alloc-libc.o: monitor/alloc.c
+	$(CC) $(filter-out $(MALLOC_CFLAGS),$(CFLAGS)) $(PKG_CFLAGS) -c -o $@ $<
+
 $(BUILD)/libslamon.a: $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
@@ -88,6 +100,11 @@ $(BUILD)/prefix.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
 $(BUILD)/monitor/httpd.o: $(BUILD)/prefix.stamp
+# The same for MALLOC: alloc.c compiles differently for each allocator.
+$(BUILD)/malloc.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MALLOC)' | cmp -s - $@ || echo '$(MALLOC)' > $@
+$(BUILD)/monitor/alloc.o: $(BUILD)/malloc.stamp
 FORCE:
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libslamon.a

@@ -3,8 +3,9 @@
  *
  * The daemon links jemalloc where it is installed (Makefile MALLOC, as
  * Redis does): libcurl makes some 200 allocations and frees a probe, and
- * next to 100,000 targets' state glibc's malloc takes about 9 % more CPU
- * a probe than jemalloc's thread cache (bench/README.md, "Round six").
+ * next to tens of thousands of targets' state a probe costs 10 to 18 % more
+ * CPU with glibc's malloc than with jemalloc's thread cache (bench/README.md,
+ * "Round six").
  * MALLOC=libc (and every SAN=1 build: the sanitizers bring their own)
  * builds with glibc's malloc; nothing else in slamon depends on which.
  */

@@ -60,6 +60,12 @@ class T:
         self.name = name
         self.bin = os.path.join(build, "slamon")
         self.tools = os.path.join(build, "tests")
+        # slamon for a test that preloads libfaketime (storelib.faketime_env):
+        # libfaketime deadlocks with jemalloc (jemalloc's start-up reads the
+        # clock, libfaketime's allocates), so the same objects linked with
+        # glibc's malloc (Makefile), when slamon itself has jemalloc
+        libc = os.path.join(self.tools, "slamon-libc")
+        self.bin_faketime = libc if os.path.exists(libc) else self.bin
         self.dir = tempfile.mkdtemp(prefix="slamon-e2e-")
         self.procs = []
         self._log = []
@@ -109,6 +115,9 @@ class T:
                 "--log-file=" + self.path("valgrind.%p.log")] + list(argv)
 
     def spawn(self, argv, env=None, stdout=None, stderr=None, cwd=None):
+        if (env and "libfaketime" in env.get("LD_PRELOAD", "") and argv[0] == self.bin
+                and self.bin != self.bin_faketime):
+            raise AssertionError("slamon under libfaketime hangs with jemalloc: spawn t.bin_faketime")
         argv = self._wrap(argv)
         e = dict(os.environ)
         if env:

@@ -99,7 +99,9 @@ class Rrdcached:
 
 def faketime_env(offset):
     """Environment for a child that sees the wall clock offset seconds ahead.
-    Monotonic time moves with it (a constant offset changes no interval)."""
+    Monotonic time moves with it (a constant offset changes no interval).
+    The child is t.bin_faketime, not t.bin (lib.T: libfaketime and jemalloc
+    deadlock)."""
     return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "%+ds" % offset,
             "FAKETIME_NO_CACHE": "1", "DONT_FAKE_MONOTONIC": "1",
             "FAKETIME_DONT_FAKE_MONOTONIC": "1",

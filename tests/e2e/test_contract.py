@@ -225,7 +225,7 @@ def test_credits_api(t):
     # the daemon's clock five minutes after the quarter: it would otherwise
     # first write every step since March as unknown
     now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
-    t.spawn([t.bin, "-c", conf, "run"], env=S.faketime_env(Q1[1] + 300 - now))
+    t.spawn([t.bin_faketime, "-c", conf, "run"], env=S.faketime_env(Q1[1] + 300 - now))
     t.wait_port(port)
 
     def get(q):

@@ -51,7 +51,7 @@ def test_clock_jumps_forward_and_back_during_outages(t):
         env = S.faketime_env(0)
         del env["FAKETIME"]
         env["FAKETIME_TIMESTAMP_FILE"] = t.path("faketime")
-        run = t.spawn([t.bin, "-v", "-c", conf, "run"], env=env)
+        run = t.spawn([t.bin_faketime, "-v", "-c", conf, "run"], env=env)
         t.wait_for(lambda: "result ok" in log(run), 20, "a good probe")
 
         # forward two hours, a few seconds into an outage

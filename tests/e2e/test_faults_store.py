@@ -59,7 +59,7 @@ def test_rrd_garbage_deleted_and_disk_full(t):
             f.write("<html>certainly not an RRD file</html>\n")
         two = target("a", port, "/ok") + ", " + target("b", port, "/ok")
         conf = t.write("slamon.conf", CONF % {"state": state, "targets": two})
-        run = t.spawn([t.bin, "-v", "-c", conf, "run"], env=S.faketime_env(offset_to_phase(45)))
+        run = t.spawn([t.bin_faketime, "-v", "-c", conf, "run"], env=S.faketime_env(offset_to_phase(45)))
         t.wait_for(lambda: F.journal(t, "monitor_start", state=state), 20, "monitor_start")
         t.wait_for(lambda: "running with" in log(run), 20, "every target begun")
         # the garbage: moved aside, a new file in its place

@@ -66,7 +66,7 @@ def test_kill9_mid_outage_and_restart(t):
     try:
         conf = t.write("slamon.conf", CONF % {"port": port, "hook": hook.url})
         off = offset_to_phase(5)
-        run1 = t.spawn([t.bin, "-v", "-c", conf, "run"], env=S.faketime_env(off))
+        run1 = t.spawn([t.bin_faketime, "-v", "-c", conf, "run"], env=S.faketime_env(off))
         rrd = t.path("state", "rrd", "web.rrd")
         t.wait_for(lambda: len(journal(t, "monitor_start")) == 1, 20, "first start")
         t.wait_for(lambda: "result ok" in open(run1.errpath).read(), 20, "a good probe")
@@ -83,7 +83,7 @@ def test_kill9_mid_outage_and_restart(t):
         stored = int(S.info(rrd)["last_update"])
 
         # two minutes later for the monitor, still down
-        run2 = t.spawn([t.bin, "-v", "-c", conf, "run"], env=S.faketime_env(off + 120))
+        run2 = t.spawn([t.bin_faketime, "-v", "-c", conf, "run"], env=S.faketime_env(off + 120))
         t.wait_for(lambda: len(journal(t, "monitor_start")) == 2, 20, "second start")
         restarted = epoch(journal(t, "monitor_start")[1]["time"])
         assert restarted - stored >= 120, (restarted, stored)

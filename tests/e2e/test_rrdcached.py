@@ -46,7 +46,7 @@ def test_rrdcached_away_and_back(t):
     assert int(S.info(rrd)["last_update"]) == end
 
     conf = t.write("slamon.conf", CONF % {"rc": rc.addr, "port": port, "interval": 1})
-    mon = t.spawn([t.bin, "-v", "-c", conf, "run"], env=S.faketime_env(off))
+    mon = t.spawn([t.bin_faketime, "-v", "-c", conf, "run"], env=S.faketime_env(off))
 
     def log():
         with open(mon.errpath) as f:
