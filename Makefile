@@ -14,17 +14,19 @@ PYTHON   := $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo py
 ifeq ($(SAN),1)
 BUILD    ?= build-san
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-override MALLOC = libc
 else
 BUILD    ?= build
 SANFLAGS  =
 endif
 
-# The allocator (monitor/alloc.c): jemalloc, as Redis links it, unless
-# MALLOC=libc. The sanitizers bring their own, so SAN=1 is always libc.
+# The allocator linked (monitor/alloc.c finds which at run time):
+# jemalloc, as Redis links it, unless MALLOC=libc. The sanitizers bring
+# their own, so a sanitized build (SAN=1, the fuzz build) is always libc.
 MALLOC   ?= jemalloc
+ifneq ($(strip $(SANFLAGS)),)
+override MALLOC = libc
+endif
 ifeq ($(MALLOC),jemalloc)
-MALLOC_CFLAGS = -DSLAMON_JEMALLOC
 MALLOC_PKG    = jemalloc
 else ifneq ($(MALLOC),libc)
 $(error MALLOC is jemalloc or libc, not $(MALLOC))
@@ -37,7 +39,7 @@ WARN    += -Werror
 endif
 CC      ?= cc
 OPT     ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) $(MALLOC_CFLAGS) -MMD -MP \
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP \
            -DSLAMON_WWW_DIR=\"$(PREFIX)/share/slamon/www\"
 LDFLAGS += $(SANFLAGS)
 
@@ -59,10 +61,9 @@ TOOL_BIN += $(PRELOAD_SRC:tests/tools/preload/%.c=$(BUILD)/tests/%.so)
 BIN      = $(BUILD)/slamon
 # libfaketime, which the e2e clock tests preload, deadlocks with jemalloc
 # (jemalloc's start-up reads the clock, libfaketime's allocates): those
-# tests run the same objects linked with glibc's malloc.
-ifeq ($(MALLOC),jemalloc)
-TOOL_BIN += $(BUILD)/tests/slamon-libc
-endif
+# tests run the same objects linked with glibc's malloc, whatever MALLOC is
+# (tests/e2e/lib.py).
+BIN_LIBC = $(BUILD)/tests/slamon-libc
 
 .PHONY: all deps deps-check deps-run deps-bench check unit e2e valgrind run run-cluster bench install clean format format-check fuzz fuzz-build FORCE
 
@@ -77,14 +78,12 @@ deps-run:
 deps-bench:
 	@sh mk/deps.sh bench
 
-$(BIN): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BIN): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a $(BUILD)/malloc.stamp
+	$(CC) $(LDFLAGS) -o $@ $(filter-out %.stamp,$^) $(PKG_LIBS)
 
-$(BUILD)/tests/slamon-libc: $(BUILD)/monitor/main.o $(BUILD)/alloc-libc.o $(BUILD)/libslamon.a
+$(BIN_LIBC): $(BUILD)/monitor/main.o $(BUILD)/libslamon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(filter-out -ljemalloc,$(PKG_LIBS))
-$(BUILD)/alloc-libc.o: monitor/alloc.c
-	$(CC) $(filter-out $(MALLOC_CFLAGS),$(CFLAGS)) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libslamon.a: $(CORE_OBJ)
 	rm -f $@
@@ -100,41 +99,41 @@ $(BUILD)/prefix.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
 $(BUILD)/monitor/httpd.o: $(BUILD)/prefix.stamp
-# The same for MALLOC: alloc.c compiles differently for each allocator.
+# The same for MALLOC: what links PKG_LIBS is linked again when it changes
+# (tests/e2e/lib.py reads it too).
 $(BUILD)/malloc.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(MALLOC)' | cmp -s - $@ || echo '$(MALLOC)' > $@
-$(BUILD)/monitor/alloc.o: $(BUILD)/malloc.stamp
 FORCE:
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libslamon.a
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libslamon.a $(BUILD)/malloc.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Imonitor -Iprobes -o $@ $< \
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -DSLAMON_MALLOC='"$(MALLOC)"' -Imonitor -Iprobes -o $@ $< \
 		$(BUILD)/libslamon.a $(LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/%.so: tests/tools/preload/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -shared -o $@ $< -ldl
 
-$(BUILD)/tests/%: tests/tools/%.c
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/malloc.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) -lpthread
 
 # The summary line of tests/run.py is the last line of `make check`.
 check: deps-check
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(BIN_LIBC) $(UNIT_BIN) $(TOOL_BIN)
 	@$(PYTHON) tests/run.py --build $(BUILD)
 
 unit: $(BIN) $(UNIT_BIN)
 	@$(PYTHON) tests/run.py --build $(BUILD) --only unit
 
-e2e: $(BIN) $(TOOL_BIN)
+e2e: $(BIN) $(BIN_LIBC) $(TOOL_BIN)
 	@$(PYTHON) tests/run.py --build $(BUILD) --only e2e
 
 # The daemon's end-to-end tests with slamon under valgrind (timing-sensitive
 # tests are left out: valgrind is 20-50 times slower).
 valgrind: deps-check
-	@$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN) OPT="-O1 -g"
+	@$(MAKE) --no-print-directory $(BIN) $(BIN_LIBC) $(TOOL_BIN) OPT="-O1 -g"
 	@SLAMON_VALGRIND=1 E2E_JOBS=2 $(PYTHON) tests/run.py --build $(BUILD) --only e2e \
 		-k 'test_config|test_calendar|test_replay|test_report|test_admin_api|test_run\.test_(reload|sigint)|test_notify\.test_webhook_payload'
 

@@ -10,8 +10,9 @@ mkdir -p "$build/bench"
 BENCH_RESULTS="$build/bench/results.tsv"
 export BENCH_RESULTS
 : >"$BENCH_RESULTS"
-# the libraries libslamon.a needs: the Makefile's PKGS (make bench passes them)
-pkgs=${PKGS:-libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats libsystemd libcares $(pkg-config --exists jemalloc && echo jemalloc)}
+# the libraries libslamon.a needs, and the allocator the build links
+# (malloc.stamp): the Makefile's PKGS (make bench passes them)
+pkgs=${PKGS:-libcurl libevent libevent_openssl librrd libconfig libical jansson openssl libnats libsystemd libcares $(grep -qx jemalloc "$build/malloc.stamp" 2>/dev/null && echo jemalloc)}
 for src in bench/*_bench.c; do
 	bin="$build/bench/$(basename "$src" .c)"
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -DNDEBUG $(pkg-config --cflags libical jansson libconfig) \

@@ -1,54 +1,72 @@
 /*
- * alloc.c - the memory allocator slamon is linked with.
+ * alloc.c - the memory allocator slamon runs with.
  *
- * The daemon links jemalloc where it is installed (Makefile MALLOC, as
- * Redis does): libcurl makes some 200 allocations and frees a probe, and
- * next to tens of thousands of targets' state a probe costs 10 to 18 % more
- * CPU with glibc's malloc than with jemalloc's thread cache (bench/README.md,
- * "Round six").
- * MALLOC=libc (and every SAN=1 build: the sanitizers bring their own)
- * builds with glibc's malloc; nothing else in slamon depends on which.
+ * The daemon is linked with jemalloc (Makefile MALLOC, as Redis is):
+ * libcurl makes some 200 allocations and frees a probe, and next to tens
+ * of thousands of targets' state a probe costs 10 to 18 % more CPU with
+ * glibc's malloc than with jemalloc's thread cache (bench/README.md,
+ * "Round six"). MALLOC=libc and every SAN=1 build (the sanitizers bring
+ * their own) link glibc's malloc.
+ *
+ * Which one serves the process is found at run time, by whether jemalloc's
+ * control interface is there, so this file compiles the same for either
+ * and tells the truth under LD_PRELOAD too; nothing else in slamon depends
+ * on which.
  */
+#include <gnu/libc-version.h>
 #include <malloc.h>
 #include <stdio.h>
 
-#ifdef SLAMON_JEMALLOC
-#include <jemalloc/jemalloc.h>
-#else
-#include <gnu/libc-version.h>
-#endif
-
 #include "alloc.h"
+#include "log.h"
+
+/* jemalloc's mallctl(3): a weak reference, NULL without jemalloc */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+    size_t newlen) __attribute__((weak));
+
+/* MALLCTL_ARENAS_ALL of <jemalloc/jemalloc.h> (jemalloc 5) */
+#define ALLOC_ARENAS_ALL 4096u
+
+int
+alloc_is_jemalloc(void)
+{
+	return mallctl != NULL;
+}
 
 const char *
 alloc_name(void)
 {
 	static char name[96];
-
-#ifdef SLAMON_JEMALLOC
 	const char *v = NULL;
 	size_t sz = sizeof(v);
 
-	if (mallctl("version", &v, &sz, NULL, 0) != 0 || v == NULL)
-		v = "?";
-	snprintf(name, sizeof(name), "jemalloc %s", v);
-#else
-	snprintf(name, sizeof(name), "glibc %s", gnu_get_libc_version());
-#endif
+	if (!alloc_is_jemalloc())
+		snprintf(name, sizeof(name), "glibc %s", gnu_get_libc_version());
+	else {
+		if (mallctl("version", &v, &sz, NULL, 0) != 0 || v == NULL)
+			v = "?";
+		snprintf(name, sizeof(name), "jemalloc %s", v);
+	}
 	return name;
 }
 
 void
 alloc_trim(void)
 {
-#ifdef SLAMON_JEMALLOC
+	static int warned;
 	char cmd[64];
 
-	/* every arena's dirty and muzzy pages, now rather than after the
-	 * decay time */
-	snprintf(cmd, sizeof(cmd), "arena.%u.purge", (unsigned)MALLCTL_ARENAS_ALL);
-	(void)mallctl(cmd, NULL, NULL, NULL, 0);
-#endif
+	if (alloc_is_jemalloc()) {
+		/* every arena's dirty and muzzy pages, now rather than after
+		 * the decay time */
+		snprintf(cmd, sizeof(cmd), "arena.%u.purge", ALLOC_ARENAS_ALL);
+		if (mallctl(cmd, NULL, NULL, NULL, 0) != 0 && !warned) {
+			warned = 1;
+			log_debug("memory allocator: %s failed, freed pages "
+				  "are given back after jemalloc's decay time",
+			    cmd);
+		}
+	}
 	/* glibc's own heap: what was allocated before jemalloc took over
 	 * (nothing, when it is linked), or everything */
 	malloc_trim(0);

@@ -1,6 +1,9 @@
-/* alloc.h - the memory allocator slamon is linked with (Makefile MALLOC). */
+/* alloc.h - the memory allocator slamon runs with (Makefile MALLOC). */
 #ifndef SLAMON_ALLOC_H
 #define SLAMON_ALLOC_H
+
+/* 1 when jemalloc serves this process's malloc (linked or preloaded) */
+int alloc_is_jemalloc(void);
 
 /* "jemalloc 5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" or "glibc 2.36" */
 const char *alloc_name(void);

@@ -60,12 +60,7 @@ class T:
         self.name = name
         self.bin = os.path.join(build, "slamon")
         self.tools = os.path.join(build, "tests")
-        # slamon for a test that preloads libfaketime (storelib.faketime_env):
-        # libfaketime deadlocks with jemalloc (jemalloc's start-up reads the
-        # clock, libfaketime's allocates), so the same objects linked with
-        # glibc's malloc (Makefile), when slamon itself has jemalloc
-        libc = os.path.join(self.tools, "slamon-libc")
-        self.bin_faketime = libc if os.path.exists(libc) else self.bin
+        self._bin_libc = os.path.join(self.tools, "slamon-libc")
         self.dir = tempfile.mkdtemp(prefix="slamon-e2e-")
         self.procs = []
         self._log = []
@@ -87,9 +82,32 @@ class T:
             f.write(text)
         return p
 
+    @property
+    def bin_faketime(self):
+        """slamon for a test that preloads libfaketime (storelib.faketime_env).
+        libfaketime deadlocks with jemalloc (jemalloc's start-up reads the
+        clock, libfaketime's allocates), so the same objects linked with
+        glibc's malloc (Makefile BIN_LIBC), built by make check and make e2e
+        whatever MALLOC is. spawn() and slamon() take it in slamon's place
+        whenever libfaketime is preloaded."""
+        lib = os.path.join(self.build, "libslamon.a")
+        if not os.path.exists(self._bin_libc):
+            raise AssertionError(f"{self._bin_libc} is missing: the tests that preload libfaketime "
+                                 "need it (make check or make e2e build it)")
+        if os.path.exists(lib) and os.path.getmtime(self._bin_libc) < os.path.getmtime(lib):
+            raise AssertionError(f"{self._bin_libc} is older than {lib}: make check or make e2e "
+                                 "links it again")
+        return self._bin_libc
+
+    def _faketime(self, argv, env):
+        """argv with slamon-libc for slamon when env preloads libfaketime."""
+        if env and "libfaketime" in env.get("LD_PRELOAD", "") and argv and argv[0] == self.bin:
+            return [self.bin_faketime] + list(argv[1:])
+        return list(argv)
+
     def slamon(self, *args, conf=None, env=None, timeout=60, check=None, input=None):
         """Run slamon to completion; returns CompletedProcess with text output."""
-        argv = self._wrap([self.bin])
+        argv = self._wrap(self._faketime([self.bin], env))
         if conf:
             argv += ["-c", conf]
         argv += list(args)
@@ -115,10 +133,7 @@ class T:
                 "--log-file=" + self.path("valgrind.%p.log")] + list(argv)
 
     def spawn(self, argv, env=None, stdout=None, stderr=None, cwd=None):
-        if (env and "libfaketime" in env.get("LD_PRELOAD", "") and argv[0] == self.bin
-                and self.bin != self.bin_faketime):
-            raise AssertionError("slamon under libfaketime hangs with jemalloc: spawn t.bin_faketime")
-        argv = self._wrap(argv)
+        argv = self._wrap(self._faketime(argv, env))
         e = dict(os.environ)
         if env:
             e.update(env)

@@ -36,9 +36,9 @@ def targetd(t, *args):
 class Run:
     """A running `slamon -v run` and its parsed stderr."""
 
-    def __init__(self, t, conf, extra=()):
+    def __init__(self, t, conf, extra=(), binary=None):
         self.t = t
-        self.proc = t.spawn([t.bin, "-v", "-c", conf, "run"] + list(extra))
+        self.proc = t.spawn([binary or t.bin, "-v", "-c", conf, "run"] + list(extra))
 
     def text(self):
         with open(self.proc.errpath) as f:

@@ -1,6 +1,8 @@
 """`slamon run`: probes of healthy targets start on time while many hostile
 ones hang; a run still going when the next is due is cancelled; SIGHUP
-reloads (added, removed, kept, broken); SIGTERM stops cleanly."""
+reloads (added, removed, kept, broken); SIGTERM stops cleanly; slamon runs
+with the memory allocator the build links."""
+import os
 import signal
 
 from probelib import Run, assert_schedule_kept, conf_text, targetd
@@ -88,6 +90,23 @@ def test_sigint_stops_and_dry_run(t):
     assert "dry run" in run.text()
     run.stop(signal.SIGINT)
     assert "stopped" in run.text()
+
+
+def test_memory_allocator(t):
+    """slamon runs with the allocator the build links (Makefile MALLOC, kept
+    in malloc.stamp): jemalloc by default, glibc's with MALLOC=libc or SAN=1;
+    slamon-libc, which the libfaketime tests run, always with glibc's."""
+    with open(os.path.join(t.build, "malloc.stamp")) as f:
+        linked = f.read().strip()
+    assert linked in ("jemalloc", "libc"), linked
+    port = targetd(t)
+    conf = t.write("slamon.conf", conf_text([http("a", f"http://127.0.0.1:{port}/")], 1, 1))
+    for binary, name in ((t.bin, "jemalloc" if linked == "jemalloc" else "glibc"),
+                         (t.bin_faketime, "glibc")):
+        run = Run(t, conf, ["--dry-run"], binary=binary)
+        run.wait_line(r"memory allocator: " + name + r" [0-9]")
+        run.wait_results("a", 1)
+        run.stop()
 
 
 def test_run_usage_errors(t):
