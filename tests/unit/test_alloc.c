@@ -103,16 +103,15 @@ static void
 test_trim_gives_freed_pages_back(void **state)
 {
 	enum { N = 16384, SZ = 4096 };
-	void **blocks = calloc(N, sizeof(*blocks));
+	void **blocks;
 	long before, full, after;
 	int top = 0;
 
 	(void)state;
 #if defined(__SANITIZE_ADDRESS__)
-	free(blocks);
 	skip(); /* ASan's quarantine keeps freed memory on purpose */
+	return;
 #endif
-	assert_non_null(blocks);
 	if (alloc_is_jemalloc()) {
 		ssize_t decay = -1;
 		size_t sz = sizeof(decay);
@@ -122,10 +121,12 @@ test_trim_gives_freed_pages_back(void **state)
 		if (decay == 0) {
 			/* MALLOC_CONF=dirty_decay_ms:0 purges at every free:
 			 * the trim would have nothing left to show */
-			free(blocks);
 			skip();
+			return;
 		}
 	}
+	blocks = calloc(N, sizeof(*blocks));
+	assert_non_null(blocks);
 	alloc_trim();
 	before = resident_kib();
 	for (int i = 0; i < N; i++) {
