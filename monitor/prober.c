@@ -57,7 +57,8 @@ struct prober_target {
 	double next_ms;	   /* monotonic planned start of the next run */
 	double planned_ms; /* planned start of the run in flight (or the last) */
 	bool suspect;
-	bool grace; /* the due start waits for a run about to time out */
+	bool grace;	/* the due start waits for a run about to time out */
+	bool stretched; /* the due start waits for a run within its timeout */
 };
 
 _Static_assert(
@@ -369,6 +370,13 @@ prober_done_cb(struct probe_run *run, const struct probe_result *res, void *arg)
 	double now, key;
 
 	prober_run_put(p, pt);
+	pt->grace = false;
+	/* A start held back for this run (a retry grid shorter than the
+	 * timeout) is due now, not late: no lag, nothing skipped. */
+	now = probe_mono_ms();
+	if (pt->stretched && pt->next_ms < now)
+		pt->next_ms = now;
+	pt->stretched = false;
 	prober_deliver(p, pt, wall_start, res);
 	/* The run is over: the target is due at its next planned start, also
 	 * when that passed while the run still had time of its own. A start
@@ -430,13 +438,20 @@ static bool
 prober_overrun(struct prober *p, struct prober_target *pt, double now)
 {
 	double ran = probe_elapsed_ms(pt->run), left;
-	double budget = pt->next_ms - pt->planned_ms;
+	double grid = pt->next_ms - pt->planned_ms, budget = grid;
 	struct probe_result res = {.reason = PROBE_CANCELLED, .latency_ms = -1};
 	time_t wall_start;
 
+	/* A run is never cut off before its own timeout: a retry grid
+	 * (retry_interval) may be shorter than the timeout, and a target that
+	 * answers within its timeout is up, however often it is retried. */
+	if (budget < pt->run->timeout_ms)
+		budget = pt->run->timeout_ms;
 	/* A run that started late has not had its time yet: the next start
 	 * waits for it, rather than charge it for its wait. */
 	if (ran < budget - EARLY_MS) {
+		if (ran >= grid - EARLY_MS)
+			pt->stretched = true;
 		prober_key(p, pt, now + budget - ran);
 		return true;
 	}
@@ -685,7 +700,10 @@ prober_reload(struct prober *p, const struct conf *c)
 		taken[hit - p->targets] = true;
 		kept++;
 		/* the old settings die with the old conf: a run in flight on them
-		 * is abandoned and started again on the new ones, in its slot */
+		 * is abandoned and started again on the new ones, now and on a
+		 * grid from now (its whole time, whatever the new period), by the
+		 * pump: after the caller has switched to the new conf, which the
+		 * start and result callbacks index */
 		pt->t = t;
 		nt[i] = pt;
 		if (pt->next_ms > pt->planned_ms + prober_period_ms(pt)) {
@@ -695,9 +713,9 @@ prober_reload(struct prober *p, const struct conf *c)
 		}
 		if (pt->run) {
 			prober_run_put(p, pt);
-			pt->planned_ms = now;
-			prober_launch(p, pt, now);
+			pt->next_ms = now;
 		}
+		pt->grace = pt->stretched = false;
 		prober_key(p, pt, pt->next_ms);
 	}
 	for (size_t i = 0; i < p->ntargets; i++)

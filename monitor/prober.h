@@ -37,7 +37,9 @@ struct prober *prober_new(struct event_base *, const struct conf *, prober_resul
 /*
  * Switch to newconf (the caller frees the old one afterwards). A target of
  * the same name and type keeps its schedule and tdata; a run in flight is
- * abandoned without a result and restarted on the new settings. New targets
+ * abandoned without a result and restarted on the new settings, from the
+ * event loop (never inside this call: no callback sees newconf before the
+ * caller has switched to it), with its whole timeout. New targets
  * start at their spread offset; removed ones stop.
  */
 int prober_reload(struct prober *, const struct conf *newconf);

@@ -140,6 +140,8 @@ probe_elapsed_ms(const struct probe_run *run)
 	    (double)(ts.tv_nsec - run->t0.tv_nsec) / 1e6;
 }
 
+static void probe_arm(struct probe_run *, double);
+
 static void
 probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -147,6 +149,12 @@ probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* never before the timeout: a deadline armed in a long loop turn may
+	 * still count from the turn's start (probe_arm) */
+	if (probe_elapsed_ms(run) < run->timeout_ms - 1.0) {
+		probe_arm(run, run->timeout_ms);
+		return;
+	}
 	switch (run->phase) {
 	case PROBE_PHASE_CONNECT:
 		probe_done(run, PROBE_CONNECT_TIMEOUT, "connect timeout after %d ms",
@@ -204,6 +212,10 @@ probe_arm(struct probe_run *run, double ms)
 {
 	struct timeval tv;
 
+	/* libevent counts a timer from the time it cached at the start of this
+	 * loop turn: a start late in a long turn (a burst of results, then the
+	 * pump) would time out early by the turn's length */
+	event_base_update_cache_time(run->env->base);
 	ms -= probe_elapsed_ms(run);
 	if (ms < 1)
 		ms = 1;
