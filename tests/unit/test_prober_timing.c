@@ -219,6 +219,30 @@ count(enum probe_reason r)
 	return n;
 }
 
+/* One target probed with act until nres results (or for ms, when nres is
+ * 0); the prober's stats at the end. */
+static void
+probe_one(const enum act *act, int nact, int slow_ms, int interval, int timeout,
+    int retry, int nres, long ms, struct prober_stats *st)
+{
+	struct event_base *b = base_new();
+	struct conf c;
+	struct conf_target t;
+	struct prober *p;
+
+	setup(act, nact, slow_ms);
+	one_target(&c, &t, early_name(interval), interval, timeout, retry);
+	p = prober_new(b, &c, result_cb, drop_cb, NULL);
+	assert_non_null(p);
+	if (nres == 0)
+		loop_ms(b, ms);
+	while (S.nres < nres)
+		loop_ms(b, 100);
+	prober_stats(p, st);
+	prober_free(p);
+	event_base_free(b);
+}
+
 /* interval = timeout = retry_interval = 1 s, a target that never answers,
  * its timeout reported 10 ms late: each run reports its own timeout. The
  * grace that lets a run time out on the very moment its next start is due
@@ -228,19 +252,10 @@ static void
 test_timeout_equal_to_period(void **state)
 {
 	const enum act act[] = {LATE_TIMEOUT};
-	struct event_base *b = base_new();
-	struct conf c;
-	struct conf_target t;
-	struct prober *p;
+	struct prober_stats st;
 
 	(void)state;
-	setup(act, 1, 0);
-	one_target(&c, &t, early_name(1), 1, 1, 1);
-	p = prober_new(b, &c, result_cb, drop_cb, NULL);
-	assert_non_null(p);
-	loop_ms(b, 3600);
-	prober_free(p);
-	event_base_free(b);
+	probe_one(act, 1, 0, 1, 1, 1, 0, 3600, &st);
 	assert_true(S.nres >= 3);
 	assert_int_equal(count(PROBE_TIMEOUT), S.nres);
 }
@@ -253,22 +268,10 @@ static void
 test_retry_gets_its_timeout(void **state)
 {
 	const enum act act[] = {FAIL, SLOW_OK};
-	struct event_base *b = base_new();
-	struct conf c;
-	struct conf_target t;
-	struct prober *p;
 	struct prober_stats st;
 
 	(void)state;
-	setup(act, 2, 1500);
-	one_target(&c, &t, early_name(4), 4, 2, 1);
-	p = prober_new(b, &c, result_cb, drop_cb, NULL);
-	assert_non_null(p);
-	while (S.nres < 2)
-		loop_ms(b, 100);
-	prober_stats(p, &st);
-	prober_free(p);
-	event_base_free(b);
+	probe_one(act, 2, 1500, 4, 2, 1, 2, 0, &st);
 	assert_int_equal(S.reason[0], PROBE_CONNECT_REFUSED);
 	assert_int_equal(S.reason[1], PROBE_OK);
 	assert_true(S.duration[1] >= 1400);
@@ -282,22 +285,10 @@ static void
 test_retry_grid_shorter_than_timeout(void **state)
 {
 	const enum act act[] = {HANG};
-	struct event_base *b = base_new();
-	struct conf c;
-	struct conf_target t;
-	struct prober *p;
 	struct prober_stats st;
 
 	(void)state;
-	setup(act, 1, 0);
-	one_target(&c, &t, early_name(4), 4, 2, 1);
-	p = prober_new(b, &c, result_cb, drop_cb, NULL);
-	assert_non_null(p);
-	while (S.nres < 2)
-		loop_ms(b, 100);
-	prober_stats(p, &st);
-	prober_free(p);
-	event_base_free(b);
+	probe_one(act, 1, 0, 4, 2, 1, 2, 0, &st);
 	assert_int_equal(count(PROBE_TIMEOUT), S.nres);
 	for (int i = 0; i < S.nres; i++)
 		assert_true(S.duration[i] >= 1999);
