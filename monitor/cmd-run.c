@@ -569,8 +569,8 @@ run_reload(struct run_ctx *ctx)
 		conf_free(nc);
 		return;
 	}
-	if (ctx->prober && prober_reload(ctx->prober, nc) == -1)
-		log_warnx("reload: the prober kept its old targets");
+	if (ctx->prober)
+		prober_reload(ctx->prober, nc);
 	if (ctx->aggregating)
 		cluster_agg_reload(&ctx->agg, ctx->conf, nc);
 	if (ctx->notify)

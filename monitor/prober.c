@@ -673,7 +673,7 @@ prober_find_cmp(const void *key, const void *b)
 	return strcmp(key, y->t->name);
 }
 
-int
+void
 prober_reload(struct prober *p, const struct conf *c)
 {
 	struct prober_target **nt, **hit;
@@ -731,7 +731,6 @@ prober_reload(struct prober *p, const struct conf *c)
 	prober_kick(p); /* a larger max_inflight frees slots */
 	log_info(
 	    "reloaded: %zu targets kept, %zu added, %zu removed", kept, added, removed);
-	return 0;
 }
 
 void

@@ -42,7 +42,7 @@ struct prober *prober_new(struct event_base *, const struct conf *, prober_resul
  * caller has switched to it), with its whole timeout. New targets
  * start at their spread offset; removed ones stop.
  */
-int prober_reload(struct prober *, const struct conf *newconf);
+void prober_reload(struct prober *, const struct conf *newconf);
 /* Also tell the caller when each run starts (before its result). */
 void prober_set_start_cb(struct prober *, prober_start_cb *);
 /* Cancel every run in flight, drop every target. */

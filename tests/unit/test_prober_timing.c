@@ -323,7 +323,7 @@ test_reload_restarts_with_whole_timeout(void **state)
 	before = S.nstarts;
 	one_target(&c2, &t2, t.name, 2, 2, 2);
 	S.in_reload = true;
-	assert_int_equal(prober_reload(p, &c2), 0);
+	prober_reload(p, &c2);
 	S.in_reload = false;
 	assert_int_equal(S.nstarts, before); /* not inside the reload */
 	while (S.nres < 1)
@@ -356,7 +356,7 @@ test_reload_shorter_period(void **state)
 		loop_ms(b, 50);
 	loop_ms(b, 1500);
 	one_target(&c2, &t2, t.name, 1, 1, 1);
-	assert_int_equal(prober_reload(p, &c2), 0);
+	prober_reload(p, &c2);
 	while (S.nres < 1)
 		loop_ms(b, 50);
 	prober_free(p);
