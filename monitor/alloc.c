@@ -20,10 +20,6 @@
 #include "alloc.h"
 #include "log.h"
 
-/* jemalloc's mallctl(3): a weak reference, NULL without jemalloc */
-extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
-    size_t newlen) __attribute__((weak));
-
 /* MALLCTL_ARENAS_ALL of <jemalloc/jemalloc.h> (jemalloc 5) */
 #define ALLOC_ARENAS_ALL 4096u
 

@@ -2,6 +2,13 @@
 #ifndef SLAMON_ALLOC_H
 #define SLAMON_ALLOC_H
 
+#include <stddef.h>
+
+/* jemalloc's mallctl(3): a weak reference, NULL when jemalloc does not
+ * serve this process (glibc's malloc) */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+    size_t newlen) __attribute__((weak));
+
 /* 1 when jemalloc serves this process's malloc (linked or preloaded) */
 int alloc_is_jemalloc(void);
 

@@ -373,10 +373,12 @@ prober_done_cb(struct probe_run *run, const struct probe_result *res, void *arg)
 	pt->grace = false;
 	/* A start held back for this run (a retry grid shorter than the
 	 * timeout) is due now, not late: no lag, nothing skipped. */
-	now = probe_mono_ms();
-	if (pt->stretched && pt->next_ms < now)
-		pt->next_ms = now;
-	pt->stretched = false;
+	if (pt->stretched) {
+		now = probe_mono_ms();
+		if (pt->next_ms < now)
+			pt->next_ms = now;
+		pt->stretched = false;
+	}
 	prober_deliver(p, pt, wall_start, res);
 	/* The run is over: the target is due at its next planned start, also
 	 * when that passed while the run still had time of its own. A start

@@ -149,8 +149,8 @@ probe_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	/* never before the timeout: a deadline armed in a long loop turn may
-	 * still count from the turn's start (probe_arm) */
+	/* never before the timeout: a deadline armed late in a long loop turn
+	 * counts from the turn's start (probe_arm) */
 	if (probe_elapsed_ms(run) < run->timeout_ms - 1.0) {
 		probe_arm(run, run->timeout_ms);
 		return;
@@ -212,10 +212,9 @@ probe_arm(struct probe_run *run, double ms)
 {
 	struct timeval tv;
 
-	/* libevent counts a timer from the time it cached at the start of this
-	 * loop turn: a start late in a long turn (a burst of results, then the
-	 * pump) would time out early by the turn's length */
-	event_base_update_cache_time(run->env->base);
+	/* libevent counts the timer from the time it cached at the start of
+	 * this loop turn, so it may fire early by what ran before in the turn:
+	 * probe_deadline_cb then arms it again for the rest */
 	ms -= probe_elapsed_ms(run);
 	if (ms < 1)
 		ms = 1;

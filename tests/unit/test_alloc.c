@@ -22,10 +22,6 @@
 #error "SLAMON_MALLOC: the Makefile's MALLOC, jemalloc or libc"
 #endif
 
-/* jemalloc's mallctl(3), NULL without it (as in alloc.c) */
-extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
-    size_t newlen) __attribute__((weak));
-
 static int
 built_with_jemalloc(void)
 {
